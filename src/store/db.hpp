@@ -1,0 +1,104 @@
+// The store contract both adapters keep. SQL is written once in the shared
+// dialect described in docs/ARCHITECTURE.md: $1..$n placeholders, RETURNING,
+// ON CONFLICT ... DO UPDATE SET x = excluded.x.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace linli::store {
+
+// A bound parameter or a fetched column. Blobs travel as std::string.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+using Params = std::vector<Value>;
+
+inline Value null() { return std::monostate{}; }
+inline Value opt(const std::optional<std::string>& s) {
+  return s ? Value{*s} : Value{std::monostate{}};
+}
+inline Value opt(const std::optional<std::int64_t>& v) {
+  return v ? Value{*v} : Value{std::monostate{}};
+}
+
+class Row {
+ public:
+  Row(std::shared_ptr<const std::vector<std::string>> names, std::vector<Value> values)
+      : names_(std::move(names)), values_(std::move(values)) {}
+  std::size_t size() const { return values_.size(); }
+  const Value& at(std::size_t i) const { return values_.at(i); }
+  // Looks a column up by name; throws std::out_of_range for an unknown name
+  // (a programming error, not a data error).
+  const Value& at(std::string_view name) const;
+  bool is_null(std::string_view name) const;
+  std::int64_t i64(std::string_view name) const;  // NULL reads as 0
+  double f64(std::string_view name) const;        // NULL reads as 0
+  std::string str(std::string_view name) const;   // NULL reads as ""
+  std::optional<std::int64_t> opt_i64(std::string_view name) const;
+  std::optional<std::string> opt_str(std::string_view name) const;
+  const std::vector<std::string>& names() const { return *names_; }
+
+ private:
+  std::shared_ptr<const std::vector<std::string>> names_;
+  std::vector<Value> values_;
+};
+
+using Rows = std::vector<Row>;
+
+// Errors from the store carry kind conflict for unique/foreign-key
+// violations (both stores) and unavailable when the store cannot be reached.
+struct Exec {
+  Rows rows;
+  std::int64_t changes = 0;  // rows affected by INSERT/UPDATE/DELETE
+};
+
+// A transaction handed to a write function. Valid only inside that call.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  virtual Result<Exec> exec(std::string_view sql, const Params& params = {}) = 0;
+  // Convenience: rows of a query.
+  Result<Rows> query(std::string_view sql, const Params& params = {});
+  // First row, or not_found.
+  Result<Row> one(std::string_view sql, const Params& params = {});
+};
+
+enum class Kind { sqlite, postgres };
+
+class Db {
+ public:
+  virtual ~Db() = default;
+  virtual Kind kind() const = 0;
+  // Runs a read on a reader connection (SQLite WAL reader / pooled PG conn).
+  virtual Result<Rows> query(std::string_view sql, const Params& params = {}) = 0;
+  Result<Row> one(std::string_view sql, const Params& params = {});
+  // Runs fn inside one transaction and commits it; returns only after the
+  // commit is durable. If fn returns an error, nothing fn did is kept and
+  // that error is returned. On SQLite concurrent writes are group-committed:
+  // each in its own SAVEPOINT, so one failure does not sink the batch.
+  virtual Status write(const std::function<Status(Tx&)>& fn) = 0;
+  // Runs DDL outside the write queue (migrations); the whole script in one
+  // transaction.
+  virtual Status exec_script(std::string_view sql) = 0;
+  // True when a trivial query succeeds.
+  virtual bool ping() = 0;
+  // Stops accepting writes, finishes queued ones, closes connections.
+  virtual void close() = 0;
+  // Pool figures for /metrics.
+  struct Stats {
+    std::int64_t writes = 0, write_batches = 0, reads = 0;
+    std::int64_t pool_size = 0, pool_in_use = 0, queue_depth = 0;
+  };
+  virtual Stats stats() const = 0;
+};
+
+// Opens "sqlite:PATH" or "postgresql://..." / "postgres://...".
+Result<std::unique_ptr<Db>> open(const std::string& url);
+
+}  // namespace linli::store
