@@ -1,0 +1,36 @@
+// The demo city: a fictional district with streets, communities, grids,
+// buildings, households, residents, party organisations and members,
+// organisations and one account per role. Invented names, no real people.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "store/db.hpp"
+
+namespace linli::demo {
+
+struct Account {
+  std::string username, password, role;
+  std::int64_t node = 0;  // scope node id (0 when scoped to an organisation)
+  std::int64_t org = 0;   // scope organisation id (department, property, merchant)
+};
+
+struct Options {
+  unsigned seed = 20261125;
+  int households = 3000;  // about 8,000 residents
+  std::string password = "Linli@2026";
+  // Called now and then with (stage in Chinese, done, total) for progress output.
+  std::function<void(const std::string&, long, long)> progress;
+};
+
+struct Summary {
+  long nodes = 0, households = 0, residents = 0, party_orgs = 0, members = 0, orgs = 0;
+  std::vector<Account> accounts;
+};
+
+// Loads the demo city into a migrated, empty database. Refuses (conflict) if
+// the database already holds territory nodes.
+Result<Summary> load(store::Db& db, const Options& opt);
+
+}  // namespace linli::demo
