@@ -25,11 +25,18 @@ bool is_date(std::string_view s);
 std::string mask_phone(std::string_view phone);
 // 110105********123X (first 6 and last 4 kept)
 std::string mask_id_number(std::string_view id);
-// 张*丰 / 李* : first character kept, for names shown to the public
+// 张** / 李* : first character kept, one '*' per further character, for
+// names shown to the public
 std::string mask_name(std::string_view name);
 
 // Number of Unicode code points; invalid UTF-8 returns nullopt.
 std::optional<std::size_t> utf8_length(std::string_view s);
 bool valid_utf8(std::string_view s);
+// Strict decoding of the code point starting at s[pos]: returns its length in
+// bytes (1-4) and sets cp, or returns 0 when the bytes there are not valid
+// UTF-8 (overlong forms, surrogates, above U+10FFFF, truncated sequences).
+std::size_t utf8_next(std::string_view s, std::size_t pos, char32_t& cp);
+// Appends the UTF-8 encoding of cp (assumed a valid scalar value).
+void utf8_append(std::string& out, char32_t cp);
 
 }  // namespace linli::validate

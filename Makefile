@@ -1,0 +1,65 @@
+# linli — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+BUILD_TYPE ?= RelWithDebInfo
+LINLI_WERROR ?= OFF
+DB ?= sqlite:data/linli.db
+LISTEN ?= 127.0.0.1:8080
+JOBS ?= $(shell nproc)
+
+.PHONY: run test build web deps test-unit test-e2e test-asan format format-check clean
+
+deps:
+	@scripts/install-deps.sh --browser
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DLINLI_WERROR=$(LINLI_WERROR)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
+
+# Builds everything, loads the demo city into an empty embedded database once,
+# and serves it. Demo accounts are listed in README.md and data/accounts.json.
+run: build web
+	@mkdir -p data
+	@if [ ! -f data/linli.db ]; then \
+	  echo "==> loading the demo city into data/linli.db"; \
+	  $(BUILD)/linli demo --db $(DB) --accounts-json data/accounts.json; fi
+	@echo "==> linli at http://$(LISTEN)  (Ctrl-C to stop)"
+	$(BUILD)/linli serve --db $(DB) --listen $(LISTEN) --web web/dist
+
+# Every test: unit and API tests on SQLite and a throwaway PostgreSQL, then the
+# browser tests against a real server with the demo city.
+test: build web
+	scripts/with-postgres.sh ctest --test-dir $(BUILD) --output-on-failure -j 2
+	scripts/e2e.sh $(BUILD)/linli
+
+test-unit: build
+	scripts/with-postgres.sh ctest --test-dir $(BUILD) --output-on-failure -j 2
+
+test-e2e: build web
+	scripts/e2e.sh $(BUILD)/linli
+
+# Unit and API tests once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLINLI_SANITIZE=ON -DLINLI_WERROR=$(LINLI_WERROR)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  scripts/with-postgres.sh ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2
+
+format:
+	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) web/dist

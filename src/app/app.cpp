@@ -1,0 +1,183 @@
+#include "app/app.hpp"
+
+#include <sodium.h>
+#include "core/log.hpp"
+
+#include <chrono>
+#include <cmath>
+
+namespace linli {
+namespace {
+
+constexpr const char* kCsp =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
+    "data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+std::string new_request_id() {
+  unsigned char b[8];
+  randombytes_buf(b, sizeof b);
+  char hex[17];
+  sodium_bin2hex(hex, sizeof hex, b, sizeof b);
+  return hex;
+}
+
+std::string token_of(const http::Request& req, bool& from_cookie) {
+  from_cookie = false;
+  auto authz = req.header("authorization");
+  if (authz.size() > 7 && (authz.starts_with("Bearer ") || authz.starts_with("bearer ")))
+    return authz.substr(7);
+  auto cookie = req.header("cookie");
+  const std::string key = "linli_session=";
+  for (std::size_t pos = 0; (pos = cookie.find(key, pos)) != std::string::npos; pos += key.size()) {
+    if (pos != 0 && cookie[pos - 1] != ' ' && cookie[pos - 1] != ';') continue;
+    auto end = cookie.find(';', pos);
+    from_cookie = true;
+    return cookie.substr(pos + key.size(),
+                         end == std::string::npos ? std::string::npos : end - pos - key.size());
+  }
+  return {};
+}
+
+bool unsafe_method(const std::string& m) { return m != "GET" && m != "HEAD" && m != "OPTIONS"; }
+
+// A cookie-authenticated write must come from our own pages: the browser
+// sends Origin on cross-site requests, and it must name the host we serve.
+bool cross_site(const http::Request& req) {
+  auto origin = req.header("origin");
+  if (origin.empty()) return false;
+  auto host = req.header("host");
+  return origin != "http://" + host && origin != "https://" + host;
+}
+
+void add_security_headers(http::Response& r, bool api) {
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Content-Security-Policy", kCsp);
+  r.headers.emplace_back("X-Frame-Options", "DENY");
+  r.headers.emplace_back("Referrer-Policy", "same-origin");
+  if (api) r.headers.emplace_back("Cache-Control", "no-store");
+}
+
+}  // namespace
+
+App::App(store::Db& d, AppConfig c) : db(d), cfg(std::move(c)), auth(d, cfg.auth) {
+  statics.load(cfg.web_dir);
+  register_ops_routes(*this);
+  register_auth_routes(*this);
+  register_org_routes(*this);
+}
+
+auth::Actor App::actor(const http::Request& req) {
+  auth::Actor a;
+  a.ip = req.remote_ip;
+  a.request_id = req.request_id;
+  if (req.user) {
+    a.user_id = req.user->user_id;
+    a.username = req.user->username;
+  }
+  return a;
+}
+
+http::Response App::route(http::Request& req) {
+  bool path_exists = false;
+  const http::Route* r = router.match(req.method, req.path, req.params, path_exists);
+  if (!r) {
+    if ((req.method == "GET" || req.method == "HEAD") && !req.path.starts_with("/api/"))
+      if (auto file = statics.serve(req.path)) {
+        req.route = "static";
+        return *file;
+      }
+    req.route = "unmatched";
+    if (path_exists) {
+      auto res = http::Response::problem(Error::invalid("不支持此请求方法"), req.request_id);
+      res.status = 405;
+      return res;
+    }
+    return http::Response::problem(Error::not_found("请求的地址不存在"), req.request_id);
+  }
+  req.route = r->pattern;
+  if (r->permission != http::access::kPublic) {
+    bool from_cookie = false;
+    auto token = token_of(req, from_cookie);
+    if (token.empty())
+      return http::Response::problem({ErrorKind::unauthenticated, "请先登录"}, req.request_id);
+    if (from_cookie && unsafe_method(req.method) && cross_site(req))
+      return http::Response::problem(Error::forbidden("请求来源不被允许"), req.request_id);
+    auto p = auth.authenticate(token);
+    if (!p) return http::Response::problem(p.error(), req.request_id);
+    req.user = std::move(*p);
+    if (r->permission != http::access::kSignedIn && !req.user->can(r->permission))
+      return http::Response::problem(Error::forbidden(), req.request_id);
+  }
+  return r->handler(req);
+}
+
+http::Response App::handle(http::Request& req) {
+  auto start = std::chrono::steady_clock::now();
+  auto rid = req.header("x-request-id");
+  req.request_id = (rid.size() >= 8 && rid.size() <= 64 &&
+                    rid.find_first_not_of("0123456789abcdefABCDEF-") == std::string::npos)
+                       ? rid
+                       : new_request_id();
+  http::Response res;
+  try {
+    res = route(req);
+  } catch (const std::exception& e) {
+    log::error("handler exception", {{"request_id", req.request_id}, {"what", e.what()}});
+    res = http::Response::problem(Error::internal("服务器内部错误，请稍后再试"), req.request_id);
+  }
+  add_security_headers(res, req.path.starts_with("/api/"));
+  res.headers.emplace_back("X-Request-Id", req.request_id);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics.observe(req.method, req.route, res.status, secs);
+  // The path only, never the query string or body: they may hold names or
+  // numbers, and logs must carry no personal data.
+  log::info("access", {{"request_id", req.request_id},
+                       {"method", req.method},
+                       {"route", req.route},
+                       {"status", res.status},
+                       {"ms", std::round(secs * 1e5) / 100},
+                       {"ip", req.remote_ip},
+                       {"user", req.user ? req.user->user_id : 0}});
+  return res;
+}
+
+http::Handler json_handler(JsonHandler fn, int ok_status) {
+  return [fn = std::move(fn), ok_status](http::Request& req) {
+    auto r = fn(req);
+    if (!r) return http::Response::problem(r.error(), req.request_id);
+    if (ok_status == 204) return http::Response::no_content();
+    return http::Response::json(*r, ok_status);
+  };
+}
+
+Result<Json> body_json(const http::Request& req) {
+  auto ct = req.header("content-type");
+  if (!ct.empty() && ct.find("json") == std::string::npos)
+    return fail(Error::invalid("请求内容应为JSON (Content-Type: application/json)"));
+  return parse_object(req.body);
+}
+
+Result<Page> page_of(const http::Request& req) {
+  Page p;
+  try {
+    if (auto l = req.q("limit")) p.limit = std::stoi(*l);
+    if (auto c = req.q("cursor")) p.after = std::stoll(*c);
+  } catch (const std::exception&) {
+    return fail(Error::invalid("分页参数无效"));
+  }
+  if (p.limit < 1 || p.limit > 200 || p.after < 0)
+    return fail(Error::invalid("每页条数应在1到200之间"));
+  return p;
+}
+
+Json page_json(Json items, int limit) {
+  bool more = static_cast<int>(items.size()) > limit;
+  if (more) items.erase(items.size() - 1);
+  Json next = more ? Json(std::to_string(items.back()["id"].get<std::int64_t>())) : Json(nullptr);
+  return {{"items", std::move(items)}, {"next_cursor", std::move(next)}};
+}
+
+const auth::Principal& caller(const http::Request& req) { return *req.user; }
+
+}  // namespace linli

@@ -1,0 +1,67 @@
+// The application: one store, the services, the route table, and the request
+// pipeline every call goes through (request id, routing, authentication,
+// permission, handler, security headers, metrics, access log).
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "auth/service.hpp"
+#include "core/json_fields.hpp"
+#include "http/metrics.hpp"
+#include "http/router.hpp"
+#include "http/static_files.hpp"
+#include "store/db.hpp"
+
+namespace linli {
+
+struct AppConfig {
+  std::string web_dir = "web/dist";
+  auth::AuthPolicy auth;
+  bool secure_cookie = false;  // set behind TLS so the cookie is Secure
+};
+
+class App {
+ public:
+  App(store::Db& db, AppConfig cfg);
+  http::Response handle(http::Request& req);
+
+  store::Db& db;
+  AppConfig cfg;
+  auth::AuthService auth;
+  http::Router router;
+  http::Metrics metrics;
+  http::StaticFiles statics;
+
+  // The actor for audit rows: the signed-in user, their address, the request.
+  static auth::Actor actor(const http::Request& req);
+
+ private:
+  http::Response route(http::Request& req);
+};
+
+// Handler helpers shared by every module's routes.cpp.
+using JsonHandler = std::function<Result<Json>(http::Request&)>;
+// Wraps a handler answering JSON: a value → status ok_status, an Error →
+// problem+json. A null Json with ok_status 204 answers no content.
+http::Handler json_handler(JsonHandler fn, int ok_status = 200);
+// The request body as a JSON object, or an Error::invalid saying why not.
+Result<Json> body_json(const http::Request& req);
+// Cursor paging: "limit" (1..200, default 50) and an opaque "cursor" that is
+// the last id seen. Queries fetch limit + 1 rows ordered by id; page_json
+// drops the extra one and turns its presence into next_cursor.
+struct Page {
+  std::int64_t after = 0;
+  int limit = 50;
+};
+Result<Page> page_of(const http::Request& req);
+Json page_json(Json items, int limit);
+// The caller (the pipeline guarantees one on non-public routes).
+const auth::Principal& caller(const http::Request& req);
+
+// Each module adds its routes here.
+void register_ops_routes(App& app);
+void register_auth_routes(App& app);
+void register_org_routes(App& app);
+
+}  // namespace linli

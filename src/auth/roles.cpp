@@ -1,0 +1,69 @@
+#include "auth/roles.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace linli::auth {
+namespace {
+
+// Building-level helpers look after neighbours: they read the registry of
+// their building but may not reveal numbers; grid workers visit and call, so
+// they may reveal (each reveal audited).
+const std::vector<std::string> kNeighbourhood = {"node.read", "household.read", "resident.read",
+                                                 "party.read", "org.read"};
+
+std::vector<std::string> with(std::vector<std::string> base, std::vector<std::string> more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+std::vector<RoleInfo> make_roles() {
+  auto staff = with(kNeighbourhood,
+                    {"resident.write", "resident.reveal", "household.write", "resident.import",
+                     "resident.export", "party.write", "node.write", "audit.read"});
+  return {
+      {"resident", "居民", "Resident", ScopeKind::node, "mobile", {"self.read"}},
+      {"grid_worker", "网格员", "Grid worker", ScopeKind::node, "console",
+       with(kNeighbourhood, {"resident.write", "resident.reveal", "household.write",
+                             "resident.export"})},
+      {"building_head", "楼栋长", "Building head", ScopeKind::node, "console", kNeighbourhood},
+      {"unit_head", "单元长", "Unit head", ScopeKind::node, "console", kNeighbourhood},
+      {"party_group_leader", "党小组长", "Party group leader", ScopeKind::node, "console",
+       kNeighbourhood},
+      {"branch_secretary", "小区党支部书记", "Branch secretary", ScopeKind::node, "console",
+       with(kNeighbourhood, {"resident.reveal", "party.write", "resident.export"})},
+      {"community_staff", "社区工作者", "Community staff", ScopeKind::node, "console", staff},
+      {"first_secretary", "第一书记", "First secretary", ScopeKind::node, "console",
+       with(kNeighbourhood, {"audit.read", "resident.export"})},
+      {"street_center", "街道指挥中心", "Street command centre", ScopeKind::node, "console",
+       with(staff, {"org.write"})},
+      {"department_staff", "部门工作人员", "Department staff", ScopeKind::org, "department",
+       {"department.portal"}},
+      {"property_staff", "物业公司", "Property company", ScopeKind::org, "department",
+       {"property.portal"}},
+      {"merchant", "商户", "Merchant", ScopeKind::org, "merchant", {"merchant.portal"}},
+      {"admin", "系统管理员", "Administrator", ScopeKind::node, "console",
+       with(staff, {"org.write", "user.manage", "user.read"})},
+  };
+}
+
+}  // namespace
+
+const std::vector<RoleInfo>& roles() {
+  static const std::vector<RoleInfo> r = make_roles();
+  return r;
+}
+
+const RoleInfo* find_role(const std::string& code) {
+  for (const auto& r : roles())
+    if (code == r.code) return &r;
+  return nullptr;
+}
+
+std::vector<std::string> all_permissions() {
+  std::set<std::string> s;
+  for (const auto& r : roles()) s.insert(r.permissions.begin(), r.permissions.end());
+  return {s.begin(), s.end()};
+}
+
+}  // namespace linli::auth

@@ -1,0 +1,49 @@
+// The request and response as handlers see them: plain values, no Beast.
+#pragma once
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "auth/principal.hpp"
+#include "core/error.hpp"
+
+namespace linli::http {
+
+struct Request {
+  std::string method;  // "GET"
+  std::string target;  // raw "/api/v1/x?y=1"
+  std::string path;    // decoded path without query
+  std::map<std::string, std::string> query;
+  std::unordered_map<std::string, std::string> params;  // from the route pattern
+  std::unordered_map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string remote_ip;
+  std::string request_id;
+  std::string route;  // the matched pattern, for logs and metrics
+  std::optional<auth::Principal> user;
+
+  std::string header(const std::string& lower_name) const;
+  std::optional<std::string> q(const std::string& key) const;
+  // Path parameter as a positive id; Error::not_found when not a number.
+  Result<std::int64_t> id_param(const std::string& key) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // A file download: the server streams body with this name.
+  static Response json(const nlohmann::json& j, int status = 200);
+  static Response no_content();
+  static Response problem(const Error& e, const std::string& request_id = {});
+  static Response file(std::string body, std::string content_type, const std::string& filename);
+};
+
+int status_of(ErrorKind kind);
+
+}  // namespace linli::http

@@ -1,0 +1,52 @@
+// The route table: every endpoint with its permission and documentation. The
+// OpenAPI document and the authorization matrix are generated from it, so a
+// route cannot exist without a declared permission.
+#pragma once
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace linli::http {
+
+using Handler = std::function<Response(Request&)>;
+
+// Who may call a route before the handler's own scope check runs.
+namespace access {
+inline constexpr const char* kPublic = "public";          // no login
+inline constexpr const char* kSignedIn = "authenticated";  // any logged-in user
+}  // namespace access
+
+struct Route {
+  std::string method;
+  std::string pattern;     // "/api/v1/residents/{id}"
+  std::string permission;  // access::kPublic, access::kSignedIn or a permission code
+  std::string tag;         // OpenAPI tag (module)
+  std::string summary;     // one line, Chinese
+  Handler handler;
+  nlohmann::json request_body = nullptr;  // OpenAPI schema of a JSON body, if any
+  std::vector<std::string> query = {};    // documented query parameters
+};
+
+class Router {
+ public:
+  void add(Route r);
+  // The route matching method+path, filling params; nullptr when none.
+  // `path_exists` tells a 405 from a 404.
+  const Route* match(const std::string& method, const std::string& path,
+                     std::unordered_map<std::string, std::string>& params,
+                     bool& path_exists) const;
+  const std::vector<Route>& routes() const { return routes_; }
+  nlohmann::json openapi() const;
+
+ private:
+  struct Compiled {
+    std::vector<std::string> segments;  // "{id}" marks a parameter
+  };
+  std::vector<Route> routes_;
+  std::vector<Compiled> compiled_;
+};
+
+}  // namespace linli::http

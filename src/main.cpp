@@ -1,0 +1,295 @@
+// linli: serve, migrate, demo, import, export, user. Each subcommand has --help.
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/app.hpp"
+#include "auth/roles.hpp"
+#include "core/crypto.hpp"
+#include "core/csv.hpp"
+#include "core/log.hpp"
+#include "demo/demo.hpp"
+#include "http/server.hpp"
+#include "org/service.hpp"
+#include "store/migrations.hpp"
+
+namespace {
+
+using namespace linli;
+
+struct Common {
+  std::string db_url = "sqlite:data/linli.db";
+  std::string key_file;  // default: beside the SQLite file, or data/linli.key
+};
+
+int die(const std::string& msg) {
+  std::cerr << "错误: " << msg << "\n";
+  return 1;
+}
+
+std::string default_key_file(const std::string& url) {
+  if (url.starts_with("sqlite:")) {
+    auto path = std::filesystem::path(url.substr(7));
+    return (path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path()) /
+           "linli.key";
+  }
+  return "data/linli.key";
+}
+
+// Opens the store, loads the data key and applies pending migrations.
+Result<std::unique_ptr<store::Db>> open_store(const Common& c) {
+  crypto::init();
+  if (auto k = crypto::load_data_key(c.key_file.empty() ? default_key_file(c.db_url) : c.key_file);
+      !k)
+    return fail(k.error());
+  auto db = store::open(c.db_url);
+  if (!db) return fail(db.error());
+  auto applied = store::migrate(**db);
+  if (!applied) return fail(applied.error());
+  if (*applied > 0) log::info("migrations applied", {{"count", *applied}});
+  return db;
+}
+
+// The command line acts as an administrator of every top-level area.
+Result<auth::Principal> cli_principal(store::Db& db) {
+  auto roots = db.query("SELECT id, path, name FROM nodes WHERE parent_id IS NULL ORDER BY id");
+  if (!roots) return fail(roots.error());
+  auth::Principal p;
+  p.username = "cli";
+  for (const auto& r : *roots)
+    p.grants.push_back({"admin", r.i64("id"), r.str("path"), r.str("name"), 0, ""});
+  return p;
+}
+
+void add_common(CLI::App* cmd, Common& c) {
+  cmd->add_option("--db", c.db_url, "sqlite:PATH 或 postgresql://… (默认 sqlite:data/linli.db)");
+  cmd->add_option("--key-file", c.key_file, "个人信息加密密钥文件（默认与数据库同目录的 linli.key）");
+}
+
+int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers) {
+  auto db = open_store(c);
+  if (!db) return die(db.error().detail);
+  http::ServerOptions opt;
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return die("--listen 应为 HOST:PORT");
+  opt.host = listen.substr(0, colon);
+  opt.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
+  if (workers > 0) opt.workers = workers;
+  AppConfig cfg;
+  cfg.web_dir = web;
+  App app(**db, cfg);
+  if (app.statics.empty())
+    log::warn("web UI not found, serving the API only", {{"dir", web}});
+  http::Server server(opt, [&app](http::Request& r) { return app.handle(r); });
+  auto port = server.start();
+  if (!port) return die(port.error().detail);
+  log::info("listening", {{"url", "http://" + opt.host + ":" + std::to_string(*port)}});
+  server.wait_for_signal();
+  (*db)->close();
+  log::info("stopped cleanly");
+  return 0;
+}
+
+int run_demo(const Common& c, const std::string& accounts_json) {
+  auto db = open_store(c);
+  if (!db) return die(db.error().detail);
+  demo::Options opt;
+  opt.progress = [](const std::string& stage, long done, long total) {
+    std::cerr << "\r  " << stage << " " << done << "/" << total << "        " << std::flush;
+    if (done == total) std::cerr << "\n";
+  };
+  auto s = demo::load(**db, opt);
+  if (!s) return die(s.error().detail);
+  std::cout << "演示城市已载入: " << s->nodes << " 个区划, " << s->households << " 户, "
+            << s->residents << " 名居民, " << s->party_orgs << " 个党组织, " << s->members
+            << " 名党员, " << s->orgs << " 个单位, " << s->accounts.size() << " 个账号\n";
+  if (!accounts_json.empty()) {
+    Json arr = Json::array();
+    for (const auto& a : s->accounts)
+      arr.push_back({{"username", a.username},
+                     {"password", a.password},
+                     {"role", a.role},
+                     {"node", a.node ? Json(a.node) : Json(nullptr)},
+                     {"org", a.org ? Json(a.org) : Json(nullptr)}});
+    std::ofstream out(accounts_json);
+    out << arr.dump(2) << "\n";
+    if (!out) return die("无法写入 " + accounts_json);
+  }
+  (*db)->close();
+  return 0;
+}
+
+int run_import(const Common& c, const std::string& file, bool dry_run) {
+  auto db = open_store(c);
+  if (!db) return die(db.error().detail);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return die("无法读取文件 " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto p = cli_principal(**db);
+  if (!p) return die(p.error().detail);
+  org::OrgService svc(**db);
+  std::cerr << "正在检查 " << file << " …\n";
+  auto rep = svc.import_residents(*p, ss.str(), dry_run, {0, "cli", "", ""});
+  if (!rep) return die(rep.error().detail);
+  for (const auto& e : rep->errors)
+    std::cout << "第" << e.row << "行 " << e.column << ": " << e.message << "\n";
+  std::cout << (dry_run ? "检查完成" : (rep->errors.empty() ? "导入完成" : "未导入"))
+            << ": 共 " << rep->rows << " 行, 新增 " << rep->created << ", 更新 " << rep->updated
+            << ", 未变 " << rep->unchanged << ", 错误 " << rep->errors.size() << "\n";
+  (*db)->close();
+  return rep->errors.empty() ? 0 : 2;
+}
+
+int run_export(const Common& c, std::int64_t node, const std::string& format,
+               const std::string& out_file) {
+  auto db = open_store(c);
+  if (!db) return die(db.error().detail);
+  auto p = cli_principal(**db);
+  if (!p) return die(p.error().detail);
+  org::OrgService svc(**db);
+  auto rows = svc.export_residents(*p, node, {0, "cli", "", ""});
+  if (!rows) return die(rows.error().detail);
+  std::string body = format == "csv" ? csv::format(*rows) : xlsx::workbook("居民名单", *rows);
+  if (out_file.empty() || out_file == "-") {
+    std::cout << body;
+  } else {
+    std::ofstream out(out_file, std::ios::binary);
+    out << body;
+    std::cerr << "已导出 " << rows->size() - 1 << " 名居民到 " << out_file << "\n";
+  }
+  (*db)->close();
+  return 0;
+}
+
+std::vector<auth::RoleInput> parse_roles(const std::vector<std::string>& specs) {
+  // "role@node:ID" or "role@org:ID"
+  std::vector<auth::RoleInput> out;
+  for (const auto& s : specs) {
+    auth::RoleInput r;
+    auto at = s.find('@');
+    r.role = s.substr(0, at);
+    if (at != std::string::npos) {
+      auto rest = s.substr(at + 1);
+      if (rest.starts_with("node:")) r.node_id = std::atoll(rest.c_str() + 5);
+      if (rest.starts_with("org:")) r.org_id = std::atoll(rest.c_str() + 4);
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+Result<std::int64_t> user_id_of(store::Db& db, const std::string& username) {
+  auto r = db.one("SELECT id FROM users WHERE username = $1", {username});
+  if (!r) return fail(Error::not_found("没有用户 " + username));
+  return r->i64("id");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  log::init();
+
+  CLI::App cli{"linli 邻里 — 党建引领基层治理平台"};
+  cli.require_subcommand(1);
+  Common c;
+
+  auto* serve = cli.add_subcommand("serve", "启动服务 (JSON API、Open311、网页)");
+  add_common(serve, c);
+  std::string listen = "127.0.0.1:8080", web = "web/dist";
+  int workers = 0;
+  serve->add_option("--listen", listen, "HOST:PORT (默认 127.0.0.1:8080)");
+  serve->add_option("--web", web, "网页文件目录 (默认 web/dist)");
+  serve->add_option("--workers", workers, "处理请求的工作线程数");
+
+  auto* migrate = cli.add_subcommand("migrate", "升级数据库结构");
+  add_common(migrate, c);
+
+  auto* demo_cmd = cli.add_subcommand("demo", "载入演示城市（空库）");
+  add_common(demo_cmd, c);
+  std::string accounts_json;
+  demo_cmd->add_option("--accounts-json", accounts_json, "把创建的账号写入此JSON文件");
+
+  auto* import_cmd = cli.add_subcommand("import", "导入数据");
+  import_cmd->require_subcommand(1);
+  auto* import_res = import_cmd->add_subcommand("residents", "导入居民CSV");
+  add_common(import_res, c);
+  std::string import_file;
+  bool dry_run = false;
+  import_res->add_option("FILE", import_file, "CSV文件")->required();
+  import_res->add_flag("--dry-run", dry_run, "只检查，不导入");
+
+  auto* export_cmd = cli.add_subcommand("export", "导出数据");
+  export_cmd->require_subcommand(1);
+  auto* export_res = export_cmd->add_subcommand("residents", "导出居民名单（已脱敏）");
+  add_common(export_res, c);
+  std::int64_t export_node = 0;
+  std::string export_format = "csv", export_out;
+  export_res->add_option("--node", export_node, "区划编号")->required();
+  export_res->add_option("--format", export_format, "csv 或 xlsx")
+      ->check(CLI::IsMember({"csv", "xlsx"}));
+  export_res->add_option("--out", export_out, "输出文件（默认标准输出）");
+
+  auto* user = cli.add_subcommand("user", "账号管理");
+  user->require_subcommand(1);
+  std::string uname, display, password;
+  std::vector<std::string> role_specs;
+  auto* user_add = user->add_subcommand("add", "新建账号");
+  add_common(user_add, c);
+  user_add->add_option("USERNAME", uname)->required();
+  user_add->add_option("--name", display, "显示姓名");
+  user_add->add_option("--password", password, "密码")->required();
+  user_add->add_option("--role", role_specs, "角色，如 community_staff@node:3 或 merchant@org:5")
+      ->required();
+  auto* user_pw = user->add_subcommand("passwd", "重置密码");
+  add_common(user_pw, c);
+  user_pw->add_option("USERNAME", uname)->required();
+  user_pw->add_option("--password", password, "新密码")->required();
+  auto* user_roles = user->add_subcommand("roles", "设置角色（替换原有角色）");
+  add_common(user_roles, c);
+  user_roles->add_option("USERNAME", uname)->required();
+  user_roles->add_option("--role", role_specs, "角色，如 grid_worker@node:12")->required();
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (serve->parsed()) return run_serve(c, listen, web, workers);
+  if (migrate->parsed()) {
+    auto db = open_store(c);
+    if (!db) return die(db.error().detail);
+    std::cout << "数据库结构已是最新\n";
+    (*db)->close();
+    return 0;
+  }
+  if (demo_cmd->parsed()) return run_demo(c, accounts_json);
+  if (import_res->parsed()) return run_import(c, import_file, dry_run);
+  if (export_res->parsed()) return run_export(c, export_node, export_format, export_out);
+  if (user_add->parsed() || user_pw->parsed() || user_roles->parsed()) {
+    auto db = open_store(c);
+    if (!db) return die(db.error().detail);
+    auth::AuthService svc(**db);
+    auth::Actor cli_actor{0, "cli", "", ""};
+    Status s;
+    if (user_add->parsed()) {
+      auto u = svc.create_user(uname, display.empty() ? uname : display, password,
+                               parse_roles(role_specs), 0, cli_actor);
+      s = u ? Status{} : Status{fail(u.error())};
+    } else {
+      auto id = user_id_of(**db, uname);
+      if (!id) return die(id.error().detail);
+      s = user_pw->parsed() ? svc.reset_password(*id, password, cli_actor)
+                            : svc.set_roles(*id, parse_roles(role_specs), cli_actor);
+    }
+    (*db)->close();
+    if (!s) {
+      std::string msg = s.error().detail;
+      for (const auto& e : s.error().errors) msg += "; " + e.field + ": " + e.message;
+      return die(msg);
+    }
+    std::cout << "完成\n";
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,678 @@
+#include "org/service.hpp"
+
+#include <fmt/format.h>
+
+#include "auth/scope_sql.hpp"
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/validate.hpp"
+#include "store/sql.hpp"
+
+namespace linli::org {
+namespace {
+
+const char* kNodeCols =
+    "n.id, n.parent_id, n.kind, n.name, n.path, n.depth, n.lat, n.lng, n.floors, "
+    "(SELECT count(*) FROM nodes c WHERE c.parent_id = n.id) AS child_count";
+
+const char* kResidentCols =
+    "r.id, r.household_id, r.node_path, r.name, r.gender, r.birth_date, r.relation, "
+    "r.phone_mask, r.id_mask, r.tags, r.status, h.address, "
+    "(SELECT count(*) FROM party_members pm WHERE pm.resident_id = r.id) AS party";
+
+const char* kHouseholdCols =
+    "h.id, h.node_id, h.node_path, h.room, h.address, h.area, "
+    "(SELECT count(*) FROM residents m WHERE m.household_id = h.id AND m.status = 'active') AS "
+    "members, "
+    "(SELECT min(m.name) FROM residents m WHERE m.household_id = h.id AND m.relation = '户主') AS "
+    "head";
+
+Node node_from(const store::Row& r) {
+  Node n;
+  n.id = r.i64("id");
+  n.parent_id = r.i64("parent_id");
+  n.kind = r.str("kind");
+  n.name = r.str("name");
+  n.path = r.str("path");
+  n.depth = static_cast<int>(r.i64("depth"));
+  n.child_count = r.i64("child_count");
+  if (!r.is_null("lat")) n.lat = r.f64("lat");
+  if (!r.is_null("lng")) n.lng = r.f64("lng");
+  n.floors = r.opt_i64("floors");
+  return n;
+}
+
+std::vector<std::string> split_tags(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto j = s.find(',', i);
+    if (j == std::string::npos) j = s.size();
+    if (j > i) out.push_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string join_tags(const std::vector<std::string>& tags) {
+  std::string out;
+  for (const auto& t : tags) out += (out.empty() ? "" : ",") + t;
+  return out;
+}
+
+Resident resident_from(const store::Row& r) {
+  Resident x;
+  x.id = r.i64("id");
+  x.household_id = r.i64("household_id");
+  x.node_path = r.str("node_path");
+  x.name = r.str("name");
+  x.gender = r.str("gender");
+  x.birth_date = r.str("birth_date");
+  x.relation = r.str("relation");
+  x.phone_mask = r.str("phone_mask");
+  x.id_mask = r.str("id_mask");
+  x.tags = split_tags(r.str("tags"));
+  x.status = r.str("status");
+  x.address = r.str("address");
+  x.party_member = r.i64("party") > 0;
+  return x;
+}
+
+Household household_from(const store::Row& r) {
+  Household h;
+  h.id = r.i64("id");
+  h.node_id = r.i64("node_id");
+  h.node_path = r.str("node_path");
+  h.room = r.str("room");
+  h.address = r.str("address");
+  if (!r.is_null("area")) h.area = r.f64("area");
+  h.member_count = r.i64("members");
+  h.head_name = r.str("head");
+  return h;
+}
+
+// "和平街道桃源社区幸福里小区3栋2单元301室": what a letter would carry.
+Result<std::string> address_of(store::Db& db, const std::string& node_path,
+                               const std::string& room) {
+  auto rows = db.query(
+      "SELECT name, kind FROM nodes WHERE $1 >= path AND substr($1, 1, length(path)) = path "
+      "AND kind <> 'district' ORDER BY depth",
+      {node_path});
+  if (!rows) return fail(rows.error());
+  std::string out;
+  for (const auto& r : *rows) out += r.str("name");
+  return out + room + "室";
+}
+
+}  // namespace
+
+const char* kind_name(const std::string& kind) {
+  if (kind == "district") return "区";
+  if (kind == "street") return "街道";
+  if (kind == "community") return "社区";
+  if (kind == "grid") return "网格";
+  if (kind == "building") return "楼栋";
+  if (kind == "unit") return "单元";
+  return "";
+}
+
+std::string child_kind(const std::string& kind) {
+  for (std::size_t i = 0; i + 1 < kNodeKinds.size(); ++i)
+    if (kNodeKinds[i] == kind) return kNodeKinds[i + 1];
+  return "";
+}
+
+// ---- territory ----
+
+Result<std::vector<Node>> OrgService::scope_roots(const auth::Principal& p) {
+  std::vector<Node> out;
+  for (const auto& path : p.scope_paths("node.read")) {
+    auto r = db_.query(fmt::format("SELECT {} FROM nodes n WHERE n.path = $1", kNodeCols), {path});
+    if (!r) return fail(r.error());
+    for (const auto& row : *r) out.push_back(node_from(row));
+  }
+  return out;
+}
+
+Result<Node> OrgService::node(const auth::Principal& p, std::int64_t id,
+                              const std::string& permission) {
+  auto r = db_.query(fmt::format("SELECT {} FROM nodes n WHERE n.id = $1", kNodeCols), {id});
+  if (!r) return fail(r.error());
+  if (r->empty()) return fail(Error::not_found());
+  Node n = node_from((*r)[0]);
+  if (auto a = auth::authorize(p, permission, n.path); !a) return fail(a.error());
+  return n;
+}
+
+Result<std::vector<Node>> OrgService::children(const auth::Principal& p, std::int64_t parent_id) {
+  auto parent = node(p, parent_id, "node.read");
+  if (!parent) return fail(parent.error());
+  auto r = db_.query(
+      fmt::format("SELECT {} FROM nodes n WHERE n.parent_id = $1 ORDER BY n.id", kNodeCols),
+      {parent_id});
+  if (!r) return fail(r.error());
+  std::vector<Node> out;
+  for (const auto& row : *r) out.push_back(node_from(row));
+  return out;
+}
+
+Result<std::vector<Node>> OrgService::breadcrumbs(const auth::Principal& p, const Node& n) {
+  auto r = db_.query(
+      fmt::format("SELECT {} FROM nodes n WHERE $1 >= n.path AND substr($1, 1, length(n.path)) = "
+                  "n.path ORDER BY n.depth",
+                  kNodeCols),
+      {n.path});
+  if (!r) return fail(r.error());
+  std::vector<Node> out;
+  for (const auto& row : *r) {
+    Node a = node_from(row);
+    if (auth::authorize(p, "node.read", a.path)) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+Result<Node> OrgService::create_node(const auth::Principal& p, std::int64_t parent_id,
+                                     const std::string& name, const auth::Actor& by) {
+  auto parent = node(p, parent_id, "node.write");
+  if (!parent) return fail(parent.error());
+  auto kind = child_kind(parent->kind);
+  if (kind.empty()) return fail(Error::invalid("单元下不能再建区划，请在单元下登记住户"));
+  std::int64_t id = 0;
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    auto now = clock::now_ms();
+    auto r = tx.one(
+        "INSERT INTO nodes (parent_id, kind, name, depth, created_at, updated_at) VALUES ($1, $2, "
+        "$3, $4, $5, $5) RETURNING id",
+        {parent_id, kind, name, static_cast<std::int64_t>(parent->depth + 1), now});
+    if (!r) return fail(r.error());
+    id = r->i64("id");
+    auto path = parent->path + std::to_string(id) + "/";
+    if (auto u = tx.exec("UPDATE nodes SET path = $1 WHERE id = $2", {path, id}); !u)
+      return fail(u.error());
+    return auth::record(tx, by,
+                        {"node.create", "node", id, path,
+                         fmt::format("新建{}：{}", kind_name(kind), name)});
+  });
+  if (!w) return fail(w.error());
+  return node(p, id, "node.read");
+}
+
+Result<Node> OrgService::rename_node(const auth::Principal& p, std::int64_t id,
+                                     const std::string& name, const auth::Actor& by) {
+  auto n = node(p, id, "node.write");
+  if (!n) return fail(n.error());
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    auto r = tx.exec("UPDATE nodes SET name = $1, updated_at = $2 WHERE id = $3",
+                     {name, clock::now_ms(), id});
+    if (!r) return fail(r.error());
+    return auth::record(tx, by,
+                        {"node.rename", "node", id, n->path,
+                         fmt::format("{}更名：{} → {}", kind_name(n->kind), n->name, name)});
+  });
+  if (!w) return fail(w.error());
+  return node(p, id, "node.read");
+}
+
+Result<std::string> OrgService::scope_root_path(const auth::Principal& p,
+                                                std::optional<std::int64_t> node_id,
+                                                const std::string& permission) {
+  if (!node_id) return std::string{};
+  auto n = node(p, *node_id, permission);
+  if (!n) return fail(n.error());
+  return n->path;
+}
+
+// ---- households ----
+
+Result<std::vector<Household>> OrgService::households(const auth::Principal& p,
+                                                      const ListQuery& lq) {
+  auto root = scope_root_path(p, lq.node, "household.read");
+  if (!root) return fail(root.error());
+  store::Sql q;
+  q << "SELECT " << kHouseholdCols << " FROM households h WHERE h.id > " << q.bind(lq.after);
+  auth::and_in_scope(q, p, "household.read", "h.node_path");
+  if (!root->empty()) auth::and_in_subtree(q, *root, "h.node_path");
+  if (!lq.q.empty()) {
+    auto pat = q.bind("%" + store::like_escape(lq.q) + "%");
+    q << " AND (h.address LIKE " << pat << " ESCAPE '\\' OR EXISTS (SELECT 1 FROM residents m "
+      << "WHERE m.household_id = h.id AND m.name LIKE " << pat << " ESCAPE '\\'))";
+  }
+  q << " ORDER BY h.id LIMIT " << q.bind(static_cast<std::int64_t>(lq.limit + 1));
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  std::vector<Household> out;
+  for (const auto& r : *rows) out.push_back(household_from(r));
+  return out;
+}
+
+Result<Household> OrgService::household(const auth::Principal& p, std::int64_t id) {
+  auto rows = db_.query(
+      fmt::format("SELECT {} FROM households h WHERE h.id = $1", kHouseholdCols), {id});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return fail(Error::not_found());
+  auto h = household_from((*rows)[0]);
+  if (auto a = auth::authorize(p, "household.read", h.node_path); !a) return fail(a.error());
+  return h;
+}
+
+Result<Json> OrgService::household_moves(std::int64_t household_id) {
+  auto rows = db_.query(
+      "SELECT m.from_address, m.to_address, m.reason, m.moved_at, u.display_name FROM "
+      "household_moves m LEFT JOIN users u ON u.id = m.moved_by WHERE m.household_id = $1 "
+      "ORDER BY m.id",
+      {household_id});
+  if (!rows) return fail(rows.error());
+  Json out = Json::array();
+  for (const auto& r : *rows)
+    out.push_back({{"from_address", r.str("from_address")},
+                   {"to_address", r.str("to_address")},
+                   {"reason", r.str("reason")},
+                   {"moved_at", clock::iso(r.i64("moved_at"))},
+                   {"moved_by", r.str("display_name")}});
+  return out;
+}
+
+Result<Household> OrgService::create_household(const auth::Principal& p, std::int64_t node_id,
+                                               const std::string& room,
+                                               std::optional<double> area,
+                                               const auth::Actor& by) {
+  auto n = node(p, node_id, "household.write");
+  if (!n) return fail(n.error());
+  if (n->kind != "unit" && n->kind != "building")
+    return fail(Error::invalid("请检查填写的内容", {{"node_id", "住户应登记在楼栋或单元下"}}));
+  auto address = address_of(db_, n->path, room);
+  if (!address) return fail(address.error());
+  std::int64_t id = 0;
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    auto now = clock::now_ms();
+    auto r = tx.one(
+        "INSERT INTO households (node_id, node_path, room, address, area, created_at, "
+        "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        {node_id, n->path, room, *address, area ? store::Value{*area} : store::null(), now});
+    if (!r) {
+      if (r.error().kind == ErrorKind::conflict)
+        return fail(Error::invalid("请检查填写的内容", {{"room", "该单元已有此房号的住户"}}));
+      return fail(r.error());
+    }
+    id = r->i64("id");
+    return auth::record(tx, by, {"household.create", "household", id, n->path, "登记住户 " + *address});
+  });
+  if (!w) return fail(w.error());
+  return household(p, id);
+}
+
+Result<Household> OrgService::move_household(const auth::Principal& p, std::int64_t id,
+                                             std::int64_t to_node, const std::string& room,
+                                             const std::string& reason, const auth::Actor& by) {
+  auto h = household(p, id);
+  if (!h) return fail(h.error());
+  if (auto a = auth::authorize(p, "household.write", h->node_path); !a) return fail(a.error());
+  auto target = node(p, to_node, "household.write");
+  if (!target) return fail(target.error());
+  if (target->kind != "unit" && target->kind != "building")
+    return fail(Error::invalid("请检查填写的内容", {{"node_id", "住户应登记在楼栋或单元下"}}));
+  auto address = address_of(db_, target->path, room);
+  if (!address) return fail(address.error());
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    auto now = clock::now_ms();
+    auto r = tx.exec(
+        "UPDATE households SET node_id = $1, node_path = $2, room = $3, address = $4, updated_at "
+        "= $5 WHERE id = $6",
+        {to_node, target->path, room, *address, now, id});
+    if (!r) {
+      if (r.error().kind == ErrorKind::conflict)
+        return fail(Error::invalid("请检查填写的内容", {{"room", "目标单元已有此房号的住户"}}));
+      return fail(r.error());
+    }
+    if (auto u = tx.exec("UPDATE residents SET node_path = $1, updated_at = $2 WHERE "
+                         "household_id = $3",
+                         {target->path, now, id});
+        !u)
+      return fail(u.error());
+    if (auto m = tx.exec(
+            "INSERT INTO household_moves (household_id, from_node_id, from_address, to_node_id, "
+            "to_address, reason, moved_by, moved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            {id, h->node_id, h->address, to_node, *address, reason,
+             by.user_id ? store::Value{by.user_id} : store::null(), now});
+        !m)
+      return fail(m.error());
+    return auth::record(tx, by,
+                        {"household.move", "household", id, target->path,
+                         fmt::format("住户迁移：{} → {}（{}）", h->address, *address, reason)});
+  });
+  if (!w) return fail(w.error());
+  return household(p, id);
+}
+
+// ---- residents ----
+
+Result<std::vector<Resident>> OrgService::residents(const auth::Principal& p,
+                                                    const ListQuery& lq) {
+  auto root = scope_root_path(p, lq.node, "resident.read");
+  if (!root) return fail(root.error());
+  store::Sql q;
+  q << "SELECT " << kResidentCols
+    << " FROM residents r JOIN households h ON h.id = r.household_id WHERE r.id > "
+    << q.bind(lq.after);
+  auth::and_in_scope(q, p, "resident.read", "r.node_path");
+  if (!root->empty()) auth::and_in_subtree(q, *root, "r.node_path");
+  if (!lq.q.empty())
+    q << " AND r.name LIKE " << q.bind("%" + store::like_escape(lq.q) + "%") << " ESCAPE '\\'";
+  if (!lq.tag.empty())
+    q << " AND (',' || r.tags || ',') LIKE " << q.bind("%," + store::like_escape(lq.tag) + ",%")
+      << " ESCAPE '\\'";
+  q << " ORDER BY r.id LIMIT " << q.bind(static_cast<std::int64_t>(lq.limit + 1));
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  std::vector<Resident> out;
+  for (const auto& r : *rows) out.push_back(resident_from(r));
+  return out;
+}
+
+Result<std::vector<Resident>> OrgService::household_members(std::int64_t household_id) {
+  auto rows = db_.query(
+      fmt::format("SELECT {} FROM residents r JOIN households h ON h.id = r.household_id WHERE "
+                  "r.household_id = $1 ORDER BY r.id",
+                  kResidentCols),
+      {household_id});
+  if (!rows) return fail(rows.error());
+  std::vector<Resident> out;
+  for (const auto& r : *rows) out.push_back(resident_from(r));
+  return out;
+}
+
+Result<Resident> OrgService::resident(const auth::Principal& p, std::int64_t id) {
+  auto rows = db_.query(
+      fmt::format("SELECT {} FROM residents r JOIN households h ON h.id = r.household_id WHERE "
+                  "r.id = $1",
+                  kResidentCols),
+      {id});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return fail(Error::not_found());
+  auto r = resident_from((*rows)[0]);
+  if (auto a = auth::authorize(p, "resident.read", r.node_path); !a) return fail(a.error());
+  return r;
+}
+
+Status OrgService::check_resident(const ResidentInput& in, bool creating) {
+  std::vector<FieldError> errs;
+  if (creating && !in.household_id) errs.push_back({"household_id", "请选择所在住户"});
+  if (creating && !in.name) errs.push_back({"name", "请填写姓名"});
+  if (in.gender && *in.gender != "M" && *in.gender != "F")
+    errs.push_back({"gender", "性别应为男或女"});
+  if (in.birth_date && !in.birth_date->empty() && !validate::is_date(*in.birth_date))
+    errs.push_back({"birth_date", "出生日期应为 YYYY-MM-DD，如 1956-03-08"});
+  if (in.phone && !in.phone->empty())
+    if (auto m = validate::mobile(*in.phone)) errs.push_back({"phone", *m});
+  if (in.id_number && !in.id_number->empty())
+    if (auto m = validate::id_number(*in.id_number)) errs.push_back({"id_number", *m});
+  if (in.relation && !in.relation->empty() &&
+      std::find(kRelations.begin(), kRelations.end(), *in.relation) == kRelations.end())
+    errs.push_back({"relation", "与户主关系应为：户主、配偶、子女、父母、孙子女、兄弟姐妹或其他"});
+  if (in.tags)
+    for (const auto& t : *in.tags)
+      if (std::find(kCareTags.begin(), kCareTags.end(), t) == kCareTags.end())
+        errs.push_back({"tags", "未知的标签：" + t});
+  if (!errs.empty()) return fail(Error::invalid("请检查填写的内容", errs));
+  return {};
+}
+
+// Writes the given fields of resident `id`; personal numbers are sealed,
+// masked and blind-indexed, never stored in the clear.
+Status OrgService::write_resident(store::Tx& tx, std::int64_t id, const ResidentInput& in,
+                                  const std::string& node_path) {
+  store::Sql q;
+  q << "UPDATE residents SET updated_at = " << q.bind(clock::now_ms());
+  auto set = [&](const char* col, store::Value v) { q << ", " << col << " = " << q.bind(std::move(v)); };
+  if (in.household_id) {
+    set("household_id", *in.household_id);
+    set("node_path", node_path);
+  }
+  if (in.name) set("name", *in.name);
+  if (in.gender) set("gender", *in.gender);
+  if (in.birth_date) set("birth_date", store::opt(in.birth_date->empty() ? std::nullopt : in.birth_date));
+  if (in.relation) set("relation", *in.relation);
+  if (in.tags) set("tags", join_tags(*in.tags));
+  if (in.phone) {
+    bool empty = in.phone->empty();
+    set("phone_enc", empty ? store::null() : store::Value{crypto::seal(*in.phone)});
+    set("phone_mask", empty ? store::null() : store::Value{validate::mask_phone(*in.phone)});
+    set("phone_hash", empty ? store::null() : store::Value{crypto::blind_index(*in.phone)});
+  }
+  if (in.id_number) {
+    auto idn = validate::normalize_id_number(*in.id_number);
+    bool empty = idn.empty();
+    set("id_enc", empty ? store::null() : store::Value{crypto::seal(idn)});
+    set("id_mask", empty ? store::null() : store::Value{validate::mask_id_number(idn)});
+    set("id_hash", empty ? store::null() : store::Value{crypto::blind_index(idn)});
+  }
+  q << " WHERE id = " << q.bind(id);
+  auto r = tx.exec(q.text, q.params);
+  if (!r) {
+    if (r.error().kind == ErrorKind::conflict)
+      return fail(Error::invalid("请检查填写的内容", {{"id_number", "该身份证号已登记在其他居民名下"}}));
+    return fail(r.error());
+  }
+  return {};
+}
+
+Result<Resident> OrgService::create_resident(const auth::Principal& p, const ResidentInput& in,
+                                             const auth::Actor& by) {
+  if (auto c = check_resident(in, true); !c) return fail(c.error());
+  auto h = household(p, *in.household_id);
+  if (!h) return fail(h.error());
+  if (auto a = auth::authorize(p, "resident.write", h->node_path); !a) return fail(a.error());
+  ResidentInput full = in;
+  if (!full.gender && full.id_number && !full.id_number->empty())
+    full.gender = std::string(1, validate::gender_from_id(*full.id_number));
+  if (!full.gender) return fail(Error::invalid("请检查填写的内容", {{"gender", "请选择性别"}}));
+  if ((!full.birth_date || full.birth_date->empty()) && full.id_number && !full.id_number->empty())
+    full.birth_date = validate::birth_date_from_id(*full.id_number);
+  std::int64_t id = 0;
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    auto now = clock::now_ms();
+    auto r = tx.one(
+        "INSERT INTO residents (household_id, node_path, name, gender, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        {h->id, h->node_path, *full.name, *full.gender, now});
+    if (!r) return fail(r.error());
+    id = r->i64("id");
+    if (auto s = write_resident(tx, id, full, h->node_path); !s) return s;
+    return auth::record(tx, by, {"resident.create", "resident", id, h->node_path,
+                                 "登记居民 " + validate::mask_name(*full.name)});
+  });
+  if (!w) return fail(w.error());
+  return resident(p, id);
+}
+
+Result<Resident> OrgService::update_resident(const auth::Principal& p, std::int64_t id,
+                                             const ResidentInput& in, const auth::Actor& by) {
+  auto cur = resident(p, id);
+  if (!cur) return fail(cur.error());
+  if (auto a = auth::authorize(p, "resident.write", cur->node_path); !a) return fail(a.error());
+  if (auto c = check_resident(in, false); !c) return fail(c.error());
+  std::string path = cur->node_path;
+  if (in.household_id) {
+    auto h = household(p, *in.household_id);
+    if (!h) return fail(h.error());
+    if (auto a = auth::authorize(p, "resident.write", h->node_path); !a) return fail(a.error());
+    path = h->node_path;
+  }
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    if (auto s = write_resident(tx, id, in, path); !s) return s;
+    return auth::record(tx, by, {"resident.update", "resident", id, path,
+                                 "修改居民信息 " + validate::mask_name(cur->name)});
+  });
+  if (!w) return fail(w.error());
+  return resident(p, id);
+}
+
+Result<std::string> OrgService::reveal(const auth::Principal& p, std::int64_t id,
+                                       const std::string& field, const auth::Actor& by) {
+  if (field != "phone" && field != "id_number")
+    return fail(Error::invalid("请检查填写的内容", {{"field", "只能查看手机号或身份证号"}}));
+  auto r = resident(p, id);
+  if (!r) return fail(r.error());
+  if (auto a = auth::authorize(p, "resident.reveal", r->node_path); !a) return fail(a.error());
+  auto col = field == "phone" ? "phone_enc" : "id_enc";
+  auto row = db_.one(fmt::format("SELECT {} AS v FROM residents WHERE id = $1", col), {id});
+  if (!row) return fail(row.error());
+  if (row->is_null("v")) return fail(Error::not_found("该居民未登记此信息"));
+  auto plain = crypto::open(row->str("v"));
+  if (!plain) return fail(plain.error());
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    return auth::record(tx, by,
+                        {"resident.reveal", "resident", id, r->node_path,
+                         fmt::format("查看居民{}的{}", validate::mask_name(r->name),
+                                     field == "phone" ? "手机号" : "身份证号")});
+  });
+  if (!w) return fail(w.error());  // no audit row, no reveal
+  return *plain;
+}
+
+Result<Household> OrgService::my_household(const auth::Principal& p) {
+  if (!p.resident_id) return fail(Error::not_found("您的账号尚未关联居民信息，请联系社区"));
+  auto rows = db_.query(
+      fmt::format("SELECT {} FROM households h JOIN residents r ON r.household_id = h.id WHERE "
+                  "r.id = $1",
+                  kHouseholdCols),
+      {p.resident_id});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return fail(Error::not_found());
+  return household_from((*rows)[0]);
+}
+
+// ---- party and organisations ----
+
+Result<Json> OrgService::party_orgs(const auth::Principal& p, const ListQuery& lq) {
+  auto root = scope_root_path(p, lq.node, "party.read");
+  if (!root) return fail(root.error());
+  store::Sql q;
+  q << "SELECT o.id, o.parent_id, o.kind, o.name, o.node_id, n.name AS node_name, "
+       "(SELECT count(*) FROM party_members m WHERE m.party_org_id = o.id) AS members "
+       "FROM party_orgs o JOIN nodes n ON n.id = o.node_id WHERE 1 = 1";
+  auth::and_in_scope(q, p, "party.read", "o.node_path");
+  if (!root->empty()) auth::and_in_subtree(q, *root, "o.node_path");
+  q << " ORDER BY o.id LIMIT 1000";
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  static const std::map<std::string, const char*> names = {
+      {"committee", "社区党委"}, {"branch", "党支部"}, {"group", "党小组"}};
+  Json out = Json::array();
+  for (const auto& r : *rows)
+    out.push_back({{"id", r.i64("id")},
+                   {"parent_id", r.opt_i64("parent_id") ? Json(r.i64("parent_id")) : Json(nullptr)},
+                   {"kind", r.str("kind")},
+                   {"kind_name", names.at(r.str("kind"))},
+                   {"name", r.str("name")},
+                   {"node_id", r.i64("node_id")},
+                   {"node_name", r.str("node_name")},
+                   {"members", r.i64("members")}});
+  return out;
+}
+
+namespace {
+const char* category_name(const std::string& c) {
+  if (c == "direct") return "直管党员";
+  if (c == "in_service") return "在职党员";
+  if (c == "mobile") return "流动党员";
+  if (c == "retired") return "离退休党员";
+  return "";
+}
+}  // namespace
+
+Result<Json> OrgService::party_members(const auth::Principal& p, const ListQuery& lq) {
+  auto root = scope_root_path(p, lq.node, "party.read");
+  if (!root) return fail(root.error());
+  store::Sql q;
+  q << "SELECT m.id, m.resident_id, r.name, m.category, m.employer, o.name AS party_org, "
+       "m.central_household, (SELECT count(*) FROM member_households l WHERE l.member_id = m.id) "
+       "AS linked FROM party_members m JOIN residents r ON r.id = m.resident_id JOIN party_orgs o "
+       "ON o.id = m.party_org_id WHERE m.id > "
+    << q.bind(lq.after);
+  auth::and_in_scope(q, p, "party.read", "m.node_path");
+  if (!root->empty()) auth::and_in_subtree(q, *root, "m.node_path");
+  if (!lq.category.empty()) q << " AND m.category = " << q.bind(lq.category);
+  if (!lq.q.empty())
+    q << " AND r.name LIKE " << q.bind("%" + store::like_escape(lq.q) + "%") << " ESCAPE '\\'";
+  q << " ORDER BY m.id LIMIT " << q.bind(static_cast<std::int64_t>(lq.limit + 1));
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  Json items = Json::array();
+  for (const auto& r : *rows)
+    items.push_back({{"id", r.i64("id")},
+                     {"resident_id", r.i64("resident_id")},
+                     {"name", r.str("name")},
+                     {"category", r.str("category")},
+                     {"category_name", category_name(r.str("category"))},
+                     {"employer", r.str("employer")},
+                     {"party_org", r.str("party_org")},
+                     {"central_household", r.i64("central_household") != 0},
+                     {"linked_households", r.i64("linked")}});
+  return items;
+}
+
+Result<Json> OrgService::resident_party(const auth::Principal& p, std::int64_t resident_id) {
+  auto r = resident(p, resident_id);
+  if (!r) return fail(r.error());
+  auto rows = db_.query(
+      "SELECT m.category, m.employer, m.joined_on, m.central_household, o.name AS party_org FROM "
+      "party_members m JOIN party_orgs o ON o.id = m.party_org_id WHERE m.resident_id = $1",
+      {resident_id});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return Json(nullptr);
+  const auto& m = (*rows)[0];
+  return Json{{"category", m.str("category")},
+              {"category_name", category_name(m.str("category"))},
+              {"employer", m.str("employer")},
+              {"joined_on", m.str("joined_on")},
+              {"central_household", m.i64("central_household") != 0},
+              {"party_org", m.str("party_org")}};
+}
+
+Result<Json> OrgService::orgs(const auth::Principal& p, const ListQuery& lq) {
+  if (!p.can("org.read")) return fail(Error::forbidden());
+  store::Sql q;
+  // An organisation is visible when it serves a node in the caller's scope.
+  q << "SELECT DISTINCT o.id, o.kind, o.name, o.contact_name, o.contact_phone_mask FROM orgs o "
+       "JOIN org_nodes s ON s.org_id = o.id JOIN nodes n ON n.id = s.node_id WHERE 1 = 1";
+  // Served nodes may sit above the caller (a department serving the street):
+  // visible when the served node is inside the scope or an ancestor of it.
+  auto roots = p.scope_paths("org.read");
+  q << " AND (1 = 0";
+  for (const auto& root : roots) {
+    auto b = q.bind(root);
+    q << " OR (n.path >= " << b << " AND n.path < " << q.bind(auth::subtree_end(root))
+      << ") OR (" << b << " >= n.path AND substr(" << b << ", 1, length(n.path)) = n.path)";
+  }
+  q << ")";
+  if (!lq.kind.empty()) q << " AND o.kind = " << q.bind(lq.kind);
+  q << " ORDER BY o.id LIMIT 1000";
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  static const std::map<std::string, const char*> names = {
+      {"department", "职能部门"}, {"resident_unit", "驻区单位"}, {"property", "物业公司"},
+      {"owners_committee", "业委会"}, {"social", "社会组织"}, {"merchant", "商户"},
+      {"station", "服务站"}};
+  Json out = Json::array();
+  for (const auto& r : *rows) {
+    auto served = db_.query(
+        "SELECT n.id, n.name FROM org_nodes s JOIN nodes n ON n.id = s.node_id WHERE s.org_id = "
+        "$1 ORDER BY n.id",
+        {r.i64("id")});
+    if (!served) return fail(served.error());
+    Json nodes = Json::array();
+    for (const auto& s : *served) nodes.push_back({{"id", s.i64("id")}, {"name", s.str("name")}});
+    auto kind = r.str("kind");
+    out.push_back({{"id", r.i64("id")},
+                   {"kind", kind},
+                   {"kind_name", names.count(kind) ? names.at(kind) : ""},
+                   {"name", r.str("name")},
+                   {"contact_name", r.str("contact_name")},
+                   {"contact_masked", r.str("contact_phone_mask")},
+                   {"nodes", nodes}});
+  }
+  return out;
+}
+
+}  // namespace linli::org

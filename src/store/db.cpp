@@ -1,0 +1,143 @@
+#include "store/db.hpp"
+
+#include <charconv>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "store/postgres/pg_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace linli::store {
+namespace {
+
+bool parse_i64(std::string_view s, std::int64_t& out) {
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return !s.empty() && ec == std::errc() && p == end;
+}
+
+bool parse_f64(std::string_view s, double& out) {
+  const char* end = s.data() + s.size();
+  auto [p, ec] = std::from_chars(s.data(), end, out);
+  return !s.empty() && ec == std::errc() && p == end;
+}
+
+// A column that cannot be read as a number is a mismatch between the SQL and
+// the code reading it: a programming error, like an unknown column name.
+[[noreturn]] void not_a_number(std::string_view name) {
+  throw std::invalid_argument("column " + std::string(name) + " does not hold a number");
+}
+
+// Doubles that fit are truncated as SQL CAST does; PG returns SUM/AVG of
+// integers as NUMERIC, which may arrive as a double.
+std::int64_t double_to_i64(double d, std::string_view name) {
+  if (!(d >= -9.2233720368547758e18 && d < 9.2233720368547758e18)) not_a_number(name);
+  return static_cast<std::int64_t>(d);
+}
+
+}  // namespace
+
+const Value& Row::at(std::string_view name) const {
+  const auto& n = *names_;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    if (n[i] == name) return values_[i];
+  }
+  throw std::out_of_range("no column named " + std::string(name));
+}
+
+bool Row::is_null(std::string_view name) const {
+  return std::holds_alternative<std::monostate>(at(name));
+}
+
+std::int64_t Row::i64(std::string_view name) const {
+  const Value& v = at(name);
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return double_to_i64(*d, name);
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    std::int64_t out = 0;
+    if (parse_i64(*s, out)) return out;
+    double d = 0;
+    if (parse_f64(*s, d)) return double_to_i64(d, name);
+    not_a_number(name);
+  }
+  return 0;
+}
+
+double Row::f64(std::string_view name) const {
+  const Value& v = at(name);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    double out = 0;
+    if (parse_f64(*s, out)) return out;
+    not_a_number(name);
+  }
+  return 0;
+}
+
+std::string Row::str(std::string_view name) const {
+  const Value& v = at(name);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) {
+    char buf[32];
+    auto [p, ec] = std::to_chars(buf, buf + sizeof buf, *d);
+    return ec == std::errc() ? std::string(buf, p) : std::string();
+  }
+  return {};
+}
+
+std::optional<std::int64_t> Row::opt_i64(std::string_view name) const {
+  if (is_null(name)) return std::nullopt;
+  return i64(name);
+}
+
+std::optional<std::string> Row::opt_str(std::string_view name) const {
+  if (is_null(name)) return std::nullopt;
+  return str(name);
+}
+
+Result<Rows> Tx::query(std::string_view sql, const Params& params) {
+  auto r = exec(sql, params);
+  if (!r) return fail(std::move(r.error()));
+  return std::move(r->rows);
+}
+
+Result<Row> Tx::one(std::string_view sql, const Params& params) {
+  auto rows = query(sql, params);
+  if (!rows) return fail(std::move(rows.error()));
+  if (rows->empty()) return fail(Error::not_found());
+  return std::move(rows->front());
+}
+
+Result<Row> Db::one(std::string_view sql, const Params& params) {
+  auto rows = query(sql, params);
+  if (!rows) return fail(std::move(rows.error()));
+  if (rows->empty()) return fail(Error::not_found());
+  return std::move(rows->front());
+}
+
+Result<std::unique_ptr<Db>> open(const std::string& url) {
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return pg::open_pg(url);
+  }
+  if (!url.starts_with("sqlite:")) {
+    return fail(Error::invalid("数据库地址无法识别：应为 sqlite:文件路径 或 postgresql://…"));
+  }
+  std::string path = url.substr(7);
+  if (path.starts_with("//")) path.erase(0, 2);  // tolerate sqlite:///abs/path
+  if (path.empty()) return fail(Error::invalid("数据库地址缺少文件路径"));
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    spdlog::error("cannot create database directory {}: {}", parent.string(), ec.message());
+    return fail(Error::unavailable("无法创建数据库所在目录，请检查路径与权限"));
+  }
+  return sqlite::open_sqlite(path);
+}
+
+}  // namespace linli::store

@@ -1,0 +1,105 @@
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "store/migrations.hpp"
+#include "store/postgres/pg_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+
+namespace linli::store {
+namespace {
+
+// Any constant both nodes agree on; "linli" in ASCII.
+constexpr std::int64_t kMigrationLock = 0x6c696e6c69;
+
+const char* store_name(Kind k) { return k == Kind::sqlite ? "sqlite" : "postgres"; }
+
+std::vector<const Migration*> migrations_for(Kind k) {
+  std::vector<const Migration*> out;
+  for (const Migration& m : all_migrations()) {
+    if (std::string_view(m.store) == store_name(k)) out.push_back(&m);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Migration* a, const Migration* b) { return a->version < b->version; });
+  return out;
+}
+
+Status run_script(Kind k, Tx& tx, std::string_view sql) {
+  return k == Kind::sqlite ? sqlite::exec_script_in(tx, sql) : pg::exec_script_in(tx, sql);
+}
+
+// Under PG's transaction-scoped advisory lock a second node starting at the
+// same moment waits, then finds the work done. SQLite's writer already holds
+// the database's write lock.
+Status lock_and_ensure_table(Kind k, Tx& tx) {
+  if (k == Kind::postgres) {
+    auto lock = tx.exec("SELECT pg_advisory_xact_lock($1)", {kMigrationLock});
+    if (!lock) return fail(std::move(lock.error()));
+    return run_script(k, tx,
+                      "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY,"
+                      " name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+  }
+  return run_script(k, tx,
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                    " name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT");
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Applies m unless it is at or below the highest recorded version.
+Status apply(Kind k, Tx& tx, const Migration& m, bool& applied) {
+  applied = false;
+  if (auto st = lock_and_ensure_table(k, tx); !st) return st;
+  auto cur = tx.one("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations");
+  if (!cur) return fail(std::move(cur.error()));
+  if (cur->i64("v") >= m.version) return {};
+  if (auto st = run_script(k, tx, m.sql); !st) return st;
+  auto row = tx.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                     {std::int64_t{m.version}, std::string(m.name), now_ms()});
+  if (!row) return fail(std::move(row.error()));
+  applied = true;
+  return {};
+}
+
+}  // namespace
+
+Result<int> migrate(Db& db) {
+  int count = 0;
+  for (const Migration* m : migrations_for(db.kind())) {
+    bool applied = false;
+    auto st = db.write([&](Tx& tx) { return apply(db.kind(), tx, *m, applied); });
+    if (!st) {
+      spdlog::error("migration {}/{} failed: {}", m->store, m->name, st.error().detail);
+      return fail(std::move(st.error()));
+    }
+    if (applied) {
+      spdlog::info("applied migration {}/{}", m->store, m->name);
+      ++count;
+    }
+  }
+  return count;
+}
+
+Result<bool> migrations_current(Db& db) {
+  auto wanted = migrations_for(db.kind());
+  auto exists = db.one(db.kind() == Kind::sqlite
+                           ? "SELECT COUNT(*) AS n FROM sqlite_master"
+                             " WHERE type = 'table' AND name = 'schema_migrations'"
+                           : "SELECT COUNT(*) AS n FROM pg_catalog.pg_tables"
+                             " WHERE schemaname = current_schema() AND tablename = 'schema_migrations'");
+  if (!exists) return fail(std::move(exists.error()));
+  if (exists->i64("n") == 0) return wanted.empty();
+  auto rows = db.query("SELECT version FROM schema_migrations");
+  if (!rows) return fail(std::move(rows.error()));
+  std::set<std::int64_t> have;
+  for (const Row& r : *rows) have.insert(r.i64("version"));
+  return std::all_of(wanted.begin(), wanted.end(),
+                     [&](const Migration* m) { return have.contains(m->version); });
+}
+
+}  // namespace linli::store

@@ -1,0 +1,584 @@
+#include "store/postgres/pg_db.hpp"
+
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace linli::store::pg {
+namespace {
+
+constexpr std::size_t kStmtCacheMax = 512;
+constexpr int kSerializationRetries = 3;
+constexpr int kDefaultPoolSize = 8;
+constexpr auto kBorrowTimeout = std::chrono::seconds(5);
+
+// Type OIDs from pg_type.h, which libpq-dev does not install.
+constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kOid = 26;
+constexpr Oid kFloat4 = 700, kFloat8 = 701, kNumeric = 1700;
+
+std::string_view clip(std::string_view sql) { return sql.substr(0, 300); }
+
+struct Failure {
+  Failure() = default;
+  explicit Failure(Error e, std::string s = {}, bool b = false)
+      : error(std::move(e)), state(std::move(s)), broken(b) {}
+  Error error;
+  std::string state;         // SQLSTATE; empty when the server sent none
+  bool broken = false;       // the connection is gone
+  bool nothing_ran = false;  // failed before the write function was called
+};
+
+Error map_state(std::string_view state, bool broken) {
+  if (broken || state.starts_with("08")) return Error::unavailable();
+  if (state == "23505") return Error::conflict("数据与已有记录重复");
+  if (state == "23503") return Error::conflict("关联的记录不存在，或仍被其他记录引用");
+  if (state == "23514") return Error::invalid("数据不符合取值要求");
+  if (state == "23502") return Error::invalid("缺少必填的数据");
+  if (state.starts_with("22")) return Error::invalid("数据格式不正确或超出范围");
+  if (state == "40001" || state == "40P01") {
+    return Error::conflict("数据正被其他操作修改，请重试");
+  }
+  if (state == "53100") return Error::unavailable("存储空间已满，请联系管理员");
+  if (state.starts_with("53") || state.starts_with("57P")) return Error::unavailable();
+  if (state == "57014") return Error::unavailable("数据库查询超时，请稍后再试");
+  return Error::internal("数据库内部错误");
+}
+
+bool retryable(std::string_view state) { return state == "40001" || state == "40P01"; }
+
+Failure misuse(std::string_view what, std::string_view sql) {
+  spdlog::error("postgres misuse: {} [{}]", what, clip(sql));
+  return Failure(Error::internal("数据库内部错误"));
+}
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
+
+bool succeeded(const PGresult* r) {
+  auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+template <class T>
+bool parse_num(const char* s, int len, T& out) {
+  auto [p, ec] = std::from_chars(s, s + len, out);
+  return ec == std::errc() && p == s + len;
+}
+
+Value to_value(Oid type, const char* s, int len) {
+  switch (type) {
+    case kInt2: case kInt4: case kInt8: case kOid: {
+      std::int64_t i = 0;
+      if (parse_num(s, len, i)) return i;
+      break;
+    }
+    case kBool:
+      return std::int64_t{len > 0 && s[0] == 't'};
+    case kNumeric: {
+      // SUM/COUNT-like NUMERICs are whole numbers; keep them exact, as SQLite does.
+      std::int64_t i = 0;
+      if (parse_num(s, len, i)) return i;
+      [[fallthrough]];
+    }
+    case kFloat4: case kFloat8: {
+      double d = 0;
+      if (parse_num(s, len, d)) return d;
+      break;
+    }
+    case kBytea: {
+      std::size_t n = 0;
+      unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(s), &n);
+      if (!raw) break;
+      std::string out(reinterpret_cast<const char*>(raw), n);
+      PQfreemem(raw);
+      return out;
+    }
+    default:
+      break;
+  }
+  return std::string(s, static_cast<std::size_t>(len));
+}
+
+std::int64_t changes_of(const PGresult* r) {
+  std::string_view tag = PQcmdStatus(const_cast<PGresult*>(r));
+  bool writes = tag.starts_with("INSERT") || tag.starts_with("UPDATE") ||
+                tag.starts_with("DELETE") || tag.starts_with("MERGE");
+  const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+  std::int64_t out = 0;
+  if (writes && n && *n) parse_num(n, static_cast<int>(std::strlen(n)), out);
+  return out;
+}
+
+Exec to_exec(const PGresult* r) {
+  Exec out;
+  int nf = PQnfields(r), nt = PQntuples(r);
+  auto names = std::make_shared<std::vector<std::string>>();
+  std::vector<Oid> types;
+  for (int c = 0; c < nf; ++c) {
+    names->emplace_back(PQfname(r, c));
+    types.push_back(PQftype(r, c));
+  }
+  out.rows.reserve(static_cast<std::size_t>(nt));
+  for (int t = 0; t < nt; ++t) {
+    std::vector<Value> values;
+    values.reserve(static_cast<std::size_t>(nf));
+    for (int c = 0; c < nf; ++c) {
+      if (PQgetisnull(r, t, c)) {
+        values.emplace_back(std::monostate{});
+      } else {
+        values.push_back(to_value(types[static_cast<std::size_t>(c)], PQgetvalue(r, t, c),
+                                  PQgetlength(r, t, c)));
+      }
+    }
+    out.rows.emplace_back(names, std::move(values));
+  }
+  out.changes = changes_of(r);
+  return out;
+}
+
+std::string double_text(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  return buf;
+}
+
+// Parameters travel as text with types left to the server, as SQLite's
+// loose binding does; only bytes containing NUL go binary (bytea).
+struct ParamBuf {
+  std::vector<std::string> text;
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+
+  explicit ParamBuf(const Params& ps)
+      : text(ps.size()), values(ps.size()), lengths(ps.size()), formats(ps.size()) {
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      if (const auto* n = std::get_if<std::int64_t>(&ps[i])) {
+        text[i] = std::to_string(*n);
+        values[i] = text[i].c_str();
+      } else if (const auto* d = std::get_if<double>(&ps[i])) {
+        text[i] = double_text(*d);
+        values[i] = text[i].c_str();
+      } else if (const auto* s = std::get_if<std::string>(&ps[i])) {
+        values[i] = s->c_str();
+        lengths[i] = static_cast<int>(s->size());
+        formats[i] = s->find('\0') != std::string::npos ? 1 : 0;
+      }
+    }
+  }
+};
+
+class PgConn {
+ public:
+  static std::expected<std::unique_ptr<PgConn>, Failure> connect(const std::string& conninfo);
+  ~PgConn() { PQfinish(c_); }
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  std::expected<Exec, Failure> exec(std::string_view sql, const Params& params);
+  // Simple-protocol query (several statements allowed); returns the last command tag.
+  std::expected<std::string, Failure> simple(std::string_view sql);
+  bool broken() const { return PQstatus(c_) != CONNECTION_OK; }
+  bool idle() const { return PQtransactionStatus(c_) == PQTRANS_IDLE; }
+
+ private:
+  struct Prepared {
+    std::string name;
+    int nparams = 0;
+  };
+  struct StrHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  explicit PgConn(PGconn* c) : c_(c) {}
+  std::expected<const Prepared*, Failure> prepare(std::string_view sql);
+  Failure failure(const PGresult* r, std::string_view sql) const;
+
+  PGconn* c_;
+  std::unordered_map<std::string, Prepared, StrHash, std::equal_to<>> cache_;
+  std::uint64_t counter_ = 0;
+};
+
+std::expected<std::unique_ptr<PgConn>, Failure> PgConn::connect(const std::string& conninfo) {
+  std::unique_ptr<PgConn> conn(new PgConn(PQconnectdb(conninfo.c_str())));
+  if (!conn->c_ || PQstatus(conn->c_) != CONNECTION_OK) {
+    std::string msg = conn->c_ ? PQerrorMessage(conn->c_) : "out of memory";
+    spdlog::warn("postgres connect failed: {}", msg);
+    return std::unexpected(Failure(Error::unavailable(), "", true));
+  }
+  // Notices ("relation already exists, skipping") would go to stderr.
+  PQsetNoticeProcessor(
+      conn->c_, [](void*, const char* m) { spdlog::debug("postgres: {}", m); }, nullptr);
+  // Read-only by default so a write sent through query() fails loudly, as on
+  // SQLite; write() opens its transactions READ WRITE.
+  auto set = conn->simple(
+      "SET TIME ZONE 'UTC'; SET client_encoding TO 'UTF8';"
+      "SET default_transaction_read_only TO on");
+  if (!set) return std::unexpected(std::move(set.error()));
+  return conn;
+}
+
+Failure PgConn::failure(const PGresult* r, std::string_view sql) const {
+  const char* code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  Failure f;
+  f.state = code ? code : "";
+  f.broken = broken();
+  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+  while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+  spdlog::warn("postgres error {}: {} [{}]", f.state, msg, clip(sql));
+  f.error = map_state(f.state, f.broken);
+  return f;
+}
+
+std::expected<const PgConn::Prepared*, Failure> PgConn::prepare(std::string_view sql) {
+  if (auto it = cache_.find(sql); it != cache_.end()) return &it->second;
+  if (cache_.size() >= kStmtCacheMax) {
+    PgResult discard(PQexec(c_, "DEALLOCATE ALL"));
+    cache_.clear();
+  }
+  std::string text(sql);
+  std::string name = "linli_" + std::to_string(++counter_);
+  PgResult r(PQprepare(c_, name.c_str(), text.c_str(), 0, nullptr));
+  if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
+  // The server counts the placeholders; checking it here spares a protocol error later.
+  PgResult d(PQdescribePrepared(c_, name.c_str()));
+  if (!succeeded(d.get())) return std::unexpected(failure(d.get(), sql));
+  Prepared p{std::move(name), PQnparams(d.get())};
+  return &cache_.emplace(std::move(text), std::move(p)).first->second;
+}
+
+std::expected<Exec, Failure> PgConn::exec(std::string_view sql, const Params& params) {
+  auto p = prepare(sql);
+  if (!p) return std::unexpected(std::move(p.error()));
+  if (params.size() != static_cast<std::size_t>((*p)->nparams)) {
+    return std::unexpected(misuse("SQL takes " + std::to_string((*p)->nparams) +
+                                      " parameters, got " + std::to_string(params.size()),
+                                  sql));
+  }
+  ParamBuf buf(params);
+  PgResult r(PQexecPrepared(c_, (*p)->name.c_str(), static_cast<int>(params.size()),
+                            buf.values.data(), buf.lengths.data(), buf.formats.data(), 0));
+  if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
+  return to_exec(r.get());
+}
+
+std::expected<std::string, Failure> PgConn::simple(std::string_view sql) {
+  PgResult r(PQexec(c_, std::string(sql).c_str()));
+  if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
+  return std::string(PQcmdStatus(r.get()));
+}
+
+// After a statement fails PostgreSQL refuses the rest of the transaction; the
+// first failure is kept so the write reports it (and can be retried on it).
+class PgTx final : public Tx {
+ public:
+  explicit PgTx(PgConn& conn) : conn_(conn) {}
+  Result<Exec> exec(std::string_view sql, const Params& params) override {
+    if (failed_) return fail(failed_->error);
+    auto r = conn_.exec(sql, params);
+    if (!r) {
+      failed_ = r.error();
+      return fail(r.error().error);
+    }
+    return std::move(*r);
+  }
+  Status script(std::string_view sql) {
+    if (failed_) return fail(failed_->error);
+    auto r = conn_.simple(sql);
+    if (!r) {
+      failed_ = r.error();
+      return fail(r.error().error);
+    }
+    return {};
+  }
+  const std::optional<Failure>& failed() const { return failed_; }
+
+ private:
+  PgConn& conn_;
+  std::optional<Failure> failed_;
+};
+
+Status call_guarded(const std::function<Status(Tx&)>& fn, Tx& tx) {
+  try {
+    return fn(tx);
+  } catch (const std::exception& e) {
+    spdlog::error("write function threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("write function threw a non-standard exception");
+  }
+  return fail(Error::internal("服务器内部错误"));
+}
+
+// Connections are opened lazily up to size; a broken one is dropped when it
+// comes back, so the pool heals after a server restart without ours.
+class Pool {
+ public:
+  Pool(std::string conninfo, int size, std::unique_ptr<PgConn> first)
+      : conninfo_(std::move(conninfo)), size_(size) {
+    idle_.push_back(std::move(first));
+    open_ = 1;
+  }
+
+  class Lease {
+   public:
+    Lease(Pool* pool, std::unique_ptr<PgConn> c) : pool_(pool), c_(std::move(c)) {}
+    Lease(Lease&& o) noexcept : pool_(std::exchange(o.pool_, nullptr)), c_(std::move(o.c_)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_) pool_->give_back(std::move(c_));
+    }
+    PgConn& operator*() const { return *c_; }
+    PgConn* operator->() const { return c_.get(); }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<PgConn> c_;
+  };
+
+  std::expected<Lease, Failure> borrow();
+  void close();
+  int size() const { return size_; }
+  std::int64_t in_use() const {
+    std::lock_guard lk(mu_);
+    return in_use_;
+  }
+  std::int64_t waiting() const {
+    std::lock_guard lk(mu_);
+    return waiting_;
+  }
+
+ private:
+  void give_back(std::unique_ptr<PgConn> c);
+
+  const std::string conninfo_;
+  const int size_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConn>> idle_;
+  int open_ = 0;  // idle + borrowed + being opened
+  std::int64_t in_use_ = 0, waiting_ = 0;
+  bool closed_ = false;
+};
+
+std::expected<Pool::Lease, Failure> Pool::borrow() {
+  std::unique_lock lk(mu_);
+  ++waiting_;
+  bool ready = cv_.wait_for(lk, kBorrowTimeout,
+                            [&] { return closed_ || !idle_.empty() || open_ < size_; });
+  --waiting_;
+  if (closed_) return std::unexpected(Failure(Error::unavailable("数据库已关闭，请稍后再试")));
+  if (!ready) return std::unexpected(Failure(Error::unavailable("数据库繁忙，请稍后再试")));
+  ++in_use_;
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(c));
+  }
+  ++open_;
+  lk.unlock();
+  auto c = PgConn::connect(conninfo_);
+  if (!c) {
+    give_back(nullptr);
+    return std::unexpected(std::move(c.error()));
+  }
+  return Lease(this, std::move(*c));
+}
+
+void Pool::give_back(std::unique_ptr<PgConn> c) {
+  if (c && !c->broken() && !c->idle()) (void)c->simple("ROLLBACK");
+  if (c && (c->broken() || !c->idle())) c.reset();
+  std::unique_lock lk(mu_);
+  --in_use_;
+  if (c && !closed_) {
+    idle_.push_back(std::move(c));
+  } else {
+    --open_;
+  }
+  cv_.notify_all();
+  lk.unlock();
+  // c, if still held (pool closed), closes here outside the lock.
+}
+
+void Pool::close() {
+  std::unique_lock lk(mu_);
+  closed_ = true;
+  cv_.notify_all();
+  cv_.wait(lk, [&] { return in_use_ == 0; });
+  auto idle = std::move(idle_);
+  open_ = 0;
+  lk.unlock();
+}
+
+void backoff(int attempt) {
+  thread_local std::minstd_rand rng(
+      static_cast<unsigned>(std::hash<std::thread::id>{}(std::this_thread::get_id())));
+  std::uniform_int_distribution<int> ms(1, 4 << attempt);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms(rng)));
+}
+
+class PgDb final : public Db {
+ public:
+  PgDb(std::string conninfo, int pool_size, std::unique_ptr<PgConn> first)
+      : pool_(std::move(conninfo), pool_size, std::move(first)) {}
+  ~PgDb() override { close(); }
+
+  Kind kind() const override { return Kind::postgres; }
+  Result<Rows> query(std::string_view sql, const Params& params) override;
+  Status write(const std::function<Status(Tx&)>& fn) override;
+  Status exec_script(std::string_view sql) override {
+    return write([sql](Tx& tx) { return exec_script_in(tx, sql); });
+  }
+  bool ping() override { return query("SELECT 1", {}).has_value(); }
+  void close() override { pool_.close(); }
+  Stats stats() const override;
+
+ private:
+  std::expected<void, Failure> run_tx(PgConn& c, const std::function<Status(Tx&)>& fn);
+
+  Pool pool_;
+  std::atomic<std::int64_t> writes_{0}, reads_{0};
+};
+
+Result<Rows> PgDb::query(std::string_view sql, const Params& params) {
+  reads_.fetch_add(1, std::memory_order_relaxed);
+  // Each stale connection (server restarted) fails once and is dropped; a
+  // read is safe to repeat on the next one.
+  for (int stale = 0;; ++stale) {
+    auto conn = pool_.borrow();
+    if (!conn) return fail(std::move(conn.error().error));
+    auto r = (*conn)->exec(sql, params);
+    if (r) return std::move(r->rows);
+    if (!r.error().broken || stale >= pool_.size()) return fail(std::move(r.error().error));
+  }
+}
+
+std::expected<void, Failure> PgDb::run_tx(PgConn& c, const std::function<Status(Tx&)>& fn) {
+  if (auto b = c.simple("BEGIN ISOLATION LEVEL SERIALIZABLE, READ WRITE"); !b) {
+    b.error().nothing_ran = true;
+    return std::unexpected(std::move(b.error()));
+  }
+  PgTx tx(c);
+  Status st = call_guarded(fn, tx);
+  const auto& poison = tx.failed();
+  if (!st || poison) {
+    (void)c.simple("ROLLBACK");
+    // fn's own error says it best, unless a retry could still succeed.
+    if (poison && (st || retryable(poison->state))) return std::unexpected(*poison);
+    return std::unexpected(Failure(std::move(st.error())));
+  }
+  auto commit = c.simple("COMMIT");
+  if (!commit) return std::unexpected(std::move(commit.error()));
+  if (*commit != "COMMIT") return std::unexpected(misuse("COMMIT answered " + *commit, ""));
+  return {};
+}
+
+Status PgDb::write(const std::function<Status(Tx&)>& fn) {
+  if (!fn) return fail(misuse("write() called with an empty function", "").error);
+  writes_.fetch_add(1, std::memory_order_relaxed);
+  int stale = 0, attempt = 0;
+  for (;;) {
+    std::expected<void, Failure> out;
+    {
+      auto conn = pool_.borrow();
+      if (!conn) return fail(std::move(conn.error().error));
+      out = run_tx(**conn, fn);
+    }
+    if (out) return {};
+    Failure& f = out.error();
+    if (f.nothing_ran && f.broken && stale++ < pool_.size()) continue;
+    if (retryable(f.state) && attempt < kSerializationRetries) {
+      backoff(attempt++);
+      continue;
+    }
+    return fail(std::move(f.error));
+  }
+}
+
+Db::Stats PgDb::stats() const {
+  Stats s;
+  s.writes = writes_.load(std::memory_order_relaxed);
+  s.write_batches = s.writes;  // every write is its own transaction
+  s.reads = reads_.load(std::memory_order_relaxed);
+  s.pool_size = pool_.size();
+  s.pool_in_use = pool_.in_use();
+  s.queue_depth = pool_.waiting();
+  return s;
+}
+
+// Splits our own parameters off the URL, and bounds the connect time so a
+// dead server is reported as unavailable instead of hanging a request.
+struct Target {
+  std::string conninfo;
+  int pool_size = kDefaultPoolSize;
+};
+
+Result<Target> parse_url(const std::string& url) {
+  Target t;
+  auto q = url.find('?');
+  t.conninfo = url.substr(0, q);
+  std::vector<std::string> kept;
+  bool has_timeout = false;
+  for (std::size_t pos = q; pos != std::string::npos && pos < url.size();) {
+    auto next = url.find('&', pos + 1);
+    std::string part = url.substr(pos + 1, next == std::string::npos ? next : next - pos - 1);
+    pos = next;
+    std::string key = part.substr(0, part.find('='));
+    if (key == "pool_size" || key == "linli_pool") {
+      std::string v = part.substr(std::min(part.size(), key.size() + 1));
+      if (!parse_num(v.data(), static_cast<int>(v.size()), t.pool_size) || t.pool_size < 1 ||
+          t.pool_size > 1000) {
+        return fail(Error::invalid("数据库地址中的 pool_size 应为 1 到 1000 的整数"));
+      }
+      continue;
+    }
+    if (key == "connect_timeout") has_timeout = true;
+    if (!part.empty()) kept.push_back(part);
+  }
+  if (!has_timeout) kept.emplace_back("connect_timeout=5");
+  for (std::size_t i = 0; i < kept.size(); ++i) t.conninfo += (i ? "&" : "?") + kept[i];
+  return t;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Db>> open_pg(const std::string& url) {
+  auto target = parse_url(url);
+  if (!target) return fail(std::move(target.error()));
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(target->conninfo.c_str(), &err);
+  if (!opts) {
+    spdlog::error("postgres URL rejected: {}", err ? err : "out of memory");
+    PQfreemem(err);
+    return fail(Error::invalid("数据库地址格式不正确"));
+  }
+  PQconninfoFree(opts);
+  auto first = PgConn::connect(target->conninfo);
+  if (!first) return fail(std::move(first.error().error));
+  return std::make_unique<PgDb>(target->conninfo, target->pool_size, std::move(*first));
+}
+
+Status exec_script_in(Tx& tx, std::string_view sql) {
+  auto* mine = dynamic_cast<PgTx*>(&tx);
+  if (!mine) return fail(misuse("exec_script_in given a foreign Tx", sql).error);
+  return mine->script(sql);
+}
+
+}  // namespace linli::store::pg

@@ -1,0 +1,564 @@
+#include "store/sqlite/sqlite_db.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace linli::store::sqlite {
+namespace {
+
+// Dynamic SQL (IN lists of varying length) could grow the cache without end.
+constexpr std::size_t kStmtCacheMax = 512;
+
+constexpr const char* kWriterPragmas =
+    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
+    "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;";
+// query_only makes a write sent through query() fail, as on PostgreSQL, instead
+// of silently bypassing the writer queue.
+constexpr const char* kReaderPragmas =
+    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;"
+    "PRAGMA query_only=ON;";
+
+std::string_view clip(std::string_view sql) { return sql.substr(0, 300); }
+
+Error map_error(int code, const char* msg, std::string_view sql) {
+  spdlog::warn("sqlite error {} ({}): {} [{}]", code, sqlite3_errstr(code), msg ? msg : "",
+               clip(sql));
+  switch (code) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Error::conflict("数据与已有记录重复");
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return Error::conflict("关联的记录不存在，或仍被其他记录引用");
+    case SQLITE_CONSTRAINT_CHECK:
+      return Error::invalid("数据不符合取值要求");
+    case SQLITE_CONSTRAINT_NOTNULL:
+      return Error::invalid("缺少必填的数据");
+    case SQLITE_CONSTRAINT_DATATYPE:
+      return Error::invalid("数据类型不正确");
+    default:
+      break;
+  }
+  switch (code & 0xff) {
+    case SQLITE_FULL:
+      return Error::unavailable("存储空间已满，请联系管理员");
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_NOTADB:
+      return Error::unavailable("存储暂时不可用，请稍后再试");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Error::unavailable("数据库繁忙，请稍后再试");
+    case SQLITE_CONSTRAINT:
+      return Error::invalid("数据不符合约束条件");
+    default:
+      return Error::internal("数据库内部错误");
+  }
+}
+
+// A mistake in the calling code (bad placeholder, wrong parameter count).
+Error misuse(std::string_view what, std::string_view sql) {
+  spdlog::error("sqlite misuse: {} [{}]", what, clip(sql));
+  return Error::internal("数据库内部错误");
+}
+
+struct StrHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+struct Stmt {
+  sqlite3_stmt* raw = nullptr;
+  std::vector<int> slots;  // slots[k] is the bind index of "$k+1"
+};
+
+// Resets on every exit path: a statement left mid-step would pin a WAL read
+// snapshot and stall checkpoints.
+struct ResetGuard {
+  sqlite3_stmt* s;
+  ~ResetGuard() {
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+  }
+};
+
+bool only_separators(std::string_view tail) {
+  return tail.find_first_not_of("; \t\r\n") == std::string_view::npos;
+}
+
+int bind(sqlite3_stmt* s, int idx, const Value& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return sqlite3_bind_int64(s, idx, *i);
+  if (const auto* d = std::get_if<double>(&v)) return sqlite3_bind_double(s, idx, *d);
+  if (const auto* str = std::get_if<std::string>(&v)) {
+    // Bytes with a NUL are binary data; PG sends them as bytea too.
+    if (str->find('\0') != std::string::npos) {
+      return sqlite3_bind_blob64(s, idx, str->data(), str->size(), SQLITE_STATIC);
+    }
+    return sqlite3_bind_text64(s, idx, str->data(), str->size(), SQLITE_STATIC, SQLITE_UTF8);
+  }
+  return sqlite3_bind_null(s, idx);
+}
+
+Value column(sqlite3_stmt* s, int i) {
+  switch (sqlite3_column_type(s, i)) {
+    case SQLITE_INTEGER:
+      return sqlite3_column_int64(s, i);
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(s, i);
+    case SQLITE_TEXT: {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+      return std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+    }
+    case SQLITE_BLOB: {
+      const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
+      return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+    }
+    default:
+      return std::monostate{};
+  }
+}
+
+class Conn {
+ public:
+  static Result<std::unique_ptr<Conn>> open(const std::string& path, const char* pragmas,
+                                            bool reader);
+  ~Conn();
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  Result<Exec> exec(std::string_view sql, const Params& params = {});
+  Status script(std::string_view sql);
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+ private:
+  Conn(sqlite3* db, bool reader) : db_(db), reader_(reader) {}
+  Result<Stmt*> prepare(std::string_view sql);
+  Result<Stmt> compile(std::string_view sql);
+  void clear_cache();
+  Error last_error(std::string_view sql) const {
+    return map_error(sqlite3_extended_errcode(db_), sqlite3_errmsg(db_), sql);
+  }
+
+  sqlite3* db_;
+  bool reader_;
+  std::unordered_map<std::string, Stmt, StrHash, std::equal_to<>> cache_;
+};
+
+Result<std::unique_ptr<Conn>> Conn::open(const std::string& path, const char* pragmas,
+                                         bool reader) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  std::unique_ptr<Conn> conn(new Conn(raw, reader));  // owns the handle even when open failed
+  if (rc != SQLITE_OK) {
+    return fail(map_error(rc, raw ? sqlite3_errmsg(raw) : "", "open " + path));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+  if (auto st = conn->script(pragmas); !st) return fail(std::move(st.error()));
+  return conn;
+}
+
+Conn::~Conn() {
+  clear_cache();
+  sqlite3_close_v2(db_);
+}
+
+void Conn::clear_cache() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt.raw);
+  cache_.clear();
+}
+
+Result<Stmt> Conn::compile(std::string_view sql) {
+  Stmt out;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &out.raw, &tail);
+  if (rc != SQLITE_OK) return fail(last_error(sql));
+  std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+  if (!out.raw || !only_separators(rest)) {
+    sqlite3_finalize(out.raw);
+    return fail(misuse("exec takes exactly one statement", sql));
+  }
+  // Placeholders must be exactly $1..$n: SQLite numbers named parameters by
+  // first appearance, so "$2 ... $1" would bind wrongly by position.
+  int n = sqlite3_bind_parameter_count(out.raw);
+  for (int k = 1; k <= n; ++k) {
+    int idx = sqlite3_bind_parameter_index(out.raw, ("$" + std::to_string(k)).c_str());
+    if (idx == 0) {
+      sqlite3_finalize(out.raw);
+      return fail(misuse("placeholders must be $1..$n without gaps", sql));
+    }
+    out.slots.push_back(idx);
+  }
+  return out;
+}
+
+Result<Stmt*> Conn::prepare(std::string_view sql) {
+  if (auto it = cache_.find(sql); it != cache_.end()) return &it->second;
+  auto stmt = compile(sql);
+  if (!stmt) return fail(std::move(stmt.error()));
+  if (cache_.size() >= kStmtCacheMax) clear_cache();
+  return &cache_.emplace(std::string(sql), *stmt).first->second;
+}
+
+Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
+  auto prepared = prepare(sql);
+  if (!prepared) return fail(std::move(prepared.error()));
+  Stmt& stmt = **prepared;
+  if (params.size() != stmt.slots.size()) {
+    return fail(misuse("SQL takes " + std::to_string(stmt.slots.size()) + " parameters, got " +
+                           std::to_string(params.size()),
+                       sql));
+  }
+  if (reader_ && !sqlite3_stmt_readonly(stmt.raw)) {
+    return fail(misuse("query() cannot write; use write()", sql));
+  }
+  ResetGuard guard{stmt.raw};
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    if (bind(stmt.raw, stmt.slots[i], params[i]) != SQLITE_OK) return fail(last_error(sql));
+  }
+  Exec out;
+  int ncol = sqlite3_column_count(stmt.raw);
+  auto names = std::make_shared<std::vector<std::string>>();
+  for (int i = 0; i < ncol; ++i) names->emplace_back(sqlite3_column_name(stmt.raw, i));
+  int rc;
+  while ((rc = sqlite3_step(stmt.raw)) == SQLITE_ROW) {
+    std::vector<Value> values;
+    values.reserve(static_cast<std::size_t>(ncol));
+    for (int i = 0; i < ncol; ++i) values.push_back(column(stmt.raw, i));
+    out.rows.emplace_back(names, std::move(values));
+  }
+  if (rc != SQLITE_DONE) return fail(last_error(sql));
+  if (!sqlite3_stmt_readonly(stmt.raw)) out.changes = sqlite3_changes64(db_);
+  return out;
+}
+
+Status Conn::script(std::string_view sql) {
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &msg);
+  if (rc == SQLITE_OK) return {};
+  Error e = map_error(sqlite3_extended_errcode(db_), msg, sql);
+  sqlite3_free(msg);
+  return fail(std::move(e));
+}
+
+// After a statement fails the write cannot go on: PostgreSQL aborts the
+// transaction at that point, and both stores must behave alike.
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(Conn& conn) : conn_(conn) {}
+  Result<Exec> exec(std::string_view sql, const Params& params) override {
+    if (failed_) return fail(*failed_);
+    auto r = conn_.exec(sql, params);
+    if (!r) failed_ = r.error();
+    return r;
+  }
+  Status script(std::string_view sql) {
+    if (failed_) return fail(*failed_);
+    auto r = conn_.script(sql);
+    if (!r) failed_ = r.error();
+    return r;
+  }
+  const std::optional<Error>& failed() const { return failed_; }
+
+ private:
+  Conn& conn_;
+  std::optional<Error> failed_;
+};
+
+Status call_guarded(const std::function<Status(Tx&)>& fn, Tx& tx) {
+  try {
+    return fn(tx);
+  } catch (const std::exception& e) {
+    spdlog::error("write function threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("write function threw a non-standard exception");
+  }
+  return fail(Error::internal("服务器内部错误"));
+}
+
+class ReaderPool {
+ public:
+  ReaderPool(std::vector<std::unique_ptr<Conn>> conns, std::chrono::milliseconds timeout)
+      : all_(std::move(conns)), size_(static_cast<std::int64_t>(all_.size())), timeout_(timeout) {
+    for (auto& c : all_) idle_.push_back(c.get());
+  }
+
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, Conn* conn) : pool_(pool), conn_(conn) {}
+    Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::exchange(o.conn_, nullptr)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (conn_) pool_->give_back(conn_);
+    }
+    Conn& operator*() const { return *conn_; }
+    Conn* operator->() const { return conn_; }
+
+   private:
+    ReaderPool* pool_;
+    Conn* conn_;
+  };
+
+  Result<Lease> borrow() {
+    std::unique_lock lk(mu_);
+    if (!cv_.wait_for(lk, timeout_, [&] { return closed_ || !idle_.empty(); })) {
+      return fail(Error::unavailable("数据库繁忙，请稍后再试"));
+    }
+    if (closed_) return fail(Error::unavailable("数据库已关闭"));
+    Conn* c = idle_.back();
+    idle_.pop_back();
+    ++in_use_;
+    return Lease(this, c);
+  }
+
+  // Waits for borrowed connections to come back, then closes them all.
+  void close() {
+    std::unique_lock lk(mu_);
+    closed_ = true;
+    cv_.notify_all();
+    cv_.wait(lk, [&] { return in_use_ == 0; });
+    idle_.clear();
+    auto conns = std::move(all_);
+    lk.unlock();
+  }
+
+  std::int64_t size() const { return size_; }
+  std::int64_t in_use() const {
+    std::lock_guard lk(mu_);
+    return in_use_;
+  }
+
+ private:
+  void give_back(Conn* c) {
+    std::lock_guard lk(mu_);
+    idle_.push_back(c);
+    --in_use_;
+    cv_.notify_all();
+  }
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> all_;
+  const std::int64_t size_;
+  std::vector<Conn*> idle_;
+  std::chrono::milliseconds timeout_;
+  std::int64_t in_use_ = 0;
+  bool closed_ = false;
+};
+
+class SqliteDb;
+thread_local const SqliteDb* t_writer_of = nullptr;  // set on a writer thread
+
+class SqliteDb final : public Db {
+ public:
+  SqliteDb(std::unique_ptr<Conn> writer, std::vector<std::unique_ptr<Conn>> readers,
+           const Options& options)
+      : writer_(std::move(writer)),
+        readers_(std::move(readers), std::chrono::milliseconds(options.borrow_timeout_ms)),
+        max_batch_(std::max<std::size_t>(1, options.max_batch)),
+        thread_([this] { writer_loop(); }) {}
+  ~SqliteDb() override { close(); }
+
+  Kind kind() const override { return Kind::sqlite; }
+  Result<Rows> query(std::string_view sql, const Params& params) override;
+  Status write(const std::function<Status(Tx&)>& fn) override;
+  Status exec_script(std::string_view sql) override {
+    return write([sql](Tx& tx) { return exec_script_in(tx, sql); });
+  }
+  bool ping() override { return query("SELECT 1", {}).has_value(); }
+  void close() override;
+  Stats stats() const override;
+
+ private:
+  struct Request {
+    explicit Request(const std::function<Status(Tx&)>* f) : fn(f) {}
+    const std::function<Status(Tx&)>* fn;
+    Status result{};
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  void writer_loop();
+  void run_batch(const std::vector<Request*>& batch);
+  Status run_one(const std::function<Status(Tx&)>& fn);
+
+  std::unique_ptr<Conn> writer_;
+  ReaderPool readers_;
+  std::size_t max_batch_;
+  std::mutex mu_;  // guards queue_, stopping_ and every Request's result/done
+  std::condition_variable work_cv_;
+  std::deque<Request*> queue_;
+  bool stopping_ = false;
+  std::mutex close_mu_;
+  std::atomic<std::int64_t> writes_{0}, batches_{0}, reads_{0}, queue_depth_{0};
+  std::thread thread_;  // last: starts after every other member exists
+};
+
+Result<Rows> SqliteDb::query(std::string_view sql, const Params& params) {
+  auto conn = readers_.borrow();
+  if (!conn) return fail(std::move(conn.error()));
+  reads_.fetch_add(1, std::memory_order_relaxed);
+  auto r = (*conn)->exec(sql, params);
+  if (!r) return fail(std::move(r.error()));
+  return std::move(r->rows);
+}
+
+Status SqliteDb::write(const std::function<Status(Tx&)>& fn) {
+  // The writer thread waiting on its own queue would never wake.
+  if (t_writer_of == this) return fail(misuse("write() called inside a write function", ""));
+  if (!fn) return fail(misuse("write() called with an empty function", ""));
+  Request req(&fn);
+  std::unique_lock lk(mu_);
+  if (stopping_) return fail(Error::unavailable("数据库已关闭，请稍后再试"));
+  queue_.push_back(&req);
+  queue_depth_.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
+  work_cv_.notify_one();
+  req.cv.wait(lk, [&] { return req.done; });
+  return std::move(req.result);
+}
+
+void SqliteDb::writer_loop() {
+  t_writer_of = this;
+  std::vector<Request*> batch;
+  for (;;) {
+    {
+      std::unique_lock lk(mu_);
+      work_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is answered
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      queue_depth_.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
+    }
+    run_batch(batch);
+    writes_.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    {
+      // Notify under the lock: a woken caller destroys its Request on return.
+      std::lock_guard lk(mu_);
+      for (Request* r : batch) {
+        r->done = true;
+        r->cv.notify_one();
+      }
+    }
+    batch.clear();
+  }
+}
+
+Status SqliteDb::run_one(const std::function<Status(Tx&)>& fn) {
+  if (auto sp = writer_->exec("SAVEPOINT w"); !sp) return fail(std::move(sp.error()));
+  SqliteTx tx(*writer_);
+  Status st = call_guarded(fn, tx);
+  if (st && tx.failed()) st = fail(*tx.failed());
+  if (st) {
+    auto rel = writer_->exec("RELEASE w");
+    if (rel) return st;
+    st = fail(std::move(rel.error()));
+  }
+  // Fails harmlessly when an I/O error already rolled the transaction back.
+  (void)writer_->exec("ROLLBACK TO w");
+  (void)writer_->exec("RELEASE w");
+  return st;
+}
+
+// One transaction for the whole batch, a savepoint per request. Requests in
+// [first, i) have done their work inside the currently open transaction.
+void SqliteDb::run_batch(const std::vector<Request*>& batch) {
+  auto fail_range = [&](std::size_t from, std::size_t to, const Error& e) {
+    for (std::size_t j = from; j < to; ++j) {
+      if (batch[j]->result) batch[j]->result = fail(e);
+    }
+  };
+  std::size_t first = 0;
+  if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b) return fail_range(0, batch.size(), b.error());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i]->result = run_one(*batch[i]->fn);
+    if (writer_->in_transaction()) continue;
+    // SQLite rolled the whole transaction back (disk full, I/O error): the
+    // earlier requests of this batch are lost too. Start over for the rest.
+    fail_range(first, i + 1, Error::unavailable("存储暂时不可用，请稍后再试"));
+    first = i + 1;
+    if (first == batch.size()) return;
+    if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b) return fail_range(first, batch.size(), b.error());
+  }
+  auto commit = writer_->exec("COMMIT");
+  if (commit) return;
+  if (writer_->in_transaction()) (void)writer_->exec("ROLLBACK");
+  fail_range(first, batch.size(), commit.error());
+}
+
+void SqliteDb::close() {
+  if (t_writer_of == this) return;  // joining itself would deadlock
+  std::lock_guard closing(close_mu_);
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  readers_.close();
+  writer_.reset();  // last connection to close checkpoints and removes the WAL
+}
+
+Db::Stats SqliteDb::stats() const {
+  Stats s;
+  s.writes = writes_.load(std::memory_order_relaxed);
+  s.write_batches = batches_.load(std::memory_order_relaxed);
+  s.reads = reads_.load(std::memory_order_relaxed);
+  s.pool_size = readers_.size();
+  s.pool_in_use = readers_.in_use();
+  s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
+  return s;
+}
+
+Result<std::unique_ptr<Conn>> open_writer(const std::string& path) {
+  auto conn = Conn::open(path, kWriterPragmas, false);
+  if (!conn) return conn;
+  auto mode = (*conn)->exec("PRAGMA journal_mode=WAL");
+  if (!mode) return fail(std::move(mode.error()));
+  if (mode->rows.empty() || mode->rows[0].str("journal_mode") != "wal") {
+    spdlog::error("sqlite: {} cannot use WAL mode", path);
+    return fail(Error::unavailable("存储暂时不可用，请稍后再试"));
+  }
+  return conn;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& options) {
+  auto writer = open_writer(path);
+  if (!writer) return fail(std::move(writer.error()));
+  int n = options.readers;
+  if (n <= 0) n = std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<std::unique_ptr<Conn>> readers;
+  for (int i = 0; i < n; ++i) {
+    auto r = Conn::open(path, kReaderPragmas, true);
+    if (!r) return fail(std::move(r.error()));
+    readers.push_back(std::move(*r));
+  }
+  return std::make_unique<SqliteDb>(std::move(*writer), std::move(readers), options);
+}
+
+Status exec_script_in(Tx& tx, std::string_view sql) {
+  auto* mine = dynamic_cast<SqliteTx*>(&tx);
+  if (!mine) return fail(misuse("exec_script_in given a foreign Tx", sql));
+  return mine->script(sql);
+}
+
+}  // namespace linli::store::sqlite

@@ -1,0 +1,56 @@
+#include "http_client.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace linli::test {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+nlohmann::json HttpResult::json() const {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
+
+HttpResult HttpClient::request(const std::string& method, const std::string& target,
+                               const std::string& body, const std::string& token,
+                               const std::map<std::string, std::string>& headers) const {
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+  req.set(bhttp::field::host, "127.0.0.1:" + std::to_string(port_));
+  if (!token.empty()) req.set(bhttp::field::authorization, "Bearer " + token);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  bhttp::write(stream, req);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(256 * 1024 * 1024);
+  beast::error_code ec;
+  bhttp::read(stream, buffer, parser, ec);
+  HttpResult out;
+  if (ec) return out;
+  auto& res = parser.get();
+  out.status = static_cast<int>(res.result_int());
+  out.body = res.body();
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+std::string HttpClient::login(const std::string& username, const std::string& password) const {
+  auto r = post("/api/v1/auth/login", {{"username", username}, {"password", password}});
+  auto j = r.json();
+  return r.status == 200 && j.contains("token") ? j["token"].get<std::string>() : "";
+}
+
+}  // namespace linli::test

@@ -1,0 +1,46 @@
+// A small blocking HTTP/1.1 client for API tests: real sockets on 127.0.0.1.
+#pragma once
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace linli::test {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  nlohmann::json json() const;                  // body parsed; null when not JSON
+  std::string header(const std::string& lower) const {
+    auto it = headers.find(lower);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(unsigned short port) : port_(port) {}
+  // One request on a fresh connection. `token` adds a Bearer header.
+  HttpResult request(const std::string& method, const std::string& target,
+                     const std::string& body = "", const std::string& token = "",
+                     const std::map<std::string, std::string>& headers = {}) const;
+  HttpResult get(const std::string& target, const std::string& token = "") const {
+    return request("GET", target, "", token);
+  }
+  HttpResult post(const std::string& target, const nlohmann::json& body,
+                  const std::string& token = "") const {
+    return request("POST", target, body.dump(), token, {{"content-type", "application/json"}});
+  }
+  HttpResult patch(const std::string& target, const nlohmann::json& body,
+                   const std::string& token = "") const {
+    return request("PATCH", target, body.dump(), token, {{"content-type", "application/json"}});
+  }
+  // Logs in and returns the token (empty on failure).
+  std::string login(const std::string& username, const std::string& password) const;
+  unsigned short port() const { return port_; }
+
+ private:
+  unsigned short port_;
+};
+
+}  // namespace linli::test

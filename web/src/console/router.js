@@ -1,0 +1,164 @@
+import { createRouter, createWebHistory } from 'vue-router';
+import { session, loadSession, clearSession, can } from '@/shared/session.js';
+import { onUnauthorized } from '@/shared/api.js';
+import { navLeaves } from './nav.js';
+import { HOME_PAGES, homeOf } from './home.js';
+import ConsoleLayout from './layouts/ConsoleLayout.vue';
+import PortalLayout from './layouts/PortalLayout.vue';
+import LoginView from './views/LoginView.vue';
+
+// Pages load on demand: a grid worker who never opens 用户与角色 never downloads it.
+const ComingSoonView = () => import('./views/ComingSoonView.vue');
+
+const soonRoutes = navLeaves()
+  .filter((n) => n.soon)
+  .map((n) => ({
+    path: n.path.slice(1),
+    component: ComingSoonView,
+    meta: { title: n.title, group: n.group, perm: n.perm },
+  }));
+
+const routes = [
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: 'auth.login' } },
+  {
+    path: '/',
+    component: ConsoleLayout,
+    children: [
+      { path: '', name: 'workbench', component: () => import('./views/WorkbenchView.vue'), meta: { title: 'nav.workbench' } },
+      ...soonRoutes,
+      {
+        path: 'territory',
+        name: 'territory',
+        component: () => import('./views/TerritoryView.vue'),
+        meta: { title: 'nav.territory', group: 'nav.basic', perm: 'node.read' },
+      },
+      {
+        path: 'households',
+        name: 'households',
+        component: () => import('./views/HouseholdsView.vue'),
+        meta: { title: 'nav.households', group: 'nav.basic', perm: 'household.read' },
+      },
+      {
+        path: 'households/:id',
+        name: 'household',
+        component: () => import('./views/HouseholdDetailView.vue'),
+        props: true,
+        meta: { title: 'nav.householdDetail', group: 'nav.basic', parent: { title: 'nav.households', path: '/households' }, perm: 'household.read' },
+      },
+      {
+        path: 'residents',
+        name: 'residents',
+        component: () => import('./views/ResidentsView.vue'),
+        meta: { title: 'nav.residents', group: 'nav.basic', perm: 'resident.read' },
+      },
+      {
+        path: 'residents/import',
+        name: 'resident-import',
+        component: () => import('./views/ResidentImportView.vue'),
+        meta: { title: 'nav.residentImport', group: 'nav.basic', parent: { title: 'nav.residents', path: '/residents' }, perm: 'resident.import' },
+      },
+      {
+        path: 'residents/:id',
+        name: 'resident',
+        component: () => import('./views/ResidentDetailView.vue'),
+        props: true,
+        meta: { title: 'nav.residentDetail', group: 'nav.basic', parent: { title: 'nav.residents', path: '/residents' }, perm: 'resident.read' },
+      },
+      {
+        path: 'party/orgs',
+        name: 'party-orgs',
+        component: () => import('./views/PartyOrgsView.vue'),
+        meta: { title: 'nav.partyOrgs', group: 'nav.basic', perm: 'party.read' },
+      },
+      {
+        path: 'party/members',
+        name: 'party-members',
+        component: () => import('./views/PartyMembersView.vue'),
+        meta: { title: 'nav.partyMembers', group: 'nav.basic', perm: 'party.read' },
+      },
+      {
+        path: 'orgs',
+        name: 'orgs',
+        component: () => import('./views/OrgsView.vue'),
+        meta: { title: 'nav.orgs', group: 'nav.basic', perm: 'org.read' },
+      },
+      {
+        path: 'system/users',
+        name: 'users',
+        component: () => import('./views/UsersView.vue'),
+        meta: { title: 'nav.users', group: 'nav.system', perm: 'user.manage' },
+      },
+      {
+        path: 'system/audit',
+        name: 'audit',
+        component: () => import('./views/AuditView.vue'),
+        meta: { title: 'nav.audit', group: 'nav.system', perm: 'audit.read' },
+      },
+      {
+        path: 'forbidden',
+        name: 'forbidden',
+        component: () => import('./views/ForbiddenView.vue'),
+        meta: { title: 'forbiddenPage.title' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('./views/NotFoundView.vue'),
+        meta: { title: 'notFoundPage.title' },
+      },
+    ],
+  },
+  // Department and merchant accounts get one page each and no console menu.
+  {
+    path: '/department',
+    component: PortalLayout,
+    children: [{ path: '', name: 'department', component: () => import('./views/DepartmentPortalView.vue'), meta: { title: 'nav.department', home: 'department' } }],
+  },
+  {
+    path: '/merchant',
+    component: PortalLayout,
+    children: [{ path: '', name: 'merchant', component: () => import('./views/MerchantPortalView.vue'), meta: { title: 'nav.merchant', home: 'merchant' } }],
+  },
+];
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+});
+
+
+router.beforeEach(async (to) => {
+  let user = session.user;
+  if (!session.loaded) {
+    try {
+      user = await loadSession();
+    } catch {
+      user = null; // server unreachable: the login page explains when they try
+    }
+  }
+  if (to.meta.public) {
+    if (user && to.name === 'login') return homeOf(user, to.query.redirect);
+    return true;
+  }
+  if (!user) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
+  if (user.home === 'mobile') {
+    window.location.assign('/m/');
+    return false;
+  }
+  const portal = HOME_PAGES[user.home];
+  if (portal && !to.path.startsWith(portal)) return portal;
+  if (!portal && to.meta.home) return '/';
+  if (to.meta.perm && !can(to.meta.perm)) return { name: 'forbidden' };
+  return true;
+});
+
+// Any 401 means the session is gone (expired, password changed elsewhere).
+onUnauthorized(() => {
+  const wasSignedIn = !!session.user;
+  clearSession();
+  const current = router.currentRoute.value;
+  if (!current.meta.public) {
+    router.replace({ name: 'login', query: { redirect: current.fullPath, expired: wasSignedIn ? '1' : undefined } });
+  }
+});
