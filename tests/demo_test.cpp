@@ -6,33 +6,21 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
 #include "store/db.hpp"
-#include "store/migrations.hpp"
+#include "support.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace linli;
-
-std::string make_temp_dir() {
-  std::string tmpl = (fs::temp_directory_path() / "linli_demo_XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  return tmpl;
-}
-
-std::unique_ptr<store::Db> open_migrated(const std::string& file) {
-  auto db = store::open("sqlite:" + file);
-  if (!db) throw std::runtime_error("open: " + db.error().detail);
-  auto applied = store::migrate(**db);
-  if (!applied) throw std::runtime_error("migrate: " + applied.error().detail);
-  return std::move(*db);
-}
 
 store::Rows rows(store::Db& db, std::string_view sql) {
   auto r = db.query(sql);
@@ -48,44 +36,85 @@ long count(store::Db& db, std::string_view sql) {
 
 std::vector<std::string> resident_names(store::Db& db) {
   std::vector<std::string> out;
-  for (const auto& r : rows(db, "SELECT name FROM residents ORDER BY id")) out.push_back(r.str("name"));
+  for (const auto& r : rows(db, "SELECT name FROM residents ORDER BY id"))
+    out.push_back(r.str("name"));
   return out;
 }
 
-// One demo city, loaded once: loading is the slow part and every test below
-// only reads it.
-class DemoCity : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    setenv("LINLI_FAST_HASH", "1", 1);  // Argon2id at minimum cost
-    crypto::init();
-    dir_ = new std::string(make_temp_dir());
-    if (!crypto::load_data_key(*dir_ + "/key")) throw std::runtime_error("data key");
-    db_ = open_migrated(*dir_ + "/city.db").release();
-    stages_ = new std::set<std::string>();
-    demo::Options opt;
-    opt.progress = [](const std::string& stage, long, long) { stages_->insert(stage); };
-    auto loaded = demo::load(*db_, opt);
-    if (!loaded) throw std::runtime_error("load: " + loaded.error().detail);
-    summary_ = new demo::Summary(*loaded);
+// Argon2id at minimum cost while the demo loads, then back to what other
+// tests in this binary expect.
+Result<demo::Summary> load_fast(store::Db& db, const demo::Options& opt) {
+  const char* old = std::getenv("LINLI_FAST_HASH");
+  std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
+  setenv("LINLI_FAST_HASH", "1", 1);
+  auto r = demo::load(db, opt);
+  if (saved) {
+    setenv("LINLI_FAST_HASH", saved->c_str(), 1);
+  } else {
+    unsetenv("LINLI_FAST_HASH");
   }
-  static void TearDownTestSuite() {
-    db_->close();
-    delete db_;
-    delete summary_;
-    delete stages_;
-    fs::remove_all(*dir_);
-    delete dir_;
-  }
-  static store::Db& db() { return *db_; }
+  return r;
+}
 
-  static inline std::string* dir_ = nullptr;
-  static inline store::Db* db_ = nullptr;
-  static inline demo::Summary* summary_ = nullptr;
-  static inline std::set<std::string>* stages_ = nullptr;
+struct LoadedCity {
+  std::unique_ptr<store::Db> db;
+  demo::Summary summary;
+  std::set<std::string> stages;
 };
 
-TEST_F(DemoCity, TerritoryHasTheExpectedShape) {
+// One demo city per store, loaded on first use: loading is the slow part and
+// every test below only reads it (or loads its own second city).
+class DemoCity : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    // Other tests in this binary may install other keys; ours is in a file.
+    if (!crypto::load_data_key(key_dir() + "/key"))
+      throw std::runtime_error("cannot load the data key");
+    city_ = &city_for(GetParam());
+  }
+  static void TearDownTestSuite() {
+    for (auto& [kind, city] : cities()) city.db->close();
+    cities().clear();
+    fs::remove_all(key_dir());
+  }
+
+  store::Db& db() { return *city_->db; }
+  const demo::Summary& summary() { return city_->summary; }
+  const std::set<std::string>& city_stages() { return city_->stages; }
+  std::unique_ptr<store::Db> fresh_db() { return open_migrated(fresh_store_url(GetParam())); }
+
+ private:
+  static const std::string& key_dir() {
+    static const std::string dir = [] {
+      std::string tmpl = (fs::temp_directory_path() / "linli-demo-key-XXXXXX").string();
+      if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+      return tmpl;
+    }();
+    return dir;
+  }
+  static std::map<std::string, LoadedCity>& cities() {
+    static std::map<std::string, LoadedCity> all;
+    return all;
+  }
+  static LoadedCity& city_for(const std::string& kind) {
+    auto found = cities().find(kind);
+    if (found != cities().end()) return found->second;
+    LoadedCity city;
+    city.db = open_migrated(fresh_store_url(kind));
+    std::set<std::string> stages;
+    demo::Options opt;
+    opt.progress = [&stages](const std::string& stage, long, long) { stages.insert(stage); };
+    auto loaded = load_fast(*city.db, opt);
+    if (!loaded) throw std::runtime_error("demo load on " + kind + ": " + loaded.error().detail);
+    city.summary = *loaded;
+    city.stages = std::move(stages);
+    return cities().emplace(kind, std::move(city)).first->second;
+  }
+
+  LoadedCity* city_ = nullptr;
+};
+
+TEST_P(DemoCity, TerritoryHasTheExpectedShape) {
   std::map<std::string, long> kinds;
   for (const auto& r : rows(db(), "SELECT kind, count(*) AS n FROM nodes GROUP BY kind")) {
     kinds[r.str("kind")] = long(r.i64("n"));
@@ -99,48 +128,57 @@ TEST_F(DemoCity, TerritoryHasTheExpectedShape) {
   EXPECT_LE(kinds["building"], 140);
   EXPECT_GE(kinds["unit"], 2 * kinds["building"]);
   EXPECT_LE(kinds["unit"], 4 * kinds["building"]);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM nodes WHERE kind = 'building' AND "
-                        "(floors < 6 OR floors > 33 OR floors IS NULL OR lat IS NULL OR lng IS NULL)"),
+  EXPECT_EQ(count(db(),
+                  "SELECT count(*) AS n FROM nodes WHERE kind = 'building' AND "
+                  "(floors < 6 OR floors > 33 OR floors IS NULL OR lat IS NULL OR lng IS NULL)"),
             0);
-  EXPECT_EQ(summary_->nodes, count(db(), "SELECT count(*) AS n FROM nodes"));
+  EXPECT_EQ(summary().nodes, count(db(), "SELECT count(*) AS n FROM nodes"));
 }
 
-TEST_F(DemoCity, PeopleCountsAreInRange) {
+TEST_P(DemoCity, PeopleCountsAreInRange) {
   long households = count(db(), "SELECT count(*) AS n FROM households");
   long residents = count(db(), "SELECT count(*) AS n FROM residents");
   EXPECT_GE(households, 2800);
   EXPECT_LE(households, 3200);
   EXPECT_GE(residents, 7000);
   EXPECT_LE(residents, 9000);
-  EXPECT_EQ(summary_->households, households);
-  EXPECT_EQ(summary_->residents, residents);
+  EXPECT_EQ(summary().households, households);
+  EXPECT_EQ(summary().residents, residents);
   // Every household has one head and 1–5 members.
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM (SELECT household_id FROM residents GROUP BY household_id "
-                        "HAVING count(*) > 5 OR sum(CASE WHEN relation = '户主' THEN 1 ELSE 0 END) <> 1) t"),
-            0);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM households h WHERE NOT EXISTS "
-                        "(SELECT 1 FROM residents r WHERE r.household_id = h.id)"),
+  EXPECT_EQ(
+      count(db(),
+            "SELECT count(*) AS n FROM (SELECT household_id FROM residents GROUP BY household_id "
+            "HAVING count(*) > 5 OR sum(CASE WHEN relation = '户主' THEN 1 ELSE 0 END) <> 1) t"),
+      0);
+  EXPECT_EQ(count(db(),
+                  "SELECT count(*) AS n FROM households h WHERE NOT EXISTS "
+                  "(SELECT 1 FROM residents r WHERE r.household_id = h.id)"),
             0);
   EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM households WHERE area < 50 OR area > 140"), 0);
 }
 
-TEST_F(DemoCity, PartyMembersCoverEveryCategory) {
+TEST_P(DemoCity, PartyMembersCoverEveryCategory) {
   long members = count(db(), "SELECT count(*) AS n FROM party_members");
   EXPECT_GE(members, 250);
   EXPECT_LE(members, 350);
   EXPECT_EQ(count(db(), "SELECT count(DISTINCT category) AS n FROM party_members"), 4);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM party_members WHERE category = 'in_service' AND employer = ''"),
+  EXPECT_EQ(count(db(),
+                  "SELECT count(*) AS n FROM party_members WHERE category = 'in_service' AND "
+                  "employer = ''"),
             0);
   EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM party_orgs WHERE kind = 'committee'"), 5);
   EXPECT_GT(count(db(), "SELECT count(*) AS n FROM party_orgs WHERE kind = 'group'"), 0);
   // Every central household looks after neighbours in its own building.
   EXPECT_GT(count(db(), "SELECT count(*) AS n FROM party_members WHERE central_household = 1"), 0);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM party_members WHERE central_household = 1 AND NOT EXISTS "
-                        "(SELECT 1 FROM member_households mh WHERE mh.member_id = party_members.id)"),
-            0);
-  for (const auto& r : rows(db(), "SELECT m.node_path AS member_path, h.node_path AS home_path "
-                                  "FROM member_households mh JOIN party_members m ON m.id = mh.member_id "
-                                  "JOIN households h ON h.id = mh.household_id")) {
+  EXPECT_EQ(
+      count(db(),
+            "SELECT count(*) AS n FROM party_members WHERE central_household = 1 AND NOT EXISTS "
+            "(SELECT 1 FROM member_households mh WHERE mh.member_id = party_members.id)"),
+      0);
+  for (const auto& r : rows(db(),
+                            "SELECT m.node_path AS member_path, h.node_path AS home_path "
+                            "FROM member_households mh JOIN party_members m ON m.id = mh.member_id "
+                            "JOIN households h ON h.id = mh.household_id")) {
     auto building = [](std::string path) {  // '/d/s/c/g/b/u/' → '/d/s/c/g/b/'
       path.pop_back();
       return path.substr(0, path.rfind('/') + 1);
@@ -149,7 +187,7 @@ TEST_F(DemoCity, PartyMembersCoverEveryCategory) {
   }
 }
 
-TEST_F(DemoCity, OrganisationsOfEveryKind) {
+TEST_P(DemoCity, OrganisationsOfEveryKind) {
   std::map<std::string, long> kinds;
   for (const auto& r : rows(db(), "SELECT kind, count(*) AS n FROM orgs GROUP BY kind")) {
     kinds[r.str("kind")] = long(r.i64("n"));
@@ -160,8 +198,9 @@ TEST_F(DemoCity, OrganisationsOfEveryKind) {
   EXPECT_EQ(kinds["social"], 2);
   EXPECT_EQ(kinds["merchant"], 5);
   EXPECT_EQ(kinds["station"], 5);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM orgs o WHERE NOT EXISTS "
-                        "(SELECT 1 FROM org_nodes n WHERE n.org_id = o.id)"),
+  EXPECT_EQ(count(db(),
+                  "SELECT count(*) AS n FROM orgs o WHERE NOT EXISTS "
+                  "(SELECT 1 FROM org_nodes n WHERE n.org_id = o.id)"),
             0);
   for (const auto& r : rows(db(), "SELECT contact_phone_enc, contact_phone_mask FROM orgs")) {
     auto phone = crypto::open(r.str("contact_phone_enc"));
@@ -173,9 +212,10 @@ TEST_F(DemoCity, OrganisationsOfEveryKind) {
 
 // ID numbers must pass the same check an import would apply, and agree with
 // the birth date and gender stored beside them.
-TEST_F(DemoCity, EveryIdNumberIsValidAndMatchesTheResident) {
+TEST_P(DemoCity, EveryIdNumberIsValidAndMatchesTheResident) {
   std::set<std::string> hashes;
-  for (const auto& r : rows(db(), "SELECT name, gender, birth_date, id_enc, id_mask, id_hash FROM residents")) {
+  for (const auto& r :
+       rows(db(), "SELECT name, gender, birth_date, id_enc, id_mask, id_hash FROM residents")) {
     auto id = crypto::open(r.str("id_enc"));
     ASSERT_TRUE(id) << r.str("name");
     EXPECT_FALSE(validate::id_number(*id)) << *id;
@@ -187,9 +227,10 @@ TEST_F(DemoCity, EveryIdNumberIsValidAndMatchesTheResident) {
   }
 }
 
-TEST_F(DemoCity, AdultsHaveValidMobiles) {
+TEST_P(DemoCity, AdultsHaveValidMobiles) {
   long adults_without = 0;
-  for (const auto& r : rows(db(), "SELECT birth_date, phone_enc, phone_mask, phone_hash FROM residents")) {
+  for (const auto& r :
+       rows(db(), "SELECT birth_date, phone_enc, phone_mask, phone_hash FROM residents")) {
     bool adult = r.str("birth_date") <= "2008-11-01";  // 18 on the day the city is drawn
     if (r.is_null("phone_enc")) {
       adults_without += adult;
@@ -204,29 +245,38 @@ TEST_F(DemoCity, AdultsHaveValidMobiles) {
   EXPECT_EQ(adults_without, 0);
 }
 
-TEST_F(DemoCity, FamiliesAreConsistent) {
+TEST_P(DemoCity, FamiliesAreConsistent) {
   // Children are younger than their head of household, parents older.
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM residents c JOIN residents h ON h.household_id = c.household_id "
-                        "AND h.relation = '户主' WHERE c.relation IN ('子女', '孙子女') AND c.birth_date <= h.birth_date"),
+  EXPECT_EQ(count(db(),
+                  "SELECT count(*) AS n FROM residents c JOIN residents h ON h.household_id = "
+                  "c.household_id "
+                  "AND h.relation = '户主' WHERE c.relation IN ('子女', '孙子女') AND c.birth_date "
+                  "<= h.birth_date"),
             0);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM residents p JOIN residents h ON h.household_id = p.household_id "
-                        "AND h.relation = '户主' WHERE p.relation = '父母' AND p.birth_date >= h.birth_date"),
-            0);
+  EXPECT_EQ(
+      count(db(),
+            "SELECT count(*) AS n FROM residents p JOIN residents h ON h.household_id = "
+            "p.household_id "
+            "AND h.relation = '户主' WHERE p.relation = '父母' AND p.birth_date >= h.birth_date"),
+      0);
   EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM residents WHERE birth_date < '1930-01-01'"), 0);
   // Living alone is what makes an elderly resident 独居.
   EXPECT_GT(count(db(), "SELECT count(*) AS n FROM residents WHERE tags LIKE '%独居%'"), 50);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM residents r WHERE tags LIKE '%独居%' AND "
-                        "(SELECT count(*) FROM residents o WHERE o.household_id = r.household_id) <> 1"),
+  EXPECT_EQ(count(db(),
+                  "SELECT count(*) AS n FROM residents r WHERE tags LIKE '%独居%' AND "
+                  "(SELECT count(*) FROM residents o WHERE o.household_id = r.household_id) <> 1"),
             0);
   for (const char* tag : {"空巢老人", "残疾", "低保", "困难群众", "退役军人"}) {
-    EXPECT_GT(count(db(), std::string("SELECT count(*) AS n FROM residents WHERE tags LIKE '%") + tag + "%'"), 10)
+    EXPECT_GT(count(db(), std::string("SELECT count(*) AS n FROM residents WHERE tags LIKE '%") +
+                              tag + "%'"),
+              10)
         << tag;
   }
 }
 
 // A subtree is a path-prefix range, so every child's path must extend its
 // parent's, and every record must carry the path of the node it hangs on.
-TEST_F(DemoCity, PathsFormAPrefixChain) {
+TEST_P(DemoCity, PathsFormAPrefixChain) {
   std::map<std::int64_t, std::string> path_of;
   std::map<std::int64_t, std::int64_t> depth_of;
   for (const auto& r : rows(db(), "SELECT id, parent_id, path, depth FROM nodes ORDER BY id")) {
@@ -248,26 +298,31 @@ TEST_F(DemoCity, PathsFormAPrefixChain) {
   EXPECT_EQ(mismatches("SELECT count(*) AS n FROM households h JOIN nodes n ON n.id = h.node_id "
                        "WHERE n.kind <> 'unit' OR h.node_path <> n.path"),
             0);
-  EXPECT_EQ(mismatches("SELECT count(*) AS n FROM residents r JOIN households h ON h.id = r.household_id "
-                       "WHERE r.node_path <> h.node_path"),
-            0);
+  EXPECT_EQ(
+      mismatches("SELECT count(*) AS n FROM residents r JOIN households h ON h.id = r.household_id "
+                 "WHERE r.node_path <> h.node_path"),
+      0);
   EXPECT_EQ(mismatches("SELECT count(*) AS n FROM party_orgs o JOIN nodes n ON n.id = o.node_id "
                        "WHERE o.node_path <> n.path"),
             0);
-  EXPECT_EQ(mismatches("SELECT count(*) AS n FROM party_orgs c JOIN party_orgs p ON p.id = c.parent_id "
-                       "WHERE substr(c.node_path, 1, length(p.node_path)) <> p.node_path"),
-            0);
-  EXPECT_EQ(mismatches("SELECT count(*) AS n FROM party_members m JOIN party_orgs o ON o.id = m.party_org_id "
-                       "WHERE substr(m.node_path, 1, length(o.node_path)) <> o.node_path"),
-            0);
+  EXPECT_EQ(
+      mismatches("SELECT count(*) AS n FROM party_orgs c JOIN party_orgs p ON p.id = c.parent_id "
+                 "WHERE substr(c.node_path, 1, length(p.node_path)) <> p.node_path"),
+      0);
+  EXPECT_EQ(
+      mismatches(
+          "SELECT count(*) AS n FROM party_members m JOIN party_orgs o ON o.id = m.party_org_id "
+          "WHERE substr(m.node_path, 1, length(o.node_path)) <> o.node_path"),
+      0);
 }
 
-TEST_F(DemoCity, EveryAccountCanLogInWithItsRole) {
+TEST_P(DemoCity, EveryAccountCanLogInWithItsRole) {
   std::set<std::string> roles;
-  for (const auto& a : summary_->accounts) {
-    auto user = db_->one("SELECT u.id, u.password_hash, u.display_name, r.role, r.node_id, r.org_id "
-                         "FROM users u JOIN role_assignments r ON r.user_id = u.id WHERE u.username = $1",
-                         {a.username});
+  for (const auto& a : summary().accounts) {
+    auto user = db().one(
+        "SELECT u.id, u.password_hash, u.display_name, r.role, r.node_id, r.org_id "
+        "FROM users u JOIN role_assignments r ON r.user_id = u.id WHERE u.username = $1",
+        {a.username});
     ASSERT_TRUE(user) << a.username;
     EXPECT_EQ(user->str("role"), a.role);
     EXPECT_EQ(user->i64("node_id"), a.node) << a.username;
@@ -276,19 +331,22 @@ TEST_F(DemoCity, EveryAccountCanLogInWithItsRole) {
     EXPECT_TRUE(crypto::verify_password(user->str("password_hash"), a.password)) << a.username;
     roles.insert(a.role);
   }
-  EXPECT_EQ(roles, (std::set<std::string>{"admin", "street_center", "community_staff", "first_secretary",
-                                          "grid_worker", "branch_secretary", "building_head", "unit_head",
-                                          "party_group_leader", "department_staff", "property_staff", "merchant",
-                                          "resident"}));
-  EXPECT_EQ(long(summary_->accounts.size()), count(db(), "SELECT count(*) AS n FROM users"));
+  EXPECT_EQ(roles,
+            (std::set<std::string>{"admin", "street_center", "community_staff", "first_secretary",
+                                   "grid_worker", "branch_secretary", "building_head", "unit_head",
+                                   "party_group_leader", "department_staff", "property_staff",
+                                   "merchant", "resident"}));
+  EXPECT_EQ(long(summary().accounts.size()), count(db(), "SELECT count(*) AS n FROM users"));
 }
 
 // The scoped accounts nest: the resident lives in the unit head's unit, which
 // is in the building head's building, in the grid worker's grid.
-TEST_F(DemoCity, AccountScopesNest) {
+TEST_P(DemoCity, AccountScopesNest) {
   std::map<std::string, std::string> path;
-  for (const auto& r : rows(db(), "SELECT u.username, n.path FROM users u JOIN role_assignments a ON a.user_id = u.id "
-                                  "JOIN nodes n ON n.id = a.node_id")) {
+  for (const auto& r :
+       rows(db(),
+            "SELECT u.username, n.path FROM users u JOIN role_assignments a ON a.user_id = u.id "
+            "JOIN nodes n ON n.id = a.node_id")) {
     path[r.str("username")] = r.str("path");
   }
   auto within = [&](const std::string& inner, const std::string& outer) {
@@ -303,20 +361,25 @@ TEST_F(DemoCity, AccountScopesNest) {
   EXPECT_EQ(path["group1"], path["building1"]);
   EXPECT_TRUE(within("unit1", "building1"));
   EXPECT_EQ(path["resident1"], path["unit1"]);
-  auto lives = db_->one("SELECT r.node_path FROM users u JOIN residents r ON r.id = u.resident_id "
-                        "WHERE u.username = 'resident1'");
+  auto lives = db().one(
+      "SELECT r.node_path FROM users u JOIN residents r ON r.id = u.resident_id "
+      "WHERE u.username = 'resident1'");
   ASSERT_TRUE(lives);
   EXPECT_EQ(lives->str("node_path"), path["unit1"]);
-  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM party_orgs o JOIN role_assignments a ON a.node_id = o.node_id "
-                        "JOIN users u ON u.id = a.user_id WHERE u.username = 'group1' AND o.kind = 'group'"),
-            1);
+  EXPECT_EQ(
+      count(
+          db(),
+          "SELECT count(*) AS n FROM party_orgs o JOIN role_assignments a ON a.node_id = o.node_id "
+          "JOIN users u ON u.id = a.user_id WHERE u.username = 'group1' AND o.kind = 'group'"),
+      1);
 }
 
-TEST_F(DemoCity, ReportsEveryStage) {
-  EXPECT_EQ(*stages_, (std::set<std::string>{"区划", "住户与居民", "党组织与党员", "单位", "账号"}));
+TEST_P(DemoCity, ReportsEveryStage) {
+  EXPECT_EQ(city_stages(),
+            (std::set<std::string>{"区划", "住户与居民", "党组织与党员", "单位", "账号"}));
 }
 
-TEST_F(DemoCity, LoadingTwiceIsRefused) {
+TEST_P(DemoCity, LoadingTwiceIsRefused) {
   long before = count(db(), "SELECT count(*) AS n FROM residents");
   auto again = demo::load(db(), {});
   ASSERT_FALSE(again);
@@ -325,19 +388,19 @@ TEST_F(DemoCity, LoadingTwiceIsRefused) {
   EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM residents"), before);
 }
 
-TEST_F(DemoCity, SameSeedSameCity) {
-  auto twin = open_migrated(*dir_ + "/twin.db");
-  ASSERT_TRUE(demo::load(*twin, {}));
+TEST_P(DemoCity, SameSeedSameCity) {
+  auto twin = fresh_db();
+  ASSERT_TRUE(load_fast(*twin, {}));
   EXPECT_EQ(resident_names(*twin), resident_names(db()));
   twin->close();
 }
 
-TEST_F(DemoCity, OtherSeedOtherCity) {
-  auto other = open_migrated(*dir_ + "/other.db");
+TEST_P(DemoCity, OtherSeedOtherCity) {
+  auto other = fresh_db();
   demo::Options opt;
   opt.seed = 7;
   opt.households = 300;  // a small city loads as well
-  auto loaded = demo::load(*other, opt);
+  auto loaded = load_fast(*other, opt);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(loaded->households, 300);
   auto names = resident_names(*other);
@@ -347,5 +410,7 @@ TEST_F(DemoCity, OtherSeedOtherCity) {
             std::vector<std::string>(ours.begin(), ours.begin() + 50));
   other->close();
 }
+
+LINLI_STORE_TESTS(DemoCity);
 
 }  // namespace

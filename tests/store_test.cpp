@@ -182,8 +182,9 @@ TEST_P(StoreContract, ConstraintViolationsMapToKinds) {
   EXPECT_EQ(fk.error().kind, ErrorKind::conflict);
 
   auto check = db().write([](Tx& tx) -> Status {
-    auto r = tx.exec("INSERT INTO nodes (kind, name, created_at, updated_at)"
-                     " VALUES ('planet', 'x', 1, 1)");
+    auto r = tx.exec(
+        "INSERT INTO nodes (kind, name, created_at, updated_at)"
+        " VALUES ('planet', 'x', 1, 1)");
     if (!r) return linli::fail(r.error());
     return {};
   });
@@ -191,8 +192,9 @@ TEST_P(StoreContract, ConstraintViolationsMapToKinds) {
   EXPECT_EQ(check.error().kind, ErrorKind::invalid);
 
   auto not_null = db().write([](Tx& tx) -> Status {
-    auto r = tx.exec("INSERT INTO nodes (kind, name, created_at, updated_at)"
-                     " VALUES ('district', NULL, 1, 1)");
+    auto r = tx.exec(
+        "INSERT INTO nodes (kind, name, created_at, updated_at)"
+        " VALUES ('district', NULL, 1, 1)");
     if (!r) return linli::fail(r.error());
     return {};
   });
@@ -419,13 +421,25 @@ TEST_P(StoreContract, PoolRecoversWhenConnectionsDie) {
   EXPECT_EQ(count(), 10);
 }
 
+TEST_P(StoreContract, PoolSizeComesFromTheUrl) {
+  if (is_sqlite()) GTEST_SKIP() << "PostgreSQL only";
+  std::string sep = url().find('?') == std::string::npos ? "?" : "&";
+  auto small = linli::store::open(url() + sep + "pool_size=2");
+  ASSERT_TRUE(small) << small.error().detail;
+  EXPECT_EQ((*small)->stats().pool_size, 2);
+  EXPECT_TRUE((*small)->ping());
+  auto bad = linli::store::open(url() + sep + "pool_size=zero");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, ErrorKind::invalid);
+}
+
 LINLI_STORE_TESTS(StoreContract);
 
 TEST(Row, AccessorsConvertAndRefuseUnknownColumns) {
   auto names = std::make_shared<const std::vector<std::string>>(
       std::vector<std::string>{"i", "s", "d", "n", "txt"});
-  Row r(names, {std::int64_t{42}, std::string("-17"), 2.75, linli::store::null(),
-                std::string("abc")});
+  Row r(names,
+        {std::int64_t{42}, std::string("-17"), 2.75, linli::store::null(), std::string("abc")});
   EXPECT_EQ(r.i64("i"), 42);
   EXPECT_EQ(r.i64("s"), -17);
   EXPECT_EQ(r.i64("d"), 2);

@@ -42,7 +42,8 @@ std::string with_database(const std::string& url, const std::string& db) {
   auto query = url.find('?', host);
   auto end = query == std::string::npos ? url.size() : query;
   auto slash = url.find('/', host);
-  if (slash == std::string::npos || slash > end) return url.substr(0, end) + "/" + db + url.substr(end);
+  if (slash == std::string::npos || slash > end)
+    return url.substr(0, end) + "/" + db + url.substr(end);
   return url.substr(0, slash + 1) + db + url.substr(end);
 }
 

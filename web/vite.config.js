@@ -25,6 +25,20 @@ function mobileHistoryFallback() {
   };
 }
 
+// Vant's icon font names a CDN copy after its inline woff2. Our CSP allows
+// fonts only from 'self' and data:, so drop the remote fallback at build time.
+function dropRemoteFonts() {
+  const remote = /,\s*url\((["']?)(?:https?:)?\/\/at\.alicdn\.com\/[^)]*\1\)\s*format\([^)]*\)/g;
+  return {
+    name: 'linli-drop-remote-fonts',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/\.css($|\?)/.test(id) || !code.includes('alicdn')) return null;
+      return { code: code.replace(remote, ''), map: null };
+    },
+  };
+}
+
 export default defineConfig({
   base: '/',
   plugins: [
@@ -34,6 +48,7 @@ export default defineConfig({
       resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver()],
     }),
     mobileHistoryFallback(),
+    dropRemoteFonts(),
   ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },

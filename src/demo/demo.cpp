@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <compare>
 #include <chrono>
+#include <compare>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
@@ -63,7 +63,8 @@ template <class T>
 void sample_front(Rng& rng, std::vector<T>& items, std::size_t count) {
   count = std::min(count, items.size());
   for (std::size_t i = 0; i < count; ++i) {
-    auto j = static_cast<std::size_t>(rand_between(rng, static_cast<long>(i), std::ssize(items) - 1));
+    auto j =
+        static_cast<std::size_t>(rand_between(rng, static_cast<long>(i), std::ssize(items) - 1));
     std::swap(items[i], items[j]);
   }
   items.resize(count);
@@ -205,9 +206,14 @@ struct City {
   }
 };
 
-void set_geo(Place& p, double lat, double lng) {
-  p.lat = lat;
-  p.lng = lng;
+// Every draw below is its own statement: the order in which function
+// arguments or operands are evaluated is unspecified, and the city must not
+// depend on the compiler.
+void place_near(Rng& rng, Place& p, double lat, double lng, double span) {
+  double dlat = jitter(rng, span);
+  double dlng = jitter(rng, span);
+  p.lat = lat + dlat;
+  p.lng = lng + dlng;
 }
 
 // ---------------------------------------------------------------------------
@@ -215,9 +221,11 @@ void set_geo(Place& p, double lat, double lng) {
 
 std::string given_name(Rng& rng, char gender, int birth_year) {
   bool male = gender == 'M';
-  if (birth_year < 1965) return std::string(male ? pick(rng, names::kElderMale) : pick(rng, names::kElderFemale));
+  if (birth_year < 1965)
+    return std::string(male ? pick(rng, names::kElderMale) : pick(rng, names::kElderFemale));
   if (birth_year < 1995) {
-    if (chance(rng, 350)) return std::string(male ? pick(rng, names::kMiddleMale1) : pick(rng, names::kMiddleFemale1));
+    if (chance(rng, 350))
+      return std::string(male ? pick(rng, names::kMiddleMale1) : pick(rng, names::kMiddleFemale1));
     return std::string(male ? pick(rng, names::kMiddleMale2) : pick(rng, names::kMiddleFemale2));
   }
   return std::string(male ? pick(rng, names::kYoungMale) : pick(rng, names::kYoungFemale));
@@ -246,7 +254,8 @@ char id_check_digit(std::string_view first17) {
 std::string new_id_number(Rng& rng, City& city, sys_days born, char gender) {
   std::string prefix = pick_weighted(rng, names::kBirthRegions) + format_date(born, false);
   for (;;) {
-    long seq = rand_between(rng, 0, 99) * 10 + rand_between(rng, 0, 4) * 2 + (gender == 'M' ? 1 : 0);
+    long seq = rand_between(rng, 0, 99) * 10;
+    seq += rand_between(rng, 0, 4) * 2 + (gender == 'M' ? 1 : 0);
     char buf[8];
     std::snprintf(buf, sizeof buf, "%03ld", seq);
     std::string id = prefix + buf;
@@ -279,8 +288,16 @@ int add_person(Rng& rng, City& city, int home, std::string surname, char gender,
 // their own or as couples (空巢), some three-generation families.
 
 enum class Shape {
-  elder_single, elder_couple, young_single, young_couple, one_child, two_children,
-  with_a_parent, with_both_parents, with_grandchild, shared
+  elder_single,
+  elder_couple,
+  young_single,
+  young_couple,
+  one_child,
+  two_children,
+  with_a_parent,
+  with_both_parents,
+  with_grandchild,
+  shared
 };
 
 struct ShapeShare {
@@ -289,8 +306,8 @@ struct ShapeShare {
 };
 
 constexpr ShapeShare kShapes[] = {
-    {Shape::elder_single, 80},  {Shape::elder_couple, 120},    {Shape::young_single, 80},
-    {Shape::young_couple, 100}, {Shape::one_child, 300},       {Shape::two_children, 120},
+    {Shape::elder_single, 80},  {Shape::elder_couple, 120},     {Shape::young_single, 80},
+    {Shape::young_couple, 100}, {Shape::one_child, 300},        {Shape::two_children, 120},
     {Shape::with_a_parent, 80}, {Shape::with_both_parents, 40}, {Shape::with_grandchild, 50},
     {Shape::shared, 30},
 };
@@ -314,7 +331,9 @@ struct Family {
 
   int head(int age_lo, int age_hi, int male_per_mille) {
     char g = chance(rng, male_per_mille) ? 'M' : 'F';
-    return add_person(rng, city, home, surname(), g, int(rand_between(rng, age_lo, age_hi)), "户主");
+    std::string s = surname();
+    int age = int(rand_between(rng, age_lo, age_hi));
+    return add_person(rng, city, home, std::move(s), g, age, "户主");
   }
   // Husbands are usually a little older than their wives.
   int spouse(int head_index) {
@@ -329,7 +348,8 @@ struct Family {
     int mother_age = at(mother).age;
     int lo = std::max(min_age, mother_age - 40), hi = std::max(lo, mother_age - 20);
     char g = chance(rng, 510) ? 'M' : 'F';
-    return add_person(rng, city, home, at(father).surname, g, int(rand_between(rng, lo, hi)), "子女");
+    return add_person(rng, city, home, at(father).surname, g, int(rand_between(rng, lo, hi)),
+                      "子女");
   }
   // The head's own father shares the head's surname; the mother keeps hers.
   int parent(int head_index, char gender) {
@@ -340,30 +360,42 @@ struct Family {
   std::pair<int, int> father_mother(int a, int b) {
     return at(a).gender == 'M' ? std::pair{a, b} : std::pair{b, a};
   }
-  void couple_with_children(int head_lo, int head_hi, int children) {
+  int couple_with_children(int head_lo, int head_hi, int children) {
     int h = head(head_lo, head_hi, 700);
     auto [f, m] = father_mother(h, spouse(h));
     for (int i = 0; i < children; ++i) child(f, m);
+    return h;
   }
 };
 
 void plan_family(Rng& rng, City& city, int home) {
   Family fam{rng, city, home};
   switch (draw_shape(rng)) {
-    case Shape::elder_single: fam.head(65, 95, 350); break;  // mostly widows
-    case Shape::elder_couple: fam.spouse(fam.head(60, 88, 800)); break;
-    case Shape::young_single: fam.head(20, 45, 550); break;
-    case Shape::young_couple: fam.spouse(fam.head(24, 40, 700)); break;
-    case Shape::one_child: fam.couple_with_children(28, 55, 1); break;
-    case Shape::two_children: fam.couple_with_children(32, 55, 2); break;
+    case Shape::elder_single:
+      fam.head(65, 95, 350);
+      break;  // mostly widows
+    case Shape::elder_couple:
+      fam.spouse(fam.head(60, 88, 800));
+      break;
+    case Shape::young_single:
+      fam.head(20, 45, 550);
+      break;
+    case Shape::young_couple:
+      fam.spouse(fam.head(24, 40, 700));
+      break;
+    case Shape::one_child:
+      fam.couple_with_children(28, 55, 1);
+      break;
+    case Shape::two_children:
+      fam.couple_with_children(32, 55, 2);
+      break;
     case Shape::with_a_parent: {
-      fam.couple_with_children(30, 50, 1);
-      fam.parent(fam.city.homes[std::size_t(home)].people[0], chance(rng, 300) ? 'M' : 'F');
+      int h = fam.couple_with_children(30, 50, 1);
+      fam.parent(h, chance(rng, 300) ? 'M' : 'F');  // widowed mothers outlive fathers
       break;
     }
     case Shape::with_both_parents: {
-      fam.couple_with_children(32, 50, 1);
-      int h = fam.city.homes[std::size_t(home)].people[0];
+      int h = fam.couple_with_children(32, 50, 1);
       fam.parent(h, 'M');
       fam.parent(h, 'F');
       break;
@@ -380,9 +412,10 @@ void plan_family(Rng& rng, City& city, int home) {
       break;
     }
     case Shape::shared: {
-      fam.head(22, 60, 500);
-      add_person(rng, city, home, fam.surname(), chance(rng, 500) ? 'M' : 'F',
-                 int(rand_between(rng, 18, 60)), "其他");
+      fam.head(22, 60, 500);  // with a relative or a flatmate
+      std::string s = fam.surname();
+      char g = chance(rng, 500) ? 'M' : 'F';
+      add_person(rng, city, home, std::move(s), g, int(rand_between(rng, 18, 60)), "其他");
       break;
     }
   }
@@ -405,7 +438,8 @@ void tag_household(Rng& rng, City& city, const Home& home) {
     if (chance(rng, p.age >= 60 ? 40 : 12)) tags.push_back("残疾");
     if (low_income) tags.push_back("低保");
     if (hardship) tags.push_back("困难群众");
-    if (p.gender == 'M' && p.age >= 25 && p.age <= 85 && chance(rng, 40)) tags.push_back("退役军人");
+    if (p.gender == 'M' && p.age >= 25 && p.age <= 85 && chance(rng, 40))
+      tags.push_back("退役军人");
     for (auto t : tags) {
       if (!p.tags.empty()) p.tags += ',';
       p.tags += t;
@@ -422,18 +456,22 @@ struct BuildingShape {
 
 BuildingShape draw_building_shape(Rng& rng, Style style) {
   switch (style) {
-    case Style::walkup: return {int(rand_between(rng, 6, 7)), int(rand_between(rng, 3, 4)), 2};
+    case Style::walkup:
+      return {int(rand_between(rng, 6, 7)), int(rand_between(rng, 3, 4)), 2};
     case Style::mid_rise:
-      return {int(rand_between(rng, 11, 18)), int(rand_between(rng, 2, 3)), int(rand_between(rng, 2, 3))};
+      return {int(rand_between(rng, 11, 18)), int(rand_between(rng, 2, 3)),
+              int(rand_between(rng, 2, 3))};
     case Style::high_rise:
-      return {int(rand_between(rng, 24, 33)), int(rand_between(rng, 2, 3)), int(rand_between(rng, 3, 4))};
+      return {int(rand_between(rng, 24, 33)), int(rand_between(rng, 2, 3)),
+              int(rand_between(rng, 3, 4))};
   }
   return {6, 2, 2};
 }
 
 void plan_building(Rng& rng, City& city, int grid_index, int number) {
   Grid& grid = city.grids[std::size_t(grid_index)];
-  double lat = *city.places[std::size_t(grid.place)].lat, lng = *city.places[std::size_t(grid.place)].lng;
+  double lat = *city.places[std::size_t(grid.place)].lat,
+         lng = *city.places[std::size_t(grid.place)].lng;
   Building b;
   b.grid = grid_index;
   b.number = number;
@@ -442,7 +480,7 @@ void plan_building(Rng& rng, City& city, int grid_index, int number) {
   b.place = city.add_place(grid.place, "building", std::to_string(number) + "栋");
   Place& bp = city.places[std::size_t(b.place)];
   bp.floors = b.floors;
-  set_geo(bp, lat + jitter(rng, 0.0015), lng + jitter(rng, 0.0015));
+  place_near(rng, bp, lat, lng, 0.0015);
   for (int u = 1; u <= b.units; ++u) {
     b.unit_places.push_back(city.add_place(b.place, "unit", std::to_string(u) + "单元"));
   }
@@ -452,17 +490,18 @@ void plan_building(Rng& rng, City& city, int grid_index, int number) {
 
 void plan_territory(Rng& rng, City& city) {
   int district = city.add_place(-1, "district", std::string(names::kDistrict));
-  set_geo(city.places[0], names::kCentreLat, names::kCentreLng);
+  city.places[0].lat = names::kCentreLat;
+  city.places[0].lng = names::kCentreLng;
   for (auto street : names::kStreets) {
     int s = city.add_place(district, "street", std::string(street));
-    set_geo(city.places[std::size_t(s)], names::kCentreLat + jitter(rng, 0.02),
-            names::kCentreLng + jitter(rng, 0.02));
+    place_near(rng, city.places[std::size_t(s)], names::kCentreLat, names::kCentreLng, 0.02);
     city.streets.push_back(s);
   }
   for (const auto& community : names::kCommunities) {
-    int c = city.add_place(city.streets[std::size_t(community.street)], "community", std::string(community.name));
-    double lat = names::kCentreLat + jitter(rng, 0.03), lng = names::kCentreLng + jitter(rng, 0.03);
-    set_geo(city.places[std::size_t(c)], lat, lng);
+    int c = city.add_place(city.streets[std::size_t(community.street)], "community",
+                           std::string(community.name));
+    place_near(rng, city.places[std::size_t(c)], names::kCentreLat, names::kCentreLng, 0.03);
+    double lat = *city.places[std::size_t(c)].lat, lng = *city.places[std::size_t(c)].lng;
     city.communities.push_back(c);
     for (const auto& compound : community.compounds) {
       Grid grid;
@@ -470,7 +509,7 @@ void plan_territory(Rng& rng, City& city) {
       grid.compound = std::string(compound.name);
       grid.style = compound.style;
       grid.place = city.add_place(c, "grid", grid.compound + "网格");
-      set_geo(city.places[std::size_t(grid.place)], lat + jitter(rng, 0.006), lng + jitter(rng, 0.006));
+      place_near(rng, city.places[std::size_t(grid.place)], lat, lng, 0.006);
       city.grids.push_back(std::move(grid));
       int gi = int(city.grids.size()) - 1;
       long count = rand_between(rng, 7, 9);
@@ -522,7 +561,8 @@ void plan_homes_in(Rng& rng, City& city, int building_index, long count) {
 
 void plan_homes(Rng& rng, City& city, long total) {
   std::vector<long> grid_weights;
-  for (std::size_t g = 0; g < city.grids.size(); ++g) grid_weights.push_back(rand_between(rng, 85, 115));
+  for (std::size_t g = 0; g < city.grids.size(); ++g)
+    grid_weights.push_back(rand_between(rng, 85, 115));
   auto per_grid = apportion(total, grid_weights);
   for (std::size_t g = 0; g < city.grids.size(); ++g) {
     const auto& ids = city.grids[g].buildings;
@@ -601,13 +641,16 @@ void plan_party_orgs(City& city, const std::vector<int>& chosen) {
   for (std::size_t c = 0; c < city.communities.size(); ++c) {
     const Place& p = city.places[std::size_t(city.communities[c])];
     committee_of.push_back(int(city.party_orgs.size()));
-    city.party_orgs.push_back({.parent = -1, .place = city.communities[c], .kind = "committee", .name = p.name + "党委"});
+    city.party_orgs.push_back(
+        {.parent = -1, .place = city.communities[c], .kind = "committee", .name = p.name + "党委"});
   }
   std::vector<int> branch_of;
   for (const Grid& g : city.grids) {
     branch_of.push_back(int(city.party_orgs.size()));
-    city.party_orgs.push_back({.parent = committee_of[std::size_t(g.community)], .place = g.place,
-                               .kind = "branch", .name = g.compound + "党支部"});
+    city.party_orgs.push_back({.parent = committee_of[std::size_t(g.community)],
+                               .place = g.place,
+                               .kind = "branch",
+                               .name = g.compound + "党支部"});
   }
   std::vector<int> members_in(city.buildings.size(), 0);
   for (int person : chosen) ++members_in[std::size_t(building_of(city, person))];
@@ -616,7 +659,9 @@ void plan_party_orgs(City& city, const std::vector<int>& chosen) {
     if (members_in[b] < 2 && int(b) != city.demo_building) continue;
     const Grid& g = city.grids[std::size_t(bld.grid)];
     bld.party_group = int(city.party_orgs.size());
-    city.party_orgs.push_back({.parent = branch_of[std::size_t(bld.grid)], .place = bld.place, .kind = "group",
+    city.party_orgs.push_back({.parent = branch_of[std::size_t(bld.grid)],
+                               .place = bld.place,
+                               .kind = "group",
                                .name = g.compound + std::to_string(bld.number) + "栋党小组"});
   }
   // Members belong to their building's group, else to their compound's branch.
@@ -637,16 +682,17 @@ void plan_central_households(Rng& rng, City& city) {
     const Building& bld = city.buildings[b];
     int wanted = members_in[b] >= 5 ? 2 : 1;
     if (bld.party_group < 0 || m.category == "mobile" || centrals_in[b] >= wanted) continue;
-    ++centrals_in[b];
-    m.central = true;
     int own = city.people[std::size_t(m.person)].home;
     std::vector<int> neighbours;
     for (int h : bld.homes) {
       if (h != own) neighbours.push_back(h);
     }
+    if (neighbours.empty()) continue;  // nobody to look after
     sample_front(rng, neighbours, std::size_t(rand_between(rng, 8, 12)));
     std::sort(neighbours.begin(), neighbours.end());
     m.linked_homes = std::move(neighbours);
+    m.central = true;
+    ++centrals_in[b];
   }
 }
 
@@ -667,18 +713,25 @@ void plan_party(Rng& rng, City& city, long households) {
 
 std::string contact_name(Rng& rng) {
   char g = chance(rng, 500) ? 'M' : 'F';
-  return pick_weighted(rng, names::kSurnames) + given_name(rng, g, int(rand_between(rng, 1965, 1994)));
+  std::string surname = pick_weighted(rng, names::kSurnames);
+  return surname + given_name(rng, g, int(rand_between(rng, 1965, 1994)));
 }
 
-int add_org(Rng& rng, City& city, std::string kind, std::string name, int place, std::vector<int> serves) {
-  city.orgs.push_back({.kind = std::move(kind), .name = std::move(name), .contact_name = contact_name(rng),
-                       .contact_phone = new_phone(rng, city), .place = place, .serves = std::move(serves)});
+int add_org(Rng& rng, City& city, std::string kind, std::string name, int place,
+            std::vector<int> serves) {
+  city.orgs.push_back({.kind = std::move(kind),
+                       .name = std::move(name),
+                       .contact_name = contact_name(rng),
+                       .contact_phone = new_phone(rng, city),
+                       .place = place,
+                       .serves = std::move(serves)});
   return int(city.orgs.size()) - 1;
 }
 
 void plan_orgs(Rng& rng, City& city) {
   int district = 0;
-  for (auto name : names::kDepartments) add_org(rng, city, "department", std::string(name), district, city.streets);
+  for (auto name : names::kDepartments)
+    add_org(rng, city, "department", std::string(name), district, city.streets);
   for (std::size_t i = 0; i < std::size(names::kResidentUnits); ++i) {
     int c = city.communities[i % city.communities.size()];
     add_org(rng, city, "resident_unit", std::string(names::kResidentUnits[i]), c, {c});
@@ -696,7 +749,8 @@ void plan_orgs(Rng& rng, City& city) {
   const Grid& first = city.grids.front();
   add_org(rng, city, "owners_committee", first.compound + "业主委员会", first.place, {first.place});
   add_org(rng, city, "social", std::string(names::kSocialOrgs[0]), district, city.streets);
-  add_org(rng, city, "social", std::string(names::kSocialOrgs[1]), city.communities[0], {city.communities[0]});
+  add_org(rng, city, "social", std::string(names::kSocialOrgs[1]), city.communities[0],
+          {city.communities[0]});
   for (std::size_t i = 0; i < std::size(names::kMerchants); ++i) {
     int c = city.communities[i < 4 ? 0 : 1];
     add_org(rng, city, "merchant", std::string(names::kMerchants[i]), c, {c});
@@ -743,7 +797,8 @@ void plan_logins(City& city) {
       {"group1", "黄国华（党小组长）", "party_group_leader", b.place},
       {"dept1", "周涛（城管执法局）", "department_staff", -1, first_org(city, "department")},
       {"property1", "吴静（物业公司）", "property_staff", -1, first_org(city, "property")},
-      {"merchant1", "孙磊（" + city.orgs[std::size_t(merchant)].name + "）", "merchant", -1, merchant},
+      {"merchant1", "孙磊（" + city.orgs[std::size_t(merchant)].name + "）", "merchant", -1,
+       merchant},
       {"resident1", resident_name, "resident", unit, -1, resident},
   };
 }
@@ -816,8 +871,12 @@ store::Value place_id(const City& city, int place) {
   return city.places[std::size_t(place)].id;
 }
 
-store::Value opt_value(const std::optional<std::int64_t>& v) { return v ? store::Value{*v} : store::null(); }
-store::Value opt_value(const std::optional<double>& v) { return v ? store::Value{*v} : store::null(); }
+store::Value opt_value(const std::optional<std::int64_t>& v) {
+  return v ? store::Value{*v} : store::null();
+}
+store::Value opt_value(const std::optional<double>& v) {
+  return v ? store::Value{*v} : store::null();
+}
 
 // Parents come before children in `places`, so a child's path can be built
 // from its parent's once the row has its id.
@@ -826,7 +885,8 @@ Status write_places(store::Tx& tx, City& city, std::int64_t now) {
     const Place* parent = p.parent >= 0 ? &city.places[std::size_t(p.parent)] : nullptr;
     p.depth = parent ? parent->depth + 1 : 0;
     auto id = insert_id(tx,
-                        "INSERT INTO nodes (parent_id, kind, name, depth, floors, lat, lng, created_at, updated_at) "
+                        "INSERT INTO nodes (parent_id, kind, name, depth, floors, lat, lng, "
+                        "created_at, updated_at) "
                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                         {parent ? store::Value{parent->id} : store::null(), p.kind, p.name, p.depth,
                          opt_value(p.floors), opt_value(p.lat), opt_value(p.lng), now, now});
@@ -842,12 +902,13 @@ Status write_places(store::Tx& tx, City& city, std::int64_t now) {
 Status write_person(store::Tx& tx, Person& p, const Home& home, const std::string& path,
                     std::int64_t now) {
   Sealed phone = seal_phone(p.phone), id = seal_id(p.id_number);
-  auto row = insert_id(tx,
-                       "INSERT INTO residents (household_id, node_path, name, gender, birth_date, relation, "
-                       "phone_enc, phone_mask, phone_hash, id_enc, id_mask, id_hash, tags, created_at, updated_at) "
-                       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-                       {home.id, path, p.name, std::string(1, p.gender), format_date(p.born), p.relation,
-                        phone.enc, phone.mask, phone.hash, id.enc, id.mask, id.hash, p.tags, now, now});
+  auto row = insert_id(
+      tx,
+      "INSERT INTO residents (household_id, node_path, name, gender, birth_date, relation, "
+      "phone_enc, phone_mask, phone_hash, id_enc, id_mask, id_hash, tags, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+      {home.id, path, p.name, std::string(1, p.gender), format_date(p.born), p.relation, phone.enc,
+       phone.mask, phone.hash, id.enc, id.mask, id.hash, p.tags, now, now});
   if (!row) return fail(row.error());
   p.id = *row;
   return {};
@@ -857,10 +918,11 @@ Status write_homes(store::Tx& tx, City& city, const Options& opt, std::int64_t n
   long total = long(city.homes.size()), done = 0;
   for (Home& h : city.homes) {
     const std::string& path = city.places[std::size_t(h.unit_place)].path;
-    auto id = insert_id(tx,
-                        "INSERT INTO households (node_id, node_path, room, address, area, created_at, updated_at) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                        {place_id(city, h.unit_place), path, h.room, h.address, h.area, now, now});
+    auto id = insert_id(
+        tx,
+        "INSERT INTO households (node_id, node_path, room, address, area, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        {place_id(city, h.unit_place), path, h.room, h.address, h.area, now, now});
     if (!id) return fail(id.error());
     h.id = *id;
     for (int i : h.people) {
@@ -874,11 +936,12 @@ Status write_homes(store::Tx& tx, City& city, const Options& opt, std::int64_t n
 Status write_party(store::Tx& tx, City& city, const Options& opt, std::int64_t now) {
   for (PartyOrg& o : city.party_orgs) {
     const Place& place = city.places[std::size_t(o.place)];
-    auto id = insert_id(tx,
-                        "INSERT INTO party_orgs (parent_id, kind, name, node_id, node_path, created_at) "
-                        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                        {o.parent >= 0 ? store::Value{city.party_orgs[std::size_t(o.parent)].id} : store::null(),
-                         o.kind, o.name, place.id, place.path, now});
+    auto id = insert_id(
+        tx,
+        "INSERT INTO party_orgs (parent_id, kind, name, node_id, node_path, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        {o.parent >= 0 ? store::Value{city.party_orgs[std::size_t(o.parent)].id} : store::null(),
+         o.kind, o.name, place.id, place.path, now});
     if (!id) return fail(id.error());
     o.id = *id;
   }
@@ -886,13 +949,14 @@ Status write_party(store::Tx& tx, City& city, const Options& opt, std::int64_t n
   for (Member& m : city.members) {
     const Person& p = city.people[std::size_t(m.person)];
     const Home& home = city.homes[std::size_t(p.home)];
-    auto id = insert_id(tx,
-                        "INSERT INTO party_members (resident_id, party_org_id, node_path, category, employer, "
-                        "joined_on, central_household, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-                        "RETURNING id",
-                        {p.id, city.party_orgs[std::size_t(m.party_org)].id,
-                         city.places[std::size_t(home.unit_place)].path, m.category, m.employer, m.joined_on,
-                         std::int64_t{m.central ? 1 : 0}, now});
+    auto id = insert_id(
+        tx,
+        "INSERT INTO party_members (resident_id, party_org_id, node_path, category, employer, "
+        "joined_on, central_household, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "RETURNING id",
+        {p.id, city.party_orgs[std::size_t(m.party_org)].id,
+         city.places[std::size_t(home.unit_place)].path, m.category, m.employer, m.joined_on,
+         std::int64_t{m.central ? 1 : 0}, now});
     if (!id) return fail(id.error());
     m.id = *id;
     for (int h : m.linked_homes) {
@@ -908,14 +972,16 @@ Status write_party(store::Tx& tx, City& city, const Options& opt, std::int64_t n
 Status write_orgs(store::Tx& tx, City& city, const Options& opt, std::int64_t now) {
   for (Org& o : city.orgs) {
     auto id = insert_id(tx,
-                        "INSERT INTO orgs (kind, name, contact_name, contact_phone_enc, contact_phone_mask, node_id, "
+                        "INSERT INTO orgs (kind, name, contact_name, contact_phone_enc, "
+                        "contact_phone_mask, node_id, "
                         "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                         {o.kind, o.name, o.contact_name, crypto::seal(o.contact_phone),
                          validate::mask_phone(o.contact_phone), place_id(city, o.place), now});
     if (!id) return fail(id.error());
     o.id = *id;
     for (int node : o.serves) {
-      auto r = tx.exec("INSERT INTO org_nodes (org_id, node_id) VALUES ($1, $2)", {o.id, place_id(city, node)});
+      auto r = tx.exec("INSERT INTO org_nodes (org_id, node_id) VALUES ($1, $2)",
+                       {o.id, place_id(city, node)});
       if (!r) return fail(r.error());
     }
   }
@@ -925,15 +991,18 @@ Status write_orgs(store::Tx& tx, City& city, const Options& opt, std::int64_t no
 
 Status write_logins(store::Tx& tx, City& city, const Options& opt, std::int64_t now) {
   for (const Login& l : city.logins) {
-    store::Value resident = l.person >= 0 ? store::Value{city.people[std::size_t(l.person)].id} : store::null();
-    auto id = insert_id(tx,
-                        "INSERT INTO users (username, display_name, password_hash, resident_id, "
-                        "password_changed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                        {l.username, l.display_name, l.password_hash, resident, now, now});
+    store::Value resident =
+        l.person >= 0 ? store::Value{city.people[std::size_t(l.person)].id} : store::null();
+    auto id =
+        insert_id(tx,
+                  "INSERT INTO users (username, display_name, password_hash, resident_id, "
+                  "password_changed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                  {l.username, l.display_name, l.password_hash, resident, now, now});
     if (!id) return fail(id.error());
     store::Value org = l.org >= 0 ? store::Value{city.orgs[std::size_t(l.org)].id} : store::null();
-    auto r = tx.exec("INSERT INTO role_assignments (user_id, role, node_id, org_id) VALUES ($1, $2, $3, $4)",
-                     {*id, l.role, place_id(city, l.place), org});
+    auto r = tx.exec(
+        "INSERT INTO role_assignments (user_id, role, node_id, org_id) VALUES ($1, $2, $3, $4)",
+        {*id, l.role, place_id(city, l.place), org});
     if (!r) return fail(r.error());
   }
   report(opt, "账号", long(city.logins.size()), long(city.logins.size()));
@@ -969,7 +1038,8 @@ Summary summarise(const City& city, const Options& opt) {
 
 Result<Summary> load(store::Db& db, const Options& opt) {
   crypto::init();
-  if (!crypto::data_key_loaded()) return fail(Error::internal("未加载数据密钥，无法加密居民的手机号和身份证号"));
+  if (!crypto::data_key_loaded())
+    return fail(Error::internal("未加载数据密钥，无法加密居民的手机号和身份证号"));
   // Refuse before the costly part; checked again inside the transaction.
   auto existing = db.one("SELECT count(*) AS n FROM nodes");
   if (!existing) return fail(existing.error());

@@ -1,11 +1,11 @@
 #include "store/db.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
-
-#include <spdlog/spdlog.h>
 
 #include "store/postgres/pg_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"

@@ -1,8 +1,8 @@
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <chrono>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "store/migrations.hpp"
 #include "store/postgres/pg_db.hpp"
@@ -58,10 +58,16 @@ Status apply(Kind k, Tx& tx, const Migration& m, bool& applied) {
   auto cur = tx.one("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations");
   if (!cur) return fail(std::move(cur.error()));
   if (cur->i64("v") >= m.version) return {};
-  if (auto st = run_script(k, tx, m.sql); !st) return st;
-  auto row = tx.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                     {std::int64_t{m.version}, std::string(m.name), now_ms()});
+  // Recorded before the script runs: on PG the snapshot was taken by the lock
+  // statement, before a node that held the lock committed, so "not applied
+  // yet" may be stale. Inserting the row then collides with that node's row,
+  // which SERIALIZABLE reports as a serialization failure, and write() re-runs
+  // us with a fresh snapshot.
+  auto row =
+      tx.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+              {std::int64_t{m.version}, std::string(m.name), now_ms()});
   if (!row) return fail(std::move(row.error()));
+  if (auto st = run_script(k, tx, m.sql); !st) return st;
   applied = true;
   return {};
 }
@@ -87,11 +93,12 @@ Result<int> migrate(Db& db) {
 
 Result<bool> migrations_current(Db& db) {
   auto wanted = migrations_for(db.kind());
-  auto exists = db.one(db.kind() == Kind::sqlite
-                           ? "SELECT COUNT(*) AS n FROM sqlite_master"
-                             " WHERE type = 'table' AND name = 'schema_migrations'"
-                           : "SELECT COUNT(*) AS n FROM pg_catalog.pg_tables"
-                             " WHERE schemaname = current_schema() AND tablename = 'schema_migrations'");
+  auto exists =
+      db.one(db.kind() == Kind::sqlite
+                 ? "SELECT COUNT(*) AS n FROM sqlite_master"
+                   " WHERE type = 'table' AND name = 'schema_migrations'"
+                 : "SELECT COUNT(*) AS n FROM pg_catalog.pg_tables"
+                   " WHERE schemaname = current_schema() AND tablename = 'schema_migrations'");
   if (!exists) return fail(std::move(exists.error()));
   if (exists->i64("n") == 0) return wanted.empty();
   auto rows = db.query("SELECT version FROM schema_migrations");

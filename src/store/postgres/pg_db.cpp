@@ -1,6 +1,7 @@
 #include "store/postgres/pg_db.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <charconv>
@@ -15,8 +16,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 namespace linli::store::pg {
 namespace {
@@ -83,7 +82,10 @@ bool parse_num(const char* s, int len, T& out) {
 
 Value to_value(Oid type, const char* s, int len) {
   switch (type) {
-    case kInt2: case kInt4: case kInt8: case kOid: {
+    case kInt2:
+    case kInt4:
+    case kInt8:
+    case kOid: {
       std::int64_t i = 0;
       if (parse_num(s, len, i)) return i;
       break;
@@ -96,7 +98,8 @@ Value to_value(Oid type, const char* s, int len) {
       if (parse_num(s, len, i)) return i;
       [[fallthrough]];
     }
-    case kFloat4: case kFloat8: {
+    case kFloat4:
+    case kFloat8: {
       double d = 0;
       if (parse_num(s, len, d)) return d;
       break;
@@ -128,7 +131,8 @@ std::int64_t changes_of(const PGresult* r) {
 Exec to_exec(const PGresult* r) {
   Exec out;
   int nf = PQnfields(r), nt = PQntuples(r);
-  auto names = std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<std::vector<std::string>> names;
+  if (nf > 0) names = std::make_shared<std::vector<std::string>>();
   std::vector<Oid> types;
   for (int c = 0; c < nf; ++c) {
     names->emplace_back(PQfname(r, c));
@@ -381,8 +385,8 @@ class Pool {
 std::expected<Pool::Lease, Failure> Pool::borrow() {
   std::unique_lock lk(mu_);
   ++waiting_;
-  bool ready = cv_.wait_for(lk, kBorrowTimeout,
-                            [&] { return closed_ || !idle_.empty() || open_ < size_; });
+  bool ready =
+      cv_.wait_for(lk, kBorrowTimeout, [&] { return closed_ || !idle_.empty() || open_ < size_; });
   --waiting_;
   if (closed_) return std::unexpected(Failure(Error::unavailable("数据库已关闭，请稍后再试")));
   if (!ready) return std::unexpected(Failure(Error::unavailable("数据库繁忙，请稍后再试")));

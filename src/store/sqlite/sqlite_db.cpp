@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_db.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -12,8 +13,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 namespace linli::store::sqlite {
 namespace {
@@ -159,9 +158,9 @@ class Conn {
 Result<std::unique_ptr<Conn>> Conn::open(const std::string& path, const char* pragmas,
                                          bool reader) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   std::unique_ptr<Conn> conn(new Conn(raw, reader));  // owns the handle even when open failed
   if (rc != SQLITE_OK) {
     return fail(map_error(rc, raw ? sqlite3_errmsg(raw) : "", "open " + path));
@@ -233,7 +232,8 @@ Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
   }
   Exec out;
   int ncol = sqlite3_column_count(stmt.raw);
-  auto names = std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<std::vector<std::string>> names;
+  if (ncol > 0) names = std::make_shared<std::vector<std::string>>();
   for (int i = 0; i < ncol; ++i) names->emplace_back(sqlite3_column_name(stmt.raw, i));
   int rc;
   while ((rc = sqlite3_step(stmt.raw)) == SQLITE_ROW) {
@@ -495,7 +495,8 @@ void SqliteDb::run_batch(const std::vector<Request*>& batch) {
     fail_range(first, i + 1, Error::unavailable("存储暂时不可用，请稍后再试"));
     first = i + 1;
     if (first == batch.size()) return;
-    if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b) return fail_range(first, batch.size(), b.error());
+    if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b)
+      return fail_range(first, batch.size(), b.error());
   }
   auto commit = writer_->exec("COMMIT");
   if (commit) return;

@@ -11,9 +11,9 @@
 namespace linli::store::sqlite {
 
 struct Options {
-  int readers = 0;              // reader connections; 0 = 2 x hardware threads, at least 4
-  std::size_t max_batch = 256;  // writes per group commit, so one batch's latency stays bounded
-  int borrow_timeout_ms = 5000; // waiting for a free reader longer than this is unavailable
+  int readers = 0;               // reader connections; 0 = 2 x hardware threads, at least 4
+  std::size_t max_batch = 256;   // writes per group commit, so one batch's latency stays bounded
+  int borrow_timeout_ms = 5000;  // waiting for a free reader longer than this is unavailable
 };
 
 // Opens (creating if absent) the database file at path. Fails with

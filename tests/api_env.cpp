@@ -1,0 +1,100 @@
+#include "api_env.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "core/crypto.hpp"
+
+namespace linli::test {
+namespace {
+
+std::map<std::string, std::unique_ptr<ApiEnv>>& envs() {
+  static std::map<std::string, std::unique_ptr<ApiEnv>> m;
+  return m;
+}
+
+struct ShutdownAtEnd : ::testing::Environment {
+  void TearDown() override { ApiEnv::shutdown_all(); }
+};
+[[maybe_unused]] auto* const kRegistered =
+    ::testing::AddGlobalTestEnvironment(new ShutdownAtEnd);
+
+}  // namespace
+
+auth::AuthPolicy test_policy() {
+  auth::AuthPolicy p;
+  p.account_failures_before_throttle = 3;
+  p.throttle_seconds = 1;
+  p.failures_before_lock = 5;
+  p.address_failures_per_window = 1000;
+  return p;
+}
+
+ApiEnv& ApiEnv::get(const std::string& kind) {
+  auto& slot = envs()[kind];
+  if (slot) return *slot;
+  setenv("LINLI_FAST_HASH", "1", 1);
+  // Access logs of every test request drown the report; LINLI_TEST_LOG=info shows them.
+  spdlog::set_level(getenv("LINLI_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
+  crypto::init();
+  auto key_dir = std::filesystem::temp_directory_path() / ("linli-api-key-" + std::to_string(getpid()));
+  std::filesystem::create_directories(key_dir);
+  if (auto k = crypto::load_data_key((key_dir / "key").string()); !k)
+    throw std::runtime_error(k.error().detail);
+  auto env = std::make_unique<ApiEnv>();
+  env->kind = kind;
+  env->db = open_migrated(fresh_store_url(kind));
+  demo::Options opt;
+  opt.households = 400;
+  auto summary = demo::load(*env->db, opt);
+  if (!summary) throw std::runtime_error("demo: " + summary.error().detail);
+  env->password = opt.password;
+  for (const auto& a : summary->accounts) env->accounts[a.role] = a;
+  AppConfig cfg;
+  cfg.web_dir = "/nonexistent";
+  cfg.auth = test_policy();
+  env->app = std::make_unique<App>(*env->db, cfg);
+  http::ServerOptions so;
+  so.port = 0;
+  so.workers = 8;
+  env->server = std::make_unique<http::Server>(
+      so, [app = env->app.get()](http::Request& r) { return app->handle(r); });
+  auto port = env->server->start();
+  if (!port) throw std::runtime_error(port.error().detail);
+  env->client = std::make_unique<HttpClient>(*port);
+  slot = std::move(env);
+  return *slot;
+}
+
+void ApiEnv::shutdown_all() {
+  for (auto& [kind, env] : envs()) {
+    if (!env) continue;
+    env->server->stop();
+    env->db->close();
+  }
+  envs().clear();
+}
+
+std::string ApiEnv::token(const std::string& role) {
+  auto it = accounts.find(role);
+  if (it == accounts.end()) throw std::runtime_error("no demo account for " + role);
+  auto t = client->login(it->second.username, password);
+  if (t.empty()) throw std::runtime_error("login failed for " + it->second.username);
+  return t;
+}
+
+std::string ApiEnv::path_of(std::int64_t node_id) {
+  auto r = db->one("SELECT path FROM nodes WHERE id = $1", {node_id});
+  if (!r) throw std::runtime_error("no node " + std::to_string(node_id));
+  return r->str("path");
+}
+
+std::int64_t ApiEnv::count(const std::string& sql, const store::Params& params) {
+  auto r = db->one(sql, params);
+  if (!r) throw std::runtime_error(r.error().detail);
+  return r->i64("n");
+}
+
+}  // namespace linli::test
