@@ -66,7 +66,8 @@ Result<auth::Principal> cli_principal(store::Db& db) {
 
 void add_common(CLI::App* cmd, Common& c) {
   cmd->add_option("--db", c.db_url, "sqlite:PATH 或 postgresql://… (默认 sqlite:data/linli.db)");
-  cmd->add_option("--key-file", c.key_file, "个人信息加密密钥文件（默认与数据库同目录的 linli.key）");
+  cmd->add_option("--key-file", c.key_file,
+                  "个人信息加密密钥文件（默认与数据库同目录的 linli.key）");
 }
 
 int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers) {
@@ -81,8 +82,7 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   AppConfig cfg;
   cfg.web_dir = web;
   App app(**db, cfg);
-  if (app.statics.empty())
-    log::warn("web UI not found, serving the API only", {{"dir", web}});
+  if (app.statics.empty()) log::warn("web UI not found, serving the API only", {{"dir", web}});
   http::Server server(opt, [&app](http::Request& r) { return app.handle(r); });
   auto port = server.start();
   if (!port) return die(port.error().detail);
@@ -137,9 +137,9 @@ int run_import(const Common& c, const std::string& file, bool dry_run) {
   if (!rep) return die(rep.error().detail);
   for (const auto& e : rep->errors)
     std::cout << "第" << e.row << "行 " << e.column << ": " << e.message << "\n";
-  std::cout << (dry_run ? "检查完成" : (rep->errors.empty() ? "导入完成" : "未导入"))
-            << ": 共 " << rep->rows << " 行, 新增 " << rep->created << ", 更新 " << rep->updated
-            << ", 未变 " << rep->unchanged << ", 错误 " << rep->errors.size() << "\n";
+  std::cout << (dry_run ? "检查完成" : (rep->errors.empty() ? "导入完成" : "未导入")) << ": 共 "
+            << rep->rows << " 行, 新增 " << rep->created << ", 更新 " << rep->updated << ", 未变 "
+            << rep->unchanged << ", 错误 " << rep->errors.size() << "\n";
   (*db)->close();
   return rep->errors.empty() ? 0 : 2;
 }

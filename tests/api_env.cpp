@@ -1,9 +1,9 @@
 #include "api_env.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <filesystem>
 #include <stdexcept>
-
-#include <spdlog/spdlog.h>
 
 #include "core/crypto.hpp"
 
@@ -18,8 +18,7 @@ std::map<std::string, std::unique_ptr<ApiEnv>>& envs() {
 struct ShutdownAtEnd : ::testing::Environment {
   void TearDown() override { ApiEnv::shutdown_all(); }
 };
-[[maybe_unused]] auto* const kRegistered =
-    ::testing::AddGlobalTestEnvironment(new ShutdownAtEnd);
+[[maybe_unused]] auto* const kRegistered = ::testing::AddGlobalTestEnvironment(new ShutdownAtEnd);
 
 }  // namespace
 
@@ -39,7 +38,8 @@ ApiEnv& ApiEnv::get(const std::string& kind) {
   // Access logs of every test request drown the report; LINLI_TEST_LOG=info shows them.
   spdlog::set_level(getenv("LINLI_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
   crypto::init();
-  auto key_dir = std::filesystem::temp_directory_path() / ("linli-api-key-" + std::to_string(getpid()));
+  auto key_dir =
+      std::filesystem::temp_directory_path() / ("linli-api-key-" + std::to_string(getpid()));
   std::filesystem::create_directories(key_dir);
   if (auto k = crypto::load_data_key((key_dir / "key").string()); !k)
     throw std::runtime_error(k.error().detail);

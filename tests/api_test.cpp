@@ -8,6 +8,7 @@
 #include "api_env.hpp"
 #include "auth/principal.hpp"
 #include "auth/roles.hpp"
+#include "core/csv.hpp"
 
 using linli::test::ApiEnv;
 using nlohmann::json;
@@ -64,15 +65,17 @@ TEST_P(ApiTest, HealthReadyMetrics) {
   http().get("/api/v1/auth/me");
   auto m = http().get("/metrics");
   EXPECT_EQ(m.status, 200);
-  EXPECT_NE(m.body.find("linli_http_requests_total{method=\"GET\",route=\"/api/v1/auth/me\",status=\"401\"}"),
-            std::string::npos);
+  EXPECT_NE(
+      m.body.find(
+          "linli_http_requests_total{method=\"GET\",route=\"/api/v1/auth/me\",status=\"401\"}"),
+      std::string::npos);
   EXPECT_NE(m.body.find("linli_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.body.find("linli_store_pool_size"), std::string::npos);
 }
 
 TEST_P(ApiTest, LoginMeLogout) {
-  auto r = http().post("/api/v1/auth/login",
-                       {{"username", "community1"}, {"password", env().password}});
+  auto r =
+      http().post("/api/v1/auth/login", {{"username", "community1"}, {"password", env().password}});
   ASSERT_EQ(r.status, 200) << r.body;
   auto token = r.json()["token"].get<std::string>();
   EXPECT_EQ(token.size(), 43u);  // 256 bits, base64url
@@ -122,8 +125,9 @@ TEST_P(ApiTest, WrongPasswordIsRefusedThenThrottledThenLocked) {
   ASSERT_EQ(users.json()["items"].size(), 1u);
   EXPECT_TRUE(users.json()["items"][0]["locked"].get<bool>());
   auto id = users.json()["items"][0]["id"].get<std::int64_t>();
-  EXPECT_EQ(http().request("POST", "/api/v1/users/" + std::to_string(id) + "/unlock", "", admin).status,
-            204);
+  EXPECT_EQ(
+      http().request("POST", "/api/v1/users/" + std::to_string(id) + "/unlock", "", admin).status,
+      204);
   EXPECT_FALSE(http().login(name, "Passw0rd!x").empty());
 }
 
@@ -152,8 +156,9 @@ TEST_P(ApiTest, ExpiredAndPasswordChangedSessionsDie) {
   auto weak = http().post("/api/v1/auth/password",
                           {{"old_password", "Passw0rd!x"}, {"new_password", "short"}}, t2);
   EXPECT_EQ(weak.status, 422);
-  EXPECT_EQ(http().post("/api/v1/auth/password",
-                        {{"old_password", "Passw0rd!x"}, {"new_password", "N3wPassword"}}, t2)
+  EXPECT_EQ(http()
+                .post("/api/v1/auth/password",
+                      {{"old_password", "Passw0rd!x"}, {"new_password", "N3wPassword"}}, t2)
                 .status,
             204);
   EXPECT_EQ(http().get("/api/v1/auth/me", t2).status, 401);
@@ -178,7 +183,8 @@ TEST_P(ApiTest, EveryNodeRoleReadsOnlyItsSubtree) {
     ASSERT_FALSE(list.json()["items"].empty()) << role;
     auto list_items = list.json()["items"];
     for (const auto& item : list_items) {
-      auto row = env().db->one("SELECT node_path FROM residents WHERE id = $1", {item["id"].get<std::int64_t>()});
+      auto row = env().db->one("SELECT node_path FROM residents WHERE id = $1",
+                               {item["id"].get<std::int64_t>()});
       ASSERT_TRUE(row);
       EXPECT_TRUE(linli::auth::in_subtree(row->str("node_path"), root))
           << role << " saw resident " << item["id"];
@@ -187,14 +193,14 @@ TEST_P(ApiTest, EveryNodeRoleReadsOnlyItsSubtree) {
     EXPECT_EQ(http().get("/api/v1/residents/" + std::to_string(inside), token).status, 200) << role;
     auto outside = resident_outside(root);
     if (outside == 0) continue;  // the whole city is in scope (admin)
-    EXPECT_EQ(http().get("/api/v1/residents/" + std::to_string(outside), token).status, 404) << role;
+    EXPECT_EQ(http().get("/api/v1/residents/" + std::to_string(outside), token).status, 404)
+        << role;
     // A search for an outside resident's exact name never returns them.
     auto name = env().db->one("SELECT name FROM residents WHERE id = $1", {outside})->str("name");
     auto found = http().get("/api/v1/residents?q=" + percent_encode(name), token);
     ASSERT_EQ(found.status, 200) << role;
     auto found_items = found.json()["items"];
-    for (const auto& item : found_items)
-      EXPECT_NE(item["id"].get<std::int64_t>(), outside) << role;
+    for (const auto& item : found_items) EXPECT_NE(item["id"].get<std::int64_t>(), outside) << role;
   }
 }
 
@@ -202,13 +208,20 @@ TEST_P(ApiTest, WritesInsideScopeSucceedOutsideAre404) {
   auto grid = env().accounts["grid_worker"];
   auto token = env().token("grid_worker");
   auto root = env().path_of(grid.node);
-  auto inside_h = env().db->one(
-      "SELECT min(id) AS id FROM households WHERE node_path >= $1 AND node_path < $2",
-      {root, linli::auth::subtree_end(root)})->i64("id");
-  auto outside_h = env().db->one(
-      "SELECT min(id) AS id FROM households WHERE NOT (node_path >= $1 AND node_path < $2)",
-      {root, linli::auth::subtree_end(root)})->i64("id");
-  json person = {{"name", "测试居民"}, {"gender", "女"}, {"birth_date", "1950-03-02"},
+  auto inside_h =
+      env()
+          .db
+          ->one("SELECT min(id) AS id FROM households WHERE node_path >= $1 AND node_path < $2",
+                {root, linli::auth::subtree_end(root)})
+          ->i64("id");
+  auto outside_h =
+      env()
+          .db
+          ->one(
+              "SELECT min(id) AS id FROM households WHERE NOT (node_path >= $1 AND node_path < $2)",
+              {root, linli::auth::subtree_end(root)})
+          ->i64("id");
+  json person = {{"name", "测试居民"}, {"gender", "女"},         {"birth_date", "1950-03-02"},
                  {"relation", "父母"}, {"phone", "13912345678"}, {"tags", {"独居"}}};
   person["household_id"] = outside_h;
   auto before = env().count("SELECT count(*) AS n FROM residents");
@@ -222,8 +235,9 @@ TEST_P(ApiTest, WritesInsideScopeSucceedOutsideAre404) {
   // Stored encrypted: the plain number is nowhere in the row.
   auto row = env().db->one("SELECT phone_enc, phone_mask FROM residents WHERE id = $1", {id});
   EXPECT_EQ(row->str("phone_enc").find("13912345678"), std::string::npos);
-  EXPECT_EQ(http().patch("/api/v1/residents/" + std::to_string(resident_outside(root)),
-                         {{"name", "改名"}}, token)
+  EXPECT_EQ(http()
+                .patch("/api/v1/residents/" + std::to_string(resident_outside(root)),
+                       {{"name", "改名"}}, token)
                 .status,
             404);
   auto reveal = http().post("/api/v1/residents/" + std::to_string(id) + "/reveal",
@@ -236,10 +250,11 @@ TEST_P(ApiTest, WritesInsideScopeSucceedOutsideAre404) {
             1);
   // A building head reads but may not reveal.
   auto head = env().token("building_head");
-  EXPECT_EQ(http().post("/api/v1/residents/" + std::to_string(id) + "/reveal", {{"field", "phone"}},
-                        head)
-                .status,
-            403);
+  EXPECT_EQ(
+      http()
+          .post("/api/v1/residents/" + std::to_string(id) + "/reveal", {{"field", "phone"}}, head)
+          .status,
+      403);
 }
 
 TEST_P(ApiTest, ResidentSeesOwnHouseholdOnly) {
@@ -278,11 +293,13 @@ TEST_P(ApiTest, BadInputGetsProblemJsonAndChangesNothing) {
   auto too_long = http().post("/api/v1/residents",
                               {{"household_id", 1}, {"name", std::string(31 * 3, 'x')}}, token);
   EXPECT_EQ(too_long.status, 422);
-  auto bad_numbers = http().post(
-      "/api/v1/residents",
-      {{"household_id", 1}, {"name", "张三"}, {"gender", "男"}, {"phone", "12345"},
-       {"id_number", "110105194912310021"}},
-      token);
+  auto bad_numbers = http().post("/api/v1/residents",
+                                 {{"household_id", 1},
+                                  {"name", "张三"},
+                                  {"gender", "男"},
+                                  {"phone", "12345"},
+                                  {"id_number", "110105194912310021"}},
+                                 token);
   EXPECT_EQ(bad_numbers.status, 422);
   std::string huge(2 * 1024 * 1024, 'a');
   auto oversize = http().request("POST", "/api/v1/residents", "{\"name\":\"" + huge + "\"}", token,
@@ -304,20 +321,20 @@ TEST_P(ApiTest, BadInputGetsProblemJsonAndChangesNothing) {
 
 TEST_P(ApiTest, CrossSiteCookieWritesAreRefused) {
   auto token = env().token("community_staff");
-  auto r = http().request("POST", "/api/v1/auth/logout", "", "",
-                          {{"cookie", "linli_session=" + token},
-                           {"origin", "http://evil.example"}});
+  auto r =
+      http().request("POST", "/api/v1/auth/logout", "", "",
+                     {{"cookie", "linli_session=" + token}, {"origin", "http://evil.example"}});
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(http().get("/api/v1/auth/me", token).status, 200);
 }
 
 std::string csv_for(ApiEnv& env, const std::vector<std::string>& ids, bool break_one) {
-  auto grid = env.db->one("SELECT id, name FROM nodes WHERE id = $1",
-                          {env.accounts["grid_worker"].node});
-  auto building = env.db->one("SELECT id, name FROM nodes WHERE parent_id = $1 ORDER BY id",
-                              {grid->i64("id")});
-  auto unit = env.db->one("SELECT name FROM nodes WHERE parent_id = $1 ORDER BY id",
-                          {building->i64("id")});
+  auto grid =
+      env.db->one("SELECT id, name FROM nodes WHERE id = $1", {env.accounts["grid_worker"].node});
+  auto building =
+      env.db->one("SELECT id, name FROM nodes WHERE parent_id = $1 ORDER BY id", {grid->i64("id")});
+  auto unit =
+      env.db->one("SELECT name FROM nodes WHERE parent_id = $1 ORDER BY id", {building->i64("id")});
   std::string csv = "姓名,性别,出生日期,与户主关系,手机号,身份证号,网格,楼栋,单元,房号,标签\r\n";
   for (std::size_t i = 0; i < ids.size(); ++i) {
     char gender_digit = ids[i][16];
@@ -344,9 +361,9 @@ TEST_P(ApiTest, ImportDryRunThenAllOrNothingThenIdempotent) {
   int offset = GetParam() == "sqlite" ? 0 : 50;
   std::vector<std::string> ids = {make_id(offset + 1), make_id(offset + 2), make_id(offset + 3)};
   auto post_csv = [&](const std::string& body, bool dry) {
-    return http().request("POST", std::string("/api/v1/import/residents?dry_run=") +
-                                      (dry ? "true" : "false"),
-                          body, token, {{"content-type", "text/csv"}});
+    return http().request(
+        "POST", std::string("/api/v1/import/residents?dry_run=") + (dry ? "true" : "false"), body,
+        token, {{"content-type", "text/csv"}});
   };
   auto before = env().count("SELECT count(*) AS n FROM residents");
   auto broken = csv_for(env(), ids, true);
@@ -370,10 +387,62 @@ TEST_P(ApiTest, ImportDryRunThenAllOrNothingThenIdempotent) {
   EXPECT_EQ(env().count("SELECT count(*) AS n FROM residents"), before + 3);
   // A grid worker may not import at all.
   auto grid = env().token("grid_worker");
-  EXPECT_EQ(http().request("POST", "/api/v1/import/residents?dry_run=true", good, grid,
-                           {{"content-type", "text/csv"}})
+  EXPECT_EQ(http()
+                .request("POST", "/api/v1/import/residents?dry_run=true", good, grid,
+                         {{"content-type", "text/csv"}})
                 .status,
             403);
+}
+
+TEST_P(ApiTest, XlsxImportWorksLikeCsv) {
+  auto token = env().token("community_staff");
+  int offset = GetParam() == "sqlite" ? 200 : 300;
+  std::vector<std::string> ids = {make_id(offset + 1), make_id(offset + 2)};
+  auto records = linli::csv::parse(csv_for(env(), ids, false));
+  ASSERT_TRUE(records);
+  auto book = linli::xlsx::workbook("居民", *records);
+  auto r = http().request("POST", "/api/v1/import/residents?dry_run=false", book, token,
+                          {{"content-type", "application/octet-stream"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["created"], 2);
+}
+
+TEST_P(ApiTest, MovingAHouseholdKeepsItsHistory) {
+  auto token = env().token("community_staff");
+  auto root = env().path_of(env().accounts["community_staff"].node);
+  auto grid_root = env().path_of(env().accounts["grid_worker"].node);
+  // One unit inside the grid worker's grid, one elsewhere in the community.
+  auto in_grid = env().db->one(
+      "SELECT min(id) AS id FROM nodes WHERE kind = 'unit' AND path >= $1 AND path < $2",
+      {grid_root, linli::auth::subtree_end(grid_root)});
+  auto elsewhere = env().db->one(
+      "SELECT min(id) AS id FROM nodes WHERE kind = 'unit' AND path >= $1 AND path < $2 AND NOT "
+      "(path >= $3 AND path < $4)",
+      {root, linli::auth::subtree_end(root), grid_root, linli::auth::subtree_end(grid_root)});
+  ASSERT_TRUE(in_grid && elsewhere);
+  std::vector<std::int64_t> units = {in_grid->i64("id"), elsewhere->i64("id")};
+  auto created = http().post("/api/v1/households",
+                             {{"node_id", units[0]}, {"room", "8808"}, {"area", 88.5}}, token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto id = std::to_string(created.json()["id"].get<std::int64_t>());
+  auto from = created.json()["address"].get<std::string>();
+  auto dup = http().post("/api/v1/households", {{"node_id", units[0]}, {"room", "8808"}}, token);
+  EXPECT_EQ(dup.status, 422);
+  auto moved = http().post("/api/v1/households/" + id + "/move",
+                           {{"node_id", units[1]}, {"room", "8809"}, {"reason", "换房"}}, token);
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  auto detail = http().get("/api/v1/households/" + id, token).json();
+  ASSERT_EQ(detail["moves"].size(), 1u);
+  EXPECT_EQ(detail["moves"][0]["from_address"], from);
+  EXPECT_EQ(detail["moves"][0]["to_address"], detail["address"]);
+  EXPECT_EQ(detail["moves"][0]["reason"], "换房");
+  // Now outside the grid worker's grid: to them it does not exist.
+  auto grid = env().token("grid_worker");
+  EXPECT_EQ(http()
+                .post("/api/v1/households/" + id + "/move",
+                      {{"node_id", units[0]}, {"room", "1"}, {"reason", "x"}}, grid)
+                .status,
+            404);
 }
 
 TEST_P(ApiTest, ExportIsMaskedAndScoped) {
@@ -382,17 +451,19 @@ TEST_P(ApiTest, ExportIsMaskedAndScoped) {
   auto csv = http().get("/api/v1/export/residents?format=csv&node=" + std::to_string(node), token);
   ASSERT_EQ(csv.status, 200) << csv.body;
   EXPECT_NE(csv.header("content-disposition").find("attachment"), std::string::npos);
-  auto expected = env().count(
-      "SELECT count(*) AS n FROM residents WHERE node_path >= $1 AND node_path < $2",
-      {env().path_of(node), linli::auth::subtree_end(env().path_of(node))});
+  auto expected =
+      env().count("SELECT count(*) AS n FROM residents WHERE node_path >= $1 AND node_path < $2",
+                  {env().path_of(node), linli::auth::subtree_end(env().path_of(node))});
   auto lines = std::count(csv.body.begin(), csv.body.end(), '\n');
   EXPECT_EQ(lines, expected + 1);
   EXPECT_NE(csv.body.find("****"), std::string::npos);
-  auto xlsx = http().get("/api/v1/export/residents?format=xlsx&node=" + std::to_string(node), token);
+  auto xlsx =
+      http().get("/api/v1/export/residents?format=xlsx&node=" + std::to_string(node), token);
   ASSERT_EQ(xlsx.status, 200);
   EXPECT_EQ(xlsx.body.substr(0, 2), "PK");
   auto street = env().accounts["street_center"].node;
-  EXPECT_EQ(http().get("/api/v1/export/residents?format=csv&node=" + std::to_string(street), token)
+  EXPECT_EQ(http()
+                .get("/api/v1/export/residents?format=csv&node=" + std::to_string(street), token)
                 .status,
             404);
 }
@@ -417,8 +488,9 @@ TEST_P(ApiTest, OpenApiDescribesEveryRoute) {
 TEST_P(ApiTest, AuditTrailIsScopedAndFilterable) {
   auto staff = env().token("community_staff");
   auto id = resident_inside(env().path_of(env().accounts["community_staff"].node));
-  ASSERT_EQ(http().post("/api/v1/residents/" + std::to_string(id) + "/reveal",
-                        {{"field", "id_number"}}, staff)
+  ASSERT_EQ(http()
+                .post("/api/v1/residents/" + std::to_string(id) + "/reveal",
+                      {{"field", "id_number"}}, staff)
                 .status,
             200);
   auto audit = http().get("/api/v1/audit?action=resident.reveal", staff);

@@ -1,9 +1,9 @@
 // A killed server loses no answered write: kill -9 the real binary during a
 // stream of writes, restart it, and find every write that got a 2xx. And a
 // SIGTERM drains in-flight requests and exits 0.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,7 +80,8 @@ class CrashTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     setenv("LINLI_FAST_HASH", "1", 1);
-    dir_ = fs::temp_directory_path() / ("linli-crash-" + std::to_string(getpid()) + "-" + GetParam());
+    dir_ =
+        fs::temp_directory_path() / ("linli-crash-" + std::to_string(getpid()) + "-" + GetParam());
     fs::create_directories(dir_);
     url_ = fresh_store_url(GetParam());
     key_ = (dir_ / "linli.key").string();
@@ -111,7 +112,8 @@ TEST_P(CrashTest, KillNineLosesNoAnsweredWrite) {
     for (int t = 0; t < 4; ++t)
       writers.emplace_back([&, t] {
         for (int i = 0; !dead; ++i) {
-          auto name = "压测" + std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i);
+          auto name =
+              "压测" + std::to_string(round) + "-" + std::to_string(t) + "-" + std::to_string(i);
           try {
             auto r = c.post("/api/v1/residents",
                             {{"household_id", household}, {"name", name}, {"gender", "男"}}, token);

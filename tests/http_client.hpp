@@ -10,7 +10,7 @@ struct HttpResult {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
-  nlohmann::json json() const;                  // body parsed; null when not JSON
+  nlohmann::json json() const;                 // body parsed; null when not JSON
   std::string header(const std::string& lower) const {
     auto it = headers.find(lower);
     return it == headers.end() ? "" : it->second;

@@ -1,10 +1,11 @@
 #include "app/app.hpp"
 
 #include <sodium.h>
-#include "core/log.hpp"
 
 #include <chrono>
 #include <cmath>
+
+#include "core/log.hpp"
 
 namespace linli {
 namespace {

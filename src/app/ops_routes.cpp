@@ -8,40 +8,42 @@
 namespace linli {
 
 void register_ops_routes(App& app) {
-  app.router.add({"GET", "/healthz", http::access::kPublic, "ops", "进程存活检查",
-                  [](http::Request&) { return http::Response::json({{"status", "ok"}}); }});
-  app.router.add({"GET", "/readyz", http::access::kPublic, "ops", "数据库可用且迁移已完成",
-                  [&app](http::Request&) {
-                    auto current = app.db.ping() ? store::migrations_current(app.db)
-                                                 : Result<bool>(false);
-                    if (current && *current) return http::Response::json({{"status", "ready"}});
-                    return http::Response::json(
-                        {{"status", "unavailable"},
-                         {"detail", current ? "数据库迁移未完成" : "数据库不可用"}},
-                        503);
-                  }});
-  app.router.add({"GET", "/metrics", http::access::kPublic, "ops", "Prometheus 指标",
-                  [&app](http::Request&) {
-                    auto s = app.db.stats();
-                    std::vector<std::string> extra = {
-                        "# TYPE linli_store_writes_total counter",
-                        fmt::format("linli_store_writes_total {}", s.writes),
-                        "# TYPE linli_store_write_batches_total counter",
-                        fmt::format("linli_store_write_batches_total {}", s.write_batches),
-                        "# TYPE linli_store_reads_total counter",
-                        fmt::format("linli_store_reads_total {}", s.reads),
-                        "# TYPE linli_store_pool_size gauge",
-                        fmt::format("linli_store_pool_size {}", s.pool_size),
-                        "# TYPE linli_store_pool_in_use gauge",
-                        fmt::format("linli_store_pool_in_use {}", s.pool_in_use),
-                        "# TYPE linli_store_write_queue_depth gauge",
-                        fmt::format("linli_store_write_queue_depth {}", s.queue_depth)};
-                    http::Response r;
-                    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                    r.body = app.metrics.render(extra);
-                    return r;
-                  }});
-  app.router.add({"GET", "/api/v1/openapi.json", http::access::kPublic, "ops", "本接口的OpenAPI文档",
+  app.router.add(
+      {"GET", "/healthz", http::access::kPublic, "ops", "进程存活检查", [](http::Request&) {
+         return http::Response::json({{"status", "ok"}});
+       }});
+  app.router.add(
+      {"GET", "/readyz", http::access::kPublic, "ops", "数据库可用且迁移已完成",
+       [&app](http::Request&) {
+         auto current = app.db.ping() ? store::migrations_current(app.db) : Result<bool>(false);
+         if (current && *current) return http::Response::json({{"status", "ready"}});
+         return http::Response::json(
+             {{"status", "unavailable"}, {"detail", current ? "数据库迁移未完成" : "数据库不可用"}},
+             503);
+       }});
+  app.router.add(
+      {"GET", "/metrics", http::access::kPublic, "ops", "Prometheus 指标", [&app](http::Request&) {
+         auto s = app.db.stats();
+         std::vector<std::string> extra = {
+             "# TYPE linli_store_writes_total counter",
+             fmt::format("linli_store_writes_total {}", s.writes),
+             "# TYPE linli_store_write_batches_total counter",
+             fmt::format("linli_store_write_batches_total {}", s.write_batches),
+             "# TYPE linli_store_reads_total counter",
+             fmt::format("linli_store_reads_total {}", s.reads),
+             "# TYPE linli_store_pool_size gauge",
+             fmt::format("linli_store_pool_size {}", s.pool_size),
+             "# TYPE linli_store_pool_in_use gauge",
+             fmt::format("linli_store_pool_in_use {}", s.pool_in_use),
+             "# TYPE linli_store_write_queue_depth gauge",
+             fmt::format("linli_store_write_queue_depth {}", s.queue_depth)};
+         http::Response r;
+         r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+         r.body = app.metrics.render(extra);
+         return r;
+       }});
+  app.router.add({"GET", "/api/v1/openapi.json", http::access::kPublic, "ops",
+                  "本接口的OpenAPI文档",
                   [&app](http::Request&) { return http::Response::json(app.router.openapi()); }});
   app.router.add({"GET", "/api/v1/roles", http::access::kSignedIn, "auth", "角色及其权限",
                   json_handler([](http::Request&) -> Result<Json> {

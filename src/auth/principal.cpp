@@ -56,7 +56,8 @@ std::vector<std::int64_t> Principal::scope_orgs(const std::string& permission) c
 std::vector<std::string> Principal::permissions() const {
   std::set<std::string> s;
   for (const auto& g : grants)
-    if (const RoleInfo* r = find_role(g.role)) s.insert(r->permissions.begin(), r->permissions.end());
+    if (const RoleInfo* r = find_role(g.role))
+      s.insert(r->permissions.begin(), r->permissions.end());
   return {s.begin(), s.end()};
 }
 

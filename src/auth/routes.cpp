@@ -33,10 +33,13 @@ Json grants_json(const std::vector<auth::Grant>& grants) {
 }
 
 Json principal_json(const auth::Principal& p) {
-  return {{"id", p.user_id},          {"username", p.username},
-          {"display_name", p.display_name}, {"locked", false},
+  return {{"id", p.user_id},
+          {"username", p.username},
+          {"display_name", p.display_name},
+          {"locked", false},
           {"resident_id", p.resident_id ? Json(p.resident_id) : Json(nullptr)},
-          {"roles", grants_json(p.grants)}, {"permissions", p.permissions()},
+          {"roles", grants_json(p.grants)},
+          {"permissions", p.permissions()},
           {"home", home_of(p)}};
 }
 
@@ -84,17 +87,19 @@ Status roles_in_scope(App& app, const auth::Principal& p,
 }
 
 std::string session_cookie(const std::string& token, std::int64_t max_age_s, bool secure) {
-  return "linli_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-         std::to_string(max_age_s) + (secure ? "; Secure" : "");
+  return "linli_session=" + token +
+         "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s) +
+         (secure ? "; Secure" : "");
 }
 
 void add_session_routes(App& app) {
-  Json login_schema = {{"type", "object"},
-                       {"required", {"username", "password"}},
-                       {"properties",
-                        {{"username", {{"type", "string"}}}, {"password", {{"type", "string"}}}}}};
+  Json login_schema = {
+      {"type", "object"},
+      {"required", {"username", "password"}},
+      {"properties", {{"username", {{"type", "string"}}}, {"password", {{"type", "string"}}}}}};
   app.router.add(
-      {"POST", "/api/v1/auth/login", http::access::kPublic, "auth", "登录", [&app](http::Request& req) {
+      {"POST", "/api/v1/auth/login", http::access::kPublic, "auth", "登录",
+       [&app](http::Request& req) {
          auto body = body_json(req);
          if (!body) return http::Response::problem(body.error(), req.request_id);
          Fields f(*body);
@@ -103,10 +108,11 @@ void add_session_routes(App& app) {
          if (!f.ok()) return http::Response::problem(f.error(), req.request_id);
          auto r = app.auth.login(*username, *password, App::actor(req), req.header("user-agent"));
          if (!r) return http::Response::problem(r.error(), req.request_id);
-         auto res = http::Response::json({{"token", r->token}, {"user", principal_json(r->principal)}});
-         res.headers.emplace_back(
-             "Set-Cookie", session_cookie(r->token, app.cfg.auth.session_absolute_ms / 1000,
-                                          app.cfg.secure_cookie));
+         auto res =
+             http::Response::json({{"token", r->token}, {"user", principal_json(r->principal)}});
+         res.headers.emplace_back("Set-Cookie",
+                                  session_cookie(r->token, app.cfg.auth.session_absolute_ms / 1000,
+                                                 app.cfg.secure_cookie));
          return res;
        },
        login_schema});
@@ -124,7 +130,11 @@ void add_session_routes(App& app) {
                     return principal_json(caller(req));
                   })});
   app.router.add(
-      {"POST", "/api/v1/auth/password", http::access::kSignedIn, "auth", "修改密码",
+      {"POST",
+       "/api/v1/auth/password",
+       http::access::kSignedIn,
+       "auth",
+       "修改密码",
        json_handler(
            [&app](http::Request& req) -> Result<Json> {
              auto body = body_json(req);
@@ -144,12 +154,16 @@ void add_session_routes(App& app) {
 }
 
 void add_user_routes(App& app) {
-  app.router.add({"GET", "/api/v1/users", "user.manage", "auth", "账号列表",
+  app.router.add({"GET",
+                  "/api/v1/users",
+                  "user.manage",
+                  "auth",
+                  "账号列表",
                   json_handler([&app](http::Request& req) -> Result<Json> {
                     auto page = page_of(req);
                     if (!page) return fail(page.error());
-                    auto users = app.auth.list_users(req.q("q").value_or(""), page->after,
-                                                     page->limit + 1);
+                    auto users =
+                        app.auth.list_users(req.q("q").value_or(""), page->after, page->limit + 1);
                     if (!users) return fail(users.error());
                     Json items = Json::array();
                     for (const auto& u : *users) items.push_back(user_json(u));
@@ -157,39 +171,44 @@ void add_user_routes(App& app) {
                   }),
                   nullptr,
                   {"q", "cursor", "limit"}});
-  app.router.add(
-      {"POST", "/api/v1/users", "user.manage", "auth", "新建账号",
-       json_handler(
-           [&app](http::Request& req) -> Result<Json> {
-             auto body = body_json(req);
-             if (!body) return fail(body.error());
-             Fields f(*body);
-             auto username = f.text("username", "用户名", 32);
-             auto display = f.text("display_name", "姓名", 30);
-             auto password = f.text("password", "密码", 128);
-             auto resident = f.integer("resident_id", "居民", false, 1);
-             auto roles = roles_from(*body);
-             if (!roles) {
-               for (const auto& e : roles.error().errors) f.add(e.field, e.message);
-             }
-             if (username && username->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.-") !=
-                                 std::string::npos)
-               f.add("username", "用户名只能包含小写字母、数字、下划线、点和短横线");
-             if (!f.ok()) return fail(f.error());
-             if (auto s = roles_in_scope(app, caller(req), *roles); !s) return fail(s.error());
-             auto u = app.auth.create_user(*username, *display, *password, *roles,
-                                           resident.value_or(0), App::actor(req));
-             if (!u) return fail(u.error());
-             return user_json(*u);
-           },
-           201),
-       {{"type", "object"},
-        {"required", {"username", "display_name", "password", "roles"}},
-        {"properties",
-         {{"username", {{"type", "string"}}},
-          {"display_name", {{"type", "string"}}},
-          {"password", {{"type", "string"}}},
-          {"roles", {{"type", "array"}}}}}}});
+  app.router.add({"POST",
+                  "/api/v1/users",
+                  "user.manage",
+                  "auth",
+                  "新建账号",
+                  json_handler(
+                      [&app](http::Request& req) -> Result<Json> {
+                        auto body = body_json(req);
+                        if (!body) return fail(body.error());
+                        Fields f(*body);
+                        auto username = f.text("username", "用户名", 32);
+                        auto display = f.text("display_name", "姓名", 30);
+                        auto password = f.text("password", "密码", 128);
+                        auto resident = f.integer("resident_id", "居民", false, 1);
+                        auto roles = roles_from(*body);
+                        if (!roles) {
+                          for (const auto& e : roles.error().errors) f.add(e.field, e.message);
+                        }
+                        if (username &&
+                            username->find_first_not_of(
+                                "abcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos)
+                          f.add("username", "用户名只能包含小写字母、数字、下划线、点和短横线");
+                        if (!f.ok()) return fail(f.error());
+                        if (auto s = roles_in_scope(app, caller(req), *roles); !s)
+                          return fail(s.error());
+                        auto u = app.auth.create_user(*username, *display, *password, *roles,
+                                                      resident.value_or(0), App::actor(req));
+                        if (!u) return fail(u.error());
+                        return user_json(*u);
+                      },
+                      201),
+                  {{"type", "object"},
+                   {"required", {"username", "display_name", "password", "roles"}},
+                   {"properties",
+                    {{"username", {{"type", "string"}}},
+                     {"display_name", {{"type", "string"}}},
+                     {"password", {{"type", "string"}}},
+                     {"roles", {{"type", "array"}}}}}}});
   app.router.add({"GET", "/api/v1/users/{id}", "user.manage", "auth", "账号详情",
                   json_handler([&app](http::Request& req) -> Result<Json> {
                     auto id = req.id_param("id");
@@ -198,7 +217,11 @@ void add_user_routes(App& app) {
                     if (!u) return fail(u.error());
                     return user_json(*u);
                   })});
-  app.router.add({"PUT", "/api/v1/users/{id}/roles", "user.manage", "auth", "调整账号角色",
+  app.router.add({"PUT",
+                  "/api/v1/users/{id}/roles",
+                  "user.manage",
+                  "auth",
+                  "调整账号角色",
                   json_handler(
                       [&app](http::Request& req) -> Result<Json> {
                         auto id = req.id_param("id");
@@ -225,23 +248,26 @@ void add_user_routes(App& app) {
                         return Json(nullptr);
                       },
                       204)});
-  app.router.add(
-      {"POST", "/api/v1/users/{id}/password", "user.manage", "auth", "重置账号密码",
-       json_handler(
-           [&app](http::Request& req) -> Result<Json> {
-             auto id = req.id_param("id");
-             if (!id) return fail(id.error());
-             auto body = body_json(req);
-             if (!body) return fail(body.error());
-             Fields f(*body);
-             auto pw = f.text("new_password", "新密码", 128);
-             if (!f.ok()) return fail(f.error());
-             if (auto s = app.auth.reset_password(*id, *pw, App::actor(req)); !s)
-               return fail(s.error());
-             return Json(nullptr);
-           },
-           204),
-       {{"type", "object"}, {"properties", {{"new_password", {{"type", "string"}}}}}}});
+  app.router.add({"POST",
+                  "/api/v1/users/{id}/password",
+                  "user.manage",
+                  "auth",
+                  "重置账号密码",
+                  json_handler(
+                      [&app](http::Request& req) -> Result<Json> {
+                        auto id = req.id_param("id");
+                        if (!id) return fail(id.error());
+                        auto body = body_json(req);
+                        if (!body) return fail(body.error());
+                        Fields f(*body);
+                        auto pw = f.text("new_password", "新密码", 128);
+                        if (!f.ok()) return fail(f.error());
+                        if (auto s = app.auth.reset_password(*id, *pw, App::actor(req)); !s)
+                          return fail(s.error());
+                        return Json(nullptr);
+                      },
+                      204),
+                  {{"type", "object"}, {"properties", {{"new_password", {{"type", "string"}}}}}}});
 }
 
 Result<Json> list_audit(App& app, http::Request& req) {
@@ -281,16 +307,17 @@ Result<Json> list_audit(App& app, http::Request& req) {
   if (!rows) return fail(rows.error());
   Json items = Json::array();
   for (const auto& r : *rows)
-    items.push_back({{"id", r.i64("id")},
-                     {"at", clock::iso(r.i64("at"))},
-                     {"user_id", r.opt_i64("user_id") ? Json(r.i64("user_id")) : Json(nullptr)},
-                     {"username", r.str("username")},
-                     {"ip", r.str("ip")},
-                     {"request_id", r.str("request_id")},
-                     {"action", r.str("action")},
-                     {"entity", r.str("entity")},
-                     {"entity_id", r.opt_i64("entity_id") ? Json(r.i64("entity_id")) : Json(nullptr)},
-                     {"summary", r.str("summary")}});
+    items.push_back(
+        {{"id", r.i64("id")},
+         {"at", clock::iso(r.i64("at"))},
+         {"user_id", r.opt_i64("user_id") ? Json(r.i64("user_id")) : Json(nullptr)},
+         {"username", r.str("username")},
+         {"ip", r.str("ip")},
+         {"request_id", r.str("request_id")},
+         {"action", r.str("action")},
+         {"entity", r.str("entity")},
+         {"entity_id", r.opt_i64("entity_id") ? Json(r.i64("entity_id")) : Json(nullptr)},
+         {"summary", r.str("summary")}});
   return page_json(std::move(items), page->limit);
 }
 
@@ -299,7 +326,11 @@ Result<Json> list_audit(App& app, http::Request& req) {
 void register_auth_routes(App& app) {
   add_session_routes(app);
   add_user_routes(app);
-  app.router.add({"GET", "/api/v1/audit", "audit.read", "auth", "审计日志",
+  app.router.add({"GET",
+                  "/api/v1/audit",
+                  "audit.read",
+                  "auth",
+                  "审计日志",
                   json_handler([&app](http::Request& req) { return list_audit(app, req); }),
                   nullptr,
                   {"node", "user", "action", "from", "to", "cursor", "limit"}});

@@ -15,13 +15,9 @@ namespace {
 
 constexpr std::int64_t kWindowMs = 15LL * 60 * 1000;
 
-Error wrong_credentials() {
-  return {ErrorKind::unauthenticated, "用户名或密码不正确"};
-}
+Error wrong_credentials() { return {ErrorKind::unauthenticated, "用户名或密码不正确"}; }
 
-Error locked_error() {
-  return {ErrorKind::locked, "账号因多次输错密码已被锁定，请联系管理员解锁"};
-}
+Error locked_error() { return {ErrorKind::locked, "账号因多次输错密码已被锁定，请联系管理员解锁"}; }
 
 void prune(std::vector<std::int64_t>& v, std::int64_t now) {
   v.erase(std::remove_if(v.begin(), v.end(), [&](std::int64_t t) { return now - t > kWindowMs; }),
@@ -372,14 +368,14 @@ Status AuthService::reset_password(std::int64_t user_id, const std::string& new_
   auto hash = crypto::hash_password(new_password);
   return db_.write([&](store::Tx& tx) -> Status {
     auto now = clock::now_ms();
-    if (auto r = tx.exec(
-            "UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
-            {hash, now, user_id});
+    if (auto r =
+            tx.exec("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
+                    {hash, now, user_id});
         !r)
       return fail(r.error());
-    if (auto r = tx.exec(
-            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            {now, user_id});
+    if (auto r =
+            tx.exec("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+                    {now, user_id});
         !r)
       return fail(r.error());
     return record(tx, by, {"user.password_reset", "user", user_id, "", "管理员重置密码"});

@@ -21,7 +21,7 @@ struct AuthPolicy {
   int account_failures_before_throttle = 5;  // then wait throttle_seconds per try
   int throttle_seconds = 30;
   int address_failures_per_window = 30;  // per IP in 15 minutes
-  int failures_before_lock = 10;          // consecutive; an admin unlocks
+  int failures_before_lock = 10;         // consecutive; an admin unlocks
   std::size_t min_password_chars = 8;
 };
 

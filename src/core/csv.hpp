@@ -25,7 +25,8 @@ namespace linli::xlsx {
 
 // A minimal Office Open XML workbook with one sheet: the first row bold as a
 // header, every cell as an inline string. Opens in Excel, WPS and LibreOffice.
-std::string workbook(std::string_view sheet_name, const std::vector<std::vector<std::string>>& rows);
+std::string workbook(std::string_view sheet_name,
+                     const std::vector<std::vector<std::string>>& rows);
 // Reads the first sheet of a workbook written by Excel/WPS/LibreOffice
 // (shared strings and inline strings; deflate and stored entries).
 Result<std::vector<std::vector<std::string>>> read_first_sheet(std::string_view file);

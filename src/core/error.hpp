@@ -9,16 +9,16 @@
 namespace linli {
 
 enum class ErrorKind {
-  invalid,        // 400/422: the caller sent something we refuse
-  unauthenticated,// 401
-  forbidden,      // 403: known caller, lacks the permission at all
-  not_found,      // 404: absent, or outside the caller's scope
-  conflict,       // 409: state machine refused, unique key taken
-  locked,         // 423: account locked
-  too_many,       // 429: throttled
-  too_large,      // 413
-  unavailable,    // 503: store down
-  internal,       // 500
+  invalid,          // 400/422: the caller sent something we refuse
+  unauthenticated,  // 401
+  forbidden,        // 403: known caller, lacks the permission at all
+  not_found,        // 404: absent, or outside the caller's scope
+  conflict,         // 409: state machine refused, unique key taken
+  locked,           // 423: account locked
+  too_many,         // 429: throttled
+  too_large,        // 413
+  unavailable,      // 503: store down
+  internal,         // 500
 };
 
 struct FieldError {

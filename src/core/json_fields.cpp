@@ -107,8 +107,7 @@ std::optional<bool> Fields::boolean(const char* key, const char* label, bool req
 }
 
 std::optional<std::string> Fields::one_of(const char* key, const char* label,
-                                          const std::vector<std::string>& allowed,
-                                          bool required) {
+                                          const std::vector<std::string>& allowed, bool required) {
   auto s = text(key, label, 64, required);
   if (!s || s->empty()) return s;
   for (const auto& a : allowed)

@@ -17,9 +17,8 @@ void event(spdlog::level::level_enum level, const std::string& msg, nlohmann::js
   auto ms = clock::now_ms();
   auto ts = clock::iso(ms);
   ts.insert(ts.size() - 1, fmt::format(".{:03d}", static_cast<int>(ms % 1000)));
-  nlohmann::json line = {{"ts", ts},
-                         {"level", spdlog::level::to_string_view(level).data()},
-                         {"msg", msg}};
+  nlohmann::json line = {
+      {"ts", ts}, {"level", spdlog::level::to_string_view(level).data()}, {"msg", msg}};
   line.update(fields);
   spdlog::log(level, "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

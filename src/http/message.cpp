@@ -13,16 +13,26 @@ struct ProblemInfo {
 
 ProblemInfo info(ErrorKind k) {
   switch (k) {
-    case ErrorKind::invalid: return {422, "invalid", "提交的内容有误"};
-    case ErrorKind::unauthenticated: return {401, "unauthenticated", "请先登录"};
-    case ErrorKind::forbidden: return {403, "forbidden", "没有权限"};
-    case ErrorKind::not_found: return {404, "not-found", "未找到"};
-    case ErrorKind::conflict: return {409, "conflict", "与当前状态冲突"};
-    case ErrorKind::locked: return {423, "locked", "账号已锁定"};
-    case ErrorKind::too_many: return {429, "too-many-requests", "操作过于频繁"};
-    case ErrorKind::too_large: return {413, "too-large", "内容过大"};
-    case ErrorKind::unavailable: return {503, "unavailable", "服务暂时不可用"};
-    case ErrorKind::internal: break;
+    case ErrorKind::invalid:
+      return {422, "invalid", "提交的内容有误"};
+    case ErrorKind::unauthenticated:
+      return {401, "unauthenticated", "请先登录"};
+    case ErrorKind::forbidden:
+      return {403, "forbidden", "没有权限"};
+    case ErrorKind::not_found:
+      return {404, "not-found", "未找到"};
+    case ErrorKind::conflict:
+      return {409, "conflict", "与当前状态冲突"};
+    case ErrorKind::locked:
+      return {423, "locked", "账号已锁定"};
+    case ErrorKind::too_many:
+      return {429, "too-many-requests", "操作过于频繁"};
+    case ErrorKind::too_large:
+      return {413, "too-large", "内容过大"};
+    case ErrorKind::unavailable:
+      return {503, "unavailable", "服务暂时不可用"};
+    case ErrorKind::internal:
+      break;
   }
   return {500, "internal", "服务器内部错误"};
 }

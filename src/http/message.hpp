@@ -18,7 +18,7 @@ struct Request {
   std::string target;  // raw "/api/v1/x?y=1"
   std::string path;    // decoded path without query
   std::map<std::string, std::string> query;
-  std::unordered_map<std::string, std::string> params;  // from the route pattern
+  std::unordered_map<std::string, std::string> params;   // from the route pattern
   std::unordered_map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote_ip;

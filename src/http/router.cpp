@@ -76,14 +76,13 @@ nlohmann::json Router::openapi() const {
     if (!r.request_body.is_null())
       op["requestBody"] = {{"required", true},
                            {"content", {{"application/json", {{"schema", r.request_body}}}}}};
-    op["responses"] = {
-        {"200", {{"description", "成功"}}},
-        {"default",
-         {{"description", "错误 (problem+json)"},
-          {"content",
-           {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}}}};
-    if (r.permission == access::kPublic)
-      op["security"] = json::array();
+    op["responses"] = {{"200", {{"description", "成功"}}},
+                       {"default",
+                        {{"description", "错误 (problem+json)"},
+                         {"content",
+                          {{"application/problem+json",
+                            {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}}}};
+    if (r.permission == access::kPublic) op["security"] = json::array();
     std::string method = r.method;
     for (auto& c : method) c = static_cast<char>(std::tolower(c));
     paths[r.pattern][method] = op;
@@ -91,34 +90,34 @@ nlohmann::json Router::openapi() const {
   }
   json tag_list = json::array();
   for (const auto& t : tags) tag_list.push_back({{"name", t}});
-  return {
-      {"openapi", "3.0.3"},
-      {"info",
-       {{"title", "linli 邻里 API"},
-        {"version", "1.0.0"},
-        {"description", "党建引领基层治理平台接口。错误以 application/problem+json 返回。"}}},
-      {"servers", json::array({{{"url", "/"}}})},
-      {"tags", tag_list},
-      {"paths", paths},
-      {"security", json::array({{{"bearer", json::array()}}, {{"cookie", json::array()}}})},
-      {"components",
-       {{"securitySchemes",
-         {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
-          {"cookie", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "linli_session"}}}}},
-        {"schemas",
-         {{"Problem",
-           {{"type", "object"},
-            {"properties",
-             {{"type", {{"type", "string"}}},
-              {"title", {{"type", "string"}}},
-              {"status", {{"type", "integer"}}},
-              {"detail", {{"type", "string"}}},
-              {"errors",
-               {{"type", "array"},
-                {"items",
-                 {{"type", "object"},
-                  {"properties",
-                   {{"field", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}}}}}}}}}}}}}};
+  return {{"openapi", "3.0.3"},
+          {"info",
+           {{"title", "linli 邻里 API"},
+            {"version", "1.0.0"},
+            {"description", "党建引领基层治理平台接口。错误以 application/problem+json 返回。"}}},
+          {"servers", json::array({{{"url", "/"}}})},
+          {"tags", tag_list},
+          {"paths", paths},
+          {"security", json::array({{{"bearer", json::array()}}, {{"cookie", json::array()}}})},
+          {"components",
+           {{"securitySchemes",
+             {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+              {"cookie", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "linli_session"}}}}},
+            {"schemas",
+             {{"Problem",
+               {{"type", "object"},
+                {"properties",
+                 {{"type", {{"type", "string"}}},
+                  {"title", {{"type", "string"}}},
+                  {"status", {{"type", "integer"}}},
+                  {"detail", {{"type", "string"}}},
+                  {"errors",
+                   {{"type", "array"},
+                    {"items",
+                     {{"type", "object"},
+                      {"properties",
+                       {{"field", {{"type", "string"}}},
+                        {"message", {{"type", "string"}}}}}}}}}}}}}}}}}};
 }
 
 }  // namespace linli::http

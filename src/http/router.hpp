@@ -15,7 +15,7 @@ using Handler = std::function<Response(Request&)>;
 
 // Who may call a route before the handler's own scope check runs.
 namespace access {
-inline constexpr const char* kPublic = "public";          // no login
+inline constexpr const char* kPublic = "public";           // no login
 inline constexpr const char* kSignedIn = "authenticated";  // any logged-in user
 }  // namespace access
 
@@ -36,8 +36,7 @@ class Router {
   // The route matching method+path, filling params; nullptr when none.
   // `path_exists` tells a 405 from a 404.
   const Route* match(const std::string& method, const std::string& path,
-                     std::unordered_map<std::string, std::string>& params,
-                     bool& path_exists) const;
+                     std::unordered_map<std::string, std::string>& params, bool& path_exists) const;
   const std::vector<Route>& routes() const { return routes_; }
   nlohmann::json openapi() const;
 

@@ -1,12 +1,12 @@
 #include "http/server.hpp"
 
-#include "core/log.hpp"
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <csignal>
 #include <mutex>
+
+#include "core/log.hpp"
 
 namespace linli::http {
 
@@ -84,10 +84,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // An error found before a handler runs: answer once and close.
   void reply_error(int status, const char* detail) {
-    nlohmann::json j = {{"type", "about:blank"},
-                        {"title", detail},
-                        {"status", status},
-                        {"detail", detail}};
+    nlohmann::json j = {
+        {"type", "about:blank"}, {"title", detail}, {"status", status}, {"detail", detail}};
     Response r = Response::json(j, status);
     r.content_type = "application/problem+json; charset=utf-8";
     keep_alive_ = false;
@@ -200,8 +198,9 @@ Result<std::uint16_t> Server::start() {
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(ep, ec);
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return fail(Error::unavailable("无法监听 " + impl_->opt.host + ":" +
-                                         std::to_string(impl_->opt.port) + ": " + ec.message()));
+  if (ec)
+    return fail(Error::unavailable("无法监听 " + impl_->opt.host + ":" +
+                                   std::to_string(impl_->opt.port) + ": " + ec.message()));
   auto port = acc.local_endpoint().port();
   impl_->work.emplace(impl_->ioc.get_executor());
   impl_->accept();
@@ -270,7 +269,8 @@ std::map<std::string, std::string> parse_query(std::string_view qs) {
     if (!part.empty()) {
       auto eq = part.find('=');
       auto key = percent_decode(part.substr(0, eq), true);
-      auto val = eq == std::string_view::npos ? std::string{} : percent_decode(part.substr(eq + 1), true);
+      auto val =
+          eq == std::string_view::npos ? std::string{} : percent_decode(part.substr(eq + 1), true);
       out.emplace(std::move(key), std::move(val));
     }
     i = amp + 1;

@@ -15,7 +15,8 @@
 namespace linli::org {
 namespace {
 
-const std::vector<std::string> kRequired = {"姓名", "性别", "身份证号", "网格", "楼栋", "单元", "房号"};
+const std::vector<std::string> kRequired = {"姓名", "性别", "身份证号", "网格",
+                                            "楼栋", "单元", "房号"};
 const std::vector<std::string> kOptional = {"出生日期", "与户主关系", "手机号", "标签"};
 
 // One checked row, ready to write.
@@ -97,8 +98,8 @@ class Importer {
     std::string key = fmt::format("{}|{}|{}", kind, parent, name);
     if (auto it = nodes_.find(key); it != nodes_.end()) return it->second;
     store::Sql q;
-    q << "SELECT id, path FROM nodes WHERE kind = " << q.bind(kind) << " AND name = "
-      << q.bind(name);
+    q << "SELECT id, path FROM nodes WHERE kind = " << q.bind(kind)
+      << " AND name = " << q.bind(name);
     if (parent) q << " AND parent_id = " << q.bind(parent);
     auth::and_in_scope(q, p_, "resident.import", "path");
     q << " ORDER BY id LIMIT 2";
@@ -119,13 +120,17 @@ class Importer {
     pl.row = row;
     auto name = cell(r, "姓名");
     auto len = validate::utf8_length(name);
-    if (name.empty()) bad("姓名", "姓名不能为空");
-    else if (!len || *len > 30) bad("姓名", "姓名不能超过30个字");
+    if (name.empty())
+      bad("姓名", "姓名不能为空");
+    else if (!len || *len > 30)
+      bad("姓名", "姓名不能超过30个字");
     auto gender = cell(r, "性别");
     if (gender != "男" && gender != "女") bad("性别", "性别应填“男”或“女”");
     auto idn = validate::normalize_id_number(cell(r, "身份证号"));
-    if (auto m = validate::id_number(idn)) bad("身份证号", *m);
-    else if (!ids_.insert(idn).second) bad("身份证号", "与文件中前面的行重复");
+    if (auto m = validate::id_number(idn))
+      bad("身份证号", *m);
+    else if (!ids_.insert(idn).second)
+      bad("身份证号", "与文件中前面的行重复");
     else if ((gender == "男") != (validate::gender_from_id(idn) == 'M') && !gender.empty())
       bad("性别", "性别与身份证号不一致");
     auto birth = cell(r, "出生日期");
@@ -154,9 +159,12 @@ class Importer {
     pl.in.tags = tags;
     if (auto s = match_existing(pl, bad); !s) return s;
     if (report.errors.size() != before) return {};
-    if (!pl.existing_id) ++report.created;
-    else if (pl.changed) ++report.updated;
-    else ++report.unchanged;
+    if (!pl.existing_id)
+      ++report.created;
+    else if (pl.changed)
+      ++report.updated;
+    else
+      ++report.unchanged;
     planned.push_back(std::move(pl));
     return {};
   }
@@ -165,7 +173,8 @@ class Importer {
   Status place(Planned& pl, const csv::Record& r, Bad& bad) {
     auto grid = lookup_node("grid", cell(r, "网格"), 0);
     if (!grid) return fail(grid.error());
-    if (!*grid) return bad("网格", "网格“" + cell(r, "网格") + "”不存在或不在您的管辖范围"), Status{};
+    if (!*grid)
+      return bad("网格", "网格“" + cell(r, "网格") + "”不存在或不在您的管辖范围"), Status{};
     auto building = lookup_node("building", cell(r, "楼栋"), (*grid)->i64("id"));
     if (!building) return fail(building.error());
     if (!*building) return bad("楼栋", "该网格下没有楼栋“" + cell(r, "楼栋") + "”"), Status{};
@@ -218,7 +227,9 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
   if (!p.can("resident.import")) return fail(Error::forbidden());
   ImportReport report;
   report.dry_run = dry_run;
-  auto records = csv::parse(csv_text);
+  // Staff save either CSV or the Excel workbook itself; a ZIP signature tells.
+  auto records =
+      csv_text.starts_with("PK\x03\x04") ? xlsx::read_first_sheet(csv_text) : csv::parse(csv_text);
   if (!records) {
     report.errors.push_back({0, "", records.error().detail});
     return report;
@@ -277,8 +288,9 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
   return report;
 }
 
-Result<std::vector<std::vector<std::string>>> OrgService::export_residents(
-    const auth::Principal& p, std::int64_t node_id, const auth::Actor& by) {
+Result<std::vector<std::vector<std::string>>> OrgService::export_residents(const auth::Principal& p,
+                                                                           std::int64_t node_id,
+                                                                           const auth::Actor& by) {
   auto n = node(p, node_id, "resident.export");
   if (!n) return fail(n.error());
   std::vector<std::vector<std::string>> rows = {
@@ -296,8 +308,8 @@ Result<std::vector<std::vector<std::string>>> OrgService::export_residents(
       std::string tags;
       for (const auto& t : r.tags) tags += (tags.empty() ? "" : "、") + t;
       rows.push_back({r.name, r.gender == "M" ? "男" : "女", r.birth_date,
-                      std::to_string(clock::age_from_birth(r.birth_date)), r.relation,
-                      r.phone_mask, r.id_mask, r.address, tags});
+                      std::to_string(clock::age_from_birth(r.birth_date)), r.relation, r.phone_mask,
+                      r.id_mask, r.address, tags});
       after = r.id;
     }
     if (page->size() <= 5000) break;

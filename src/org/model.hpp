@@ -46,9 +46,9 @@ struct ResidentInput {
   std::optional<std::vector<std::string>> tags;
 };
 
-inline const std::vector<std::string> kCareTags = {"空巢老人", "独居",     "残疾",    "低保",
+inline const std::vector<std::string> kCareTags = {"空巢老人", "独居",     "残疾",     "低保",
                                                    "困难群众", "退役军人", "留守儿童", "重点关注"};
-inline const std::vector<std::string> kRelations = {"户主", "配偶", "子女", "父母",
+inline const std::vector<std::string> kRelations = {"户主",   "配偶",     "子女", "父母",
                                                     "孙子女", "兄弟姐妹", "其他"};
 
 }  // namespace linli::org

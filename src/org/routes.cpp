@@ -92,7 +92,11 @@ Result<org::ResidentInput> resident_input(const Json& body) {
 }
 
 void add_node_routes(App& app, std::shared_ptr<OrgService> svc) {
-  app.router.add({"GET", "/api/v1/nodes", "node.read", "org", "区划：管辖范围的根或某区划的下级",
+  app.router.add({"GET",
+                  "/api/v1/nodes",
+                  "node.read",
+                  "org",
+                  "区划：管辖范围的根或某区划的下级",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto parent = req.q("parent");
                     auto nodes = parent ? svc->children(caller(req), std::atoll(parent->c_str()))
@@ -104,39 +108,48 @@ void add_node_routes(App& app, std::shared_ptr<OrgService> svc) {
                   }),
                   nullptr,
                   {"parent"}});
-  app.router.add({"GET", "/api/v1/nodes/{id}", "node.read", "org", "区划详情",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
-                    auto id = req.id_param("id");
-                    if (!id) return fail(id.error());
-                    auto n = svc->node(caller(req), *id, "node.read");
-                    if (!n) return fail(n.error());
-                    auto crumbs = svc->breadcrumbs(caller(req), *n);
-                    if (!crumbs) return fail(crumbs.error());
-                    Json j = node_json(*n);
-                    j["breadcrumbs"] = Json::array();
-                    for (const auto& c : *crumbs)
-                      j["breadcrumbs"].push_back({{"id", c.id}, {"name", c.name}, {"kind", c.kind}});
-                    return j;
-                  })});
-  app.router.add({"POST", "/api/v1/nodes", "node.write", "org", "新建下级区划",
-                  json_handler(
-                      [&app, svc](http::Request& req) -> Result<Json> {
-                        auto body = body_json(req);
-                        if (!body) return fail(body.error());
-                        Fields f(*body);
-                        auto parent = f.integer("parent_id", "上级区划", true, 1);
-                        auto name = f.text("name", "名称", 40);
-                        if (!f.ok()) return fail(f.error());
-                        auto n = svc->create_node(caller(req), *parent, *name, App::actor(req));
-                        if (!n) return fail(n.error());
-                        return node_json(*n);
-                      },
-                      201),
-                  {{"type", "object"},
-                   {"required", {"parent_id", "name"}},
-                   {"properties",
-                    {{"parent_id", {{"type", "integer"}}}, {"name", {{"type", "string"}}}}}}});
-  app.router.add({"PATCH", "/api/v1/nodes/{id}", "node.write", "org", "区划更名",
+  app.router.add(
+      {"GET", "/api/v1/nodes/{id}", "node.read", "org", "区划详情",
+       json_handler([svc](http::Request& req) -> Result<Json> {
+         auto id = req.id_param("id");
+         if (!id) return fail(id.error());
+         auto n = svc->node(caller(req), *id, "node.read");
+         if (!n) return fail(n.error());
+         auto crumbs = svc->breadcrumbs(caller(req), *n);
+         if (!crumbs) return fail(crumbs.error());
+         Json j = node_json(*n);
+         j["breadcrumbs"] = Json::array();
+         for (const auto& c : *crumbs)
+           j["breadcrumbs"].push_back({{"id", c.id}, {"name", c.name}, {"kind", c.kind}});
+         return j;
+       })});
+  app.router.add(
+      {"POST",
+       "/api/v1/nodes",
+       "node.write",
+       "org",
+       "新建下级区划",
+       json_handler(
+           [&app, svc](http::Request& req) -> Result<Json> {
+             auto body = body_json(req);
+             if (!body) return fail(body.error());
+             Fields f(*body);
+             auto parent = f.integer("parent_id", "上级区划", true, 1);
+             auto name = f.text("name", "名称", 40);
+             if (!f.ok()) return fail(f.error());
+             auto n = svc->create_node(caller(req), *parent, *name, App::actor(req));
+             if (!n) return fail(n.error());
+             return node_json(*n);
+           },
+           201),
+       {{"type", "object"},
+        {"required", {"parent_id", "name"}},
+        {"properties", {{"parent_id", {{"type", "integer"}}}, {"name", {{"type", "string"}}}}}}});
+  app.router.add({"PATCH",
+                  "/api/v1/nodes/{id}",
+                  "node.write",
+                  "org",
+                  "区划更名",
                   json_handler([&app, svc](http::Request& req) -> Result<Json> {
                     auto id = req.id_param("id");
                     if (!id) return fail(id.error());
@@ -153,7 +166,11 @@ void add_node_routes(App& app, std::shared_ptr<OrgService> svc) {
 }
 
 void add_household_routes(App& app, std::shared_ptr<OrgService> svc) {
-  app.router.add({"GET", "/api/v1/households", "household.read", "org", "住户列表",
+  app.router.add({"GET",
+                  "/api/v1/households",
+                  "household.read",
+                  "org",
+                  "住户列表",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto q = list_query(req);
                     if (!q) return fail(q.error());
@@ -165,7 +182,8 @@ void add_household_routes(App& app, std::shared_ptr<OrgService> svc) {
                   }),
                   nullptr,
                   {"node", "q", "cursor", "limit"}});
-  app.router.add({"GET", "/api/v1/households/{id}", "household.read", "org", "住户详情（含成员与迁移记录）",
+  app.router.add({"GET", "/api/v1/households/{id}", "household.read", "org",
+                  "住户详情（含成员与迁移记录）",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto id = req.id_param("id");
                     if (!id) return fail(id.error());
@@ -181,7 +199,11 @@ void add_household_routes(App& app, std::shared_ptr<OrgService> svc) {
                     j["moves"] = *moves;
                     return j;
                   })});
-  app.router.add({"POST", "/api/v1/households", "household.write", "org", "登记住户",
+  app.router.add({"POST",
+                  "/api/v1/households",
+                  "household.write",
+                  "org",
+                  "登记住户",
                   json_handler(
                       [&app, svc](http::Request& req) -> Result<Json> {
                         auto body = body_json(req);
@@ -190,10 +212,11 @@ void add_household_routes(App& app, std::shared_ptr<OrgService> svc) {
                         auto node = f.integer("node_id", "所在单元", true, 1);
                         auto room = f.text("room", "房号", 16);
                         auto area = f.number("area", "面积", false);
-                        if (area && (*area <= 0 || *area > 10000)) f.add("area", "面积应在0到10000平方米之间");
+                        if (area && (*area <= 0 || *area > 10000))
+                          f.add("area", "面积应在0到10000平方米之间");
                         if (!f.ok()) return fail(f.error());
-                        auto h = svc->create_household(caller(req), *node, *room, area,
-                                                       App::actor(req));
+                        auto h =
+                            svc->create_household(caller(req), *node, *room, area, App::actor(req));
                         if (!h) return fail(h.error());
                         return household_json(*h);
                       },
@@ -204,7 +227,10 @@ void add_household_routes(App& app, std::shared_ptr<OrgService> svc) {
                     {{"node_id", {{"type", "integer"}}},
                      {"room", {{"type", "string"}}},
                      {"area", {{"type", "number"}}}}}}});
-  app.router.add({"POST", "/api/v1/households/{id}/move", "household.write", "org",
+  app.router.add({"POST",
+                  "/api/v1/households/{id}/move",
+                  "household.write",
+                  "org",
                   "住户迁移（保留历史）",
                   json_handler([&app, svc](http::Request& req) -> Result<Json> {
                     auto id = req.id_param("id");
@@ -254,7 +280,11 @@ Json resident_schema() {
 }
 
 void add_resident_routes(App& app, std::shared_ptr<OrgService> svc) {
-  app.router.add({"GET", "/api/v1/residents", "resident.read", "org", "居民列表（脱敏）",
+  app.router.add({"GET",
+                  "/api/v1/residents",
+                  "resident.read",
+                  "org",
+                  "居民列表（脱敏）",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto q = list_query(req);
                     if (!q) return fail(q.error());
@@ -300,23 +330,26 @@ void add_resident_routes(App& app, std::shared_ptr<OrgService> svc) {
                     return resident_json(*r);
                   }),
                   resident_schema()});
-  app.router.add({"POST", "/api/v1/residents/{id}/reveal", "resident.reveal", "org",
-                  "查看完整手机号或身份证号（记入审计）",
-                  json_handler([&app, svc](http::Request& req) -> Result<Json> {
-                    auto id = req.id_param("id");
-                    if (!id) return fail(id.error());
-                    auto body = body_json(req);
-                    if (!body) return fail(body.error());
-                    Fields f(*body);
-                    auto field = f.one_of("field", "字段", {"phone", "id_number"});
-                    if (!f.ok()) return fail(f.error());
-                    auto v = svc->reveal(caller(req), *id, *field, App::actor(req));
-                    if (!v) return fail(v.error());
-                    return Json{{"field", *field}, {"value", *v}};
-                  }),
-                  {{"type", "object"},
-                   {"properties",
-                    {{"field", {{"type", "string"}, {"enum", {"phone", "id_number"}}}}}}}});
+  app.router.add(
+      {"POST",
+       "/api/v1/residents/{id}/reveal",
+       "resident.reveal",
+       "org",
+       "查看完整手机号或身份证号（记入审计）",
+       json_handler([&app, svc](http::Request& req) -> Result<Json> {
+         auto id = req.id_param("id");
+         if (!id) return fail(id.error());
+         auto body = body_json(req);
+         if (!body) return fail(body.error());
+         Fields f(*body);
+         auto field = f.one_of("field", "字段", {"phone", "id_number"});
+         if (!f.ok()) return fail(f.error());
+         auto v = svc->reveal(caller(req), *id, *field, App::actor(req));
+         if (!v) return fail(v.error());
+         return Json{{"field", *field}, {"value", *v}};
+       }),
+       {{"type", "object"},
+        {"properties", {{"field", {{"type", "string"}, {"enum", {"phone", "id_number"}}}}}}}});
   app.router.add({"GET", "/api/v1/residents/{id}/party", "resident.read", "org", "居民的党员身份",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto id = req.id_param("id");
@@ -326,7 +359,11 @@ void add_resident_routes(App& app, std::shared_ptr<OrgService> svc) {
 }
 
 void add_party_and_org_routes(App& app, std::shared_ptr<OrgService> svc) {
-  app.router.add({"GET", "/api/v1/party/orgs", "party.read", "org", "党组织",
+  app.router.add({"GET",
+                  "/api/v1/party/orgs",
+                  "party.read",
+                  "org",
+                  "党组织",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto q = list_query(req);
                     if (!q) return fail(q.error());
@@ -334,7 +371,11 @@ void add_party_and_org_routes(App& app, std::shared_ptr<OrgService> svc) {
                   }),
                   nullptr,
                   {"node"}});
-  app.router.add({"GET", "/api/v1/party/members", "party.read", "org", "党员",
+  app.router.add({"GET",
+                  "/api/v1/party/members",
+                  "party.read",
+                  "org",
+                  "党员",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto q = list_query(req);
                     if (!q) return fail(q.error());
@@ -344,7 +385,11 @@ void add_party_and_org_routes(App& app, std::shared_ptr<OrgService> svc) {
                   }),
                   nullptr,
                   {"node", "category", "q", "cursor", "limit"}});
-  app.router.add({"GET", "/api/v1/orgs", "org.read", "org", "单位（部门、物业、商户等）",
+  app.router.add({"GET",
+                  "/api/v1/orgs",
+                  "org.read",
+                  "org",
+                  "单位（部门、物业、商户等）",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto q = list_query(req);
                     if (!q) return fail(q.error());
@@ -356,20 +401,25 @@ void add_party_and_org_routes(App& app, std::shared_ptr<OrgService> svc) {
 
 void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc) {
   app.router.add(
-      {"POST", "/api/v1/import/residents", "resident.import", "org",
-       "导入居民CSV（dry_run=true 只检查）", [&app, svc](http::Request& req) {
+      {"POST",
+       "/api/v1/import/residents",
+       "resident.import",
+       "org",
+       "导入居民CSV（dry_run=true 只检查）",
+       [&app, svc](http::Request& req) {
          bool dry = req.q("dry_run").value_or("false") == "true";
          auto rep = svc->import_residents(caller(req), req.body, dry, App::actor(req));
          if (!rep) return http::Response::problem(rep.error(), req.request_id);
          Json errors = Json::array();
          for (const auto& e : rep->errors)
            errors.push_back({{"row", e.row}, {"column", e.column}, {"message", e.message}});
-         Json j = {{"dry_run", rep->dry_run}, {"rows", rep->rows},         {"created", rep->created},
-                   {"updated", rep->updated}, {"unchanged", rep->unchanged}, {"errors", errors}};
+         Json j = {{"dry_run", rep->dry_run},     {"rows", rep->rows},
+                   {"created", rep->created},     {"updated", rep->updated},
+                   {"unchanged", rep->unchanged}, {"errors", errors}};
          if (!dry && !rep->errors.empty()) {
            // All or nothing: one bad row and nothing was imported.
-           Error e = Error::invalid(
-               fmt::format("文件中有{}处错误，未导入任何数据，请修改后重新导入", rep->errors.size()));
+           Error e = Error::invalid(fmt::format(
+               "文件中有{}处错误，未导入任何数据，请修改后重新导入", rep->errors.size()));
            for (const auto& x : rep->errors)
              e.errors.push_back({fmt::format("第{}行 {}", x.row, x.column), x.message});
            auto res = http::Response::problem(e, req.request_id);
@@ -382,7 +432,10 @@ void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc) {
        },
        nullptr,
        {"dry_run"}});
-  app.router.add({"GET", "/api/v1/export/residents", "resident.export", "org",
+  app.router.add({"GET",
+                  "/api/v1/export/residents",
+                  "resident.export",
+                  "org",
                   "导出居民名单（CSV或Excel，已脱敏）",
                   [&app, svc](http::Request& req) {
                     auto node = req.q("node");

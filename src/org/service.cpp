@@ -189,9 +189,9 @@ Result<Node> OrgService::create_node(const auth::Principal& p, std::int64_t pare
     auto path = parent->path + std::to_string(id) + "/";
     if (auto u = tx.exec("UPDATE nodes SET path = $1 WHERE id = $2", {path, id}); !u)
       return fail(u.error());
-    return auth::record(tx, by,
-                        {"node.create", "node", id, path,
-                         fmt::format("新建{}：{}", kind_name(kind), name)});
+    return auth::record(
+        tx, by,
+        {"node.create", "node", id, path, fmt::format("新建{}：{}", kind_name(kind), name)});
   });
   if (!w) return fail(w.error());
   return node(p, id, "node.read");
@@ -246,8 +246,8 @@ Result<std::vector<Household>> OrgService::households(const auth::Principal& p,
 }
 
 Result<Household> OrgService::household(const auth::Principal& p, std::int64_t id) {
-  auto rows = db_.query(
-      fmt::format("SELECT {} FROM households h WHERE h.id = $1", kHouseholdCols), {id});
+  auto rows =
+      db_.query(fmt::format("SELECT {} FROM households h WHERE h.id = $1", kHouseholdCols), {id});
   if (!rows) return fail(rows.error());
   if (rows->empty()) return fail(Error::not_found());
   auto h = household_from((*rows)[0]);
@@ -273,8 +273,7 @@ Result<Json> OrgService::household_moves(std::int64_t household_id) {
 }
 
 Result<Household> OrgService::create_household(const auth::Principal& p, std::int64_t node_id,
-                                               const std::string& room,
-                                               std::optional<double> area,
+                                               const std::string& room, std::optional<double> area,
                                                const auth::Actor& by) {
   auto n = node(p, node_id, "household.write");
   if (!n) return fail(n.error());
@@ -295,7 +294,8 @@ Result<Household> OrgService::create_household(const auth::Principal& p, std::in
       return fail(r.error());
     }
     id = r->i64("id");
-    return auth::record(tx, by, {"household.create", "household", id, n->path, "登记住户 " + *address});
+    return auth::record(tx, by,
+                        {"household.create", "household", id, n->path, "登记住户 " + *address});
   });
   if (!w) return fail(w.error());
   return household(p, id);
@@ -346,8 +346,7 @@ Result<Household> OrgService::move_household(const auth::Principal& p, std::int6
 
 // ---- residents ----
 
-Result<std::vector<Resident>> OrgService::residents(const auth::Principal& p,
-                                                    const ListQuery& lq) {
+Result<std::vector<Resident>> OrgService::residents(const auth::Principal& p, const ListQuery& lq) {
   auto root = scope_root_path(p, lq.node, "resident.read");
   if (!root) return fail(root.error());
   store::Sql q;
@@ -423,14 +422,17 @@ Status OrgService::write_resident(store::Tx& tx, std::int64_t id, const Resident
                                   const std::string& node_path) {
   store::Sql q;
   q << "UPDATE residents SET updated_at = " << q.bind(clock::now_ms());
-  auto set = [&](const char* col, store::Value v) { q << ", " << col << " = " << q.bind(std::move(v)); };
+  auto set = [&](const char* col, store::Value v) {
+    q << ", " << col << " = " << q.bind(std::move(v));
+  };
   if (in.household_id) {
     set("household_id", *in.household_id);
     set("node_path", node_path);
   }
   if (in.name) set("name", *in.name);
   if (in.gender) set("gender", *in.gender);
-  if (in.birth_date) set("birth_date", store::opt(in.birth_date->empty() ? std::nullopt : in.birth_date));
+  if (in.birth_date)
+    set("birth_date", store::opt(in.birth_date->empty() ? std::nullopt : in.birth_date));
   if (in.relation) set("relation", *in.relation);
   if (in.tags) set("tags", join_tags(*in.tags));
   if (in.phone) {
@@ -450,7 +452,8 @@ Status OrgService::write_resident(store::Tx& tx, std::int64_t id, const Resident
   auto r = tx.exec(q.text, q.params);
   if (!r) {
     if (r.error().kind == ErrorKind::conflict)
-      return fail(Error::invalid("请检查填写的内容", {{"id_number", "该身份证号已登记在其他居民名下"}}));
+      return fail(
+          Error::invalid("请检查填写的内容", {{"id_number", "该身份证号已登记在其他居民名下"}}));
     return fail(r.error());
   }
   return {};
@@ -478,8 +481,9 @@ Result<Resident> OrgService::create_resident(const auth::Principal& p, const Res
     if (!r) return fail(r.error());
     id = r->i64("id");
     if (auto s = write_resident(tx, id, full, h->node_path); !s) return s;
-    return auth::record(tx, by, {"resident.create", "resident", id, h->node_path,
-                                 "登记居民 " + validate::mask_name(*full.name)});
+    return auth::record(tx, by,
+                        {"resident.create", "resident", id, h->node_path,
+                         "登记居民 " + validate::mask_name(*full.name)});
   });
   if (!w) return fail(w.error());
   return resident(p, id);
@@ -500,8 +504,9 @@ Result<Resident> OrgService::update_resident(const auth::Principal& p, std::int6
   }
   auto w = db_.write([&](store::Tx& tx) -> Status {
     if (auto s = write_resident(tx, id, in, path); !s) return s;
-    return auth::record(tx, by, {"resident.update", "resident", id, path,
-                                 "修改居民信息 " + validate::mask_name(cur->name)});
+    return auth::record(tx, by,
+                        {"resident.update", "resident", id, path,
+                         "修改居民信息 " + validate::mask_name(cur->name)});
   });
   if (!w) return fail(w.error());
   return resident(p, id);
@@ -642,8 +647,8 @@ Result<Json> OrgService::orgs(const auth::Principal& p, const ListQuery& lq) {
   q << " AND (1 = 0";
   for (const auto& root : roots) {
     auto b = q.bind(root);
-    q << " OR (n.path >= " << b << " AND n.path < " << q.bind(auth::subtree_end(root))
-      << ") OR (" << b << " >= n.path AND substr(" << b << ", 1, length(n.path)) = n.path)";
+    q << " OR (n.path >= " << b << " AND n.path < " << q.bind(auth::subtree_end(root)) << ") OR ("
+      << b << " >= n.path AND substr(" << b << ", 1, length(n.path)) = n.path)";
   }
   q << ")";
   if (!lq.kind.empty()) q << " AND o.kind = " << q.bind(lq.kind);
@@ -651,8 +656,8 @@ Result<Json> OrgService::orgs(const auth::Principal& p, const ListQuery& lq) {
   auto rows = db_.query(q.text, q.params);
   if (!rows) return fail(rows.error());
   static const std::map<std::string, const char*> names = {
-      {"department", "职能部门"}, {"resident_unit", "驻区单位"}, {"property", "物业公司"},
-      {"owners_committee", "业委会"}, {"social", "社会组织"}, {"merchant", "商户"},
+      {"department", "职能部门"},     {"resident_unit", "驻区单位"}, {"property", "物业公司"},
+      {"owners_committee", "业委会"}, {"social", "社会组织"},        {"merchant", "商户"},
       {"station", "服务站"}};
   Json out = Json::array();
   for (const auto& r : *rows) {

@@ -54,9 +54,9 @@ class OrgService {
   Result<Household> create_household(const auth::Principal& p, std::int64_t node_id,
                                      const std::string& room, std::optional<double> area,
                                      const auth::Actor& by);
-  Result<Household> move_household(const auth::Principal& p, std::int64_t id,
-                                    std::int64_t to_node, const std::string& room,
-                                    const std::string& reason, const auth::Actor& by);
+  Result<Household> move_household(const auth::Principal& p, std::int64_t id, std::int64_t to_node,
+                                   const std::string& room, const std::string& reason,
+                                   const auth::Actor& by);
 
   // Residents
   Result<std::vector<Resident>> residents(const auth::Principal& p, const ListQuery& q);
@@ -78,7 +78,7 @@ class OrgService {
   Result<Json> resident_party(const auth::Principal& p, std::int64_t resident_id);
   Result<Json> orgs(const auth::Principal& p, const ListQuery& q);
 
-  // Import and export (org/import.cpp)
+  // Import (CSV or XLSX, told apart by content) and export (org/import.cpp)
   Result<ImportReport> import_residents(const auth::Principal& p, std::string_view csv_text,
                                         bool dry_run, const auth::Actor& by);
   // Header + rows of the residents in a subtree, masked.

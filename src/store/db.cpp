@@ -1,12 +1,13 @@
 #include "store/db.hpp"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
 
+#include "core/log.hpp"
 #include "store/postgres/pg_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 
@@ -134,7 +135,9 @@ Result<std::unique_ptr<Db>> open(const std::string& url) {
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) {
-    spdlog::error("cannot create database directory {}: {}", parent.string(), ec.message());
+    log::event(spdlog::level::err, "store",
+               {{"detail", fmt::format("cannot create database directory {}: {}", parent.string(),
+                                       ec.message())}});
     return fail(Error::unavailable("无法创建数据库所在目录，请检查路径与权限"));
   }
   return sqlite::open_sqlite(path);

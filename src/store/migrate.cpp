@@ -1,9 +1,10 @@
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
 #include <set>
 
+#include "core/log.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/pg_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -80,11 +81,14 @@ Result<int> migrate(Db& db) {
     bool applied = false;
     auto st = db.write([&](Tx& tx) { return apply(db.kind(), tx, *m, applied); });
     if (!st) {
-      spdlog::error("migration {}/{} failed: {}", m->store, m->name, st.error().detail);
+      log::event(spdlog::level::err, "store",
+                 {{"detail", fmt::format("migration {}/{} failed: {}", m->store, m->name,
+                                         st.error().detail)}});
       return fail(std::move(st.error()));
     }
     if (applied) {
-      spdlog::info("applied migration {}/{}", m->store, m->name);
+      log::event(spdlog::level::info, "store",
+                 {{"detail", fmt::format("applied migration {}/{}", m->store, m->name)}});
       ++count;
     }
   }

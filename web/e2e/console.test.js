@@ -15,16 +15,16 @@ import {
   inputOf,
 } from './helpers.js';
 
-describe('staff console', { skip }, () => {
+describe('staff console', () => {
   let browser;
   before(async () => {
-    browser = await launch();
+    if (!skip) browser = await launch();
   });
   after(async () => {
     await browser?.close();
   });
 
-  it('(a) community staff finds a resident, reveals the phone, and sees the reveal in the audit log', async () => {
+  it('(a) community staff finds a resident, reveals the phone, and sees the reveal in the audit log', { skip }, async () => {
     const staff = account('community_staff');
     const token = await apiLogin(staff);
     const first = itemsOf((await apiGet(token, 'residents?limit=1')).body)[0];
@@ -78,7 +78,7 @@ describe('staff console', { skip }, () => {
     await context.close();
   });
 
-  it('(b) a grid worker sees only their grid, and another grid\'s resident is "not found"', async () => {
+  it('(b) a grid worker sees only their grid, and another grid\'s resident is "not found"', { skip }, async () => {
     const grid = account('grid_worker');
     const staff = account('community_staff');
     const gridToken = await apiLogin(grid);
@@ -127,7 +127,7 @@ describe('staff console', { skip }, () => {
     await context.close();
   });
 
-  it('(d) a wrong password shows the Chinese error on the login page', async () => {
+  it('(d) a wrong password shows the Chinese error on the login page', { skip }, async () => {
     // An account no other test signs in with, so one failure disturbs nothing.
     const acc = account('first_secretary', 'building_head', 'unit_head');
     const { context, page, problems } = await openPage(browser);
@@ -149,7 +149,7 @@ describe('staff console', { skip }, () => {
     await context.close();
   });
 
-  it('(e) each account lands on its own home: department portal, merchant, resident → /m/', async () => {
+  it('(e) each account lands on its own home: department portal, merchant, resident → /m/', { skip }, async () => {
     const { context, page, problems } = await openPage(browser);
     await consoleLogin(page, account('department_staff'));
     await page.locator('[data-test=department-portal]').waitFor();

@@ -1,7 +1,7 @@
 #include "store/postgres/pg_db.hpp"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
-#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <charconv>
@@ -16,6 +16,8 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "core/log.hpp"
 
 namespace linli::store::pg {
 namespace {
@@ -60,7 +62,8 @@ Error map_state(std::string_view state, bool broken) {
 bool retryable(std::string_view state) { return state == "40001" || state == "40P01"; }
 
 Failure misuse(std::string_view what, std::string_view sql) {
-  spdlog::error("postgres misuse: {} [{}]", what, clip(sql));
+  log::event(spdlog::level::err, "store",
+             {{"detail", fmt::format("postgres misuse: {} [{}]", what, clip(sql))}});
   return Failure(Error::internal("数据库内部错误"));
 }
 
@@ -225,12 +228,17 @@ std::expected<std::unique_ptr<PgConn>, Failure> PgConn::connect(const std::strin
   std::unique_ptr<PgConn> conn(new PgConn(PQconnectdb(conninfo.c_str())));
   if (!conn->c_ || PQstatus(conn->c_) != CONNECTION_OK) {
     std::string msg = conn->c_ ? PQerrorMessage(conn->c_) : "out of memory";
-    spdlog::warn("postgres connect failed: {}", msg);
+    log::event(spdlog::level::warn, "store",
+               {{"detail", fmt::format("postgres connect failed: {}", msg)}});
     return std::unexpected(Failure(Error::unavailable(), "", true));
   }
   // Notices ("relation already exists, skipping") would go to stderr.
   PQsetNoticeProcessor(
-      conn->c_, [](void*, const char* m) { spdlog::debug("postgres: {}", m); }, nullptr);
+      conn->c_,
+      [](void*, const char* m) {
+        log::event(spdlog::level::debug, "store", {{"detail", fmt::format("postgres: {}", m)}});
+      },
+      nullptr);
   // Read-only by default so a write sent through query() fails loudly, as on
   // SQLite; write() opens its transactions READ WRITE.
   auto set = conn->simple(
@@ -247,7 +255,8 @@ Failure PgConn::failure(const PGresult* r, std::string_view sql) const {
   f.broken = broken();
   std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-  spdlog::warn("postgres error {}: {} [{}]", f.state, msg, clip(sql));
+  log::event(spdlog::level::warn, "store",
+             {{"detail", fmt::format("postgres error {}: {} [{}]", f.state, msg, clip(sql))}});
   f.error = map_state(f.state, f.broken);
   return f;
 }
@@ -324,9 +333,11 @@ Status call_guarded(const std::function<Status(Tx&)>& fn, Tx& tx) {
   try {
     return fn(tx);
   } catch (const std::exception& e) {
-    spdlog::error("write function threw: {}", e.what());
+    log::event(spdlog::level::err, "store",
+               {{"detail", fmt::format("write function threw: {}", e.what())}});
   } catch (...) {
-    spdlog::error("write function threw a non-standard exception");
+    log::event(spdlog::level::err, "store",
+               {{"detail", "write function threw a non-standard exception"}});
   }
   return fail(Error::internal("服务器内部错误"));
 }
@@ -569,7 +580,8 @@ Result<std::unique_ptr<Db>> open_pg(const std::string& url) {
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(target->conninfo.c_str(), &err);
   if (!opts) {
-    spdlog::error("postgres URL rejected: {}", err ? err : "out of memory");
+    log::event(spdlog::level::err, "store",
+               {{"detail", fmt::format("postgres URL rejected: {}", err ? err : "out of memory")}});
     PQfreemem(err);
     return fail(Error::invalid("数据库地址格式不正确"));
   }

@@ -1,6 +1,6 @@
 #include "store/sqlite/sqlite_db.hpp"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -13,6 +13,8 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "core/log.hpp"
 
 namespace linli::store::sqlite {
 namespace {
@@ -32,8 +34,9 @@ constexpr const char* kReaderPragmas =
 std::string_view clip(std::string_view sql) { return sql.substr(0, 300); }
 
 Error map_error(int code, const char* msg, std::string_view sql) {
-  spdlog::warn("sqlite error {} ({}): {} [{}]", code, sqlite3_errstr(code), msg ? msg : "",
-               clip(sql));
+  log::event(spdlog::level::warn, "store",
+             {{"detail", fmt::format("sqlite error {} ({}): {} [{}]", code, sqlite3_errstr(code),
+                                     msg ? msg : "", clip(sql))}});
   switch (code) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -69,7 +72,8 @@ Error map_error(int code, const char* msg, std::string_view sql) {
 
 // A mistake in the calling code (bad placeholder, wrong parameter count).
 Error misuse(std::string_view what, std::string_view sql) {
-  spdlog::error("sqlite misuse: {} [{}]", what, clip(sql));
+  log::event(spdlog::level::err, "store",
+             {{"detail", fmt::format("sqlite misuse: {} [{}]", what, clip(sql))}});
   return Error::internal("数据库内部错误");
 }
 
@@ -284,9 +288,11 @@ Status call_guarded(const std::function<Status(Tx&)>& fn, Tx& tx) {
   try {
     return fn(tx);
   } catch (const std::exception& e) {
-    spdlog::error("write function threw: {}", e.what());
+    log::event(spdlog::level::err, "store",
+               {{"detail", fmt::format("write function threw: {}", e.what())}});
   } catch (...) {
-    spdlog::error("write function threw a non-standard exception");
+    log::event(spdlog::level::err, "store",
+               {{"detail", "write function threw a non-standard exception"}});
   }
   return fail(Error::internal("服务器内部错误"));
 }
@@ -534,7 +540,8 @@ Result<std::unique_ptr<Conn>> open_writer(const std::string& path) {
   auto mode = (*conn)->exec("PRAGMA journal_mode=WAL");
   if (!mode) return fail(std::move(mode.error()));
   if (mode->rows.empty() || mode->rows[0].str("journal_mode") != "wal") {
-    spdlog::error("sqlite: {} cannot use WAL mode", path);
+    log::event(spdlog::level::err, "store",
+               {{"detail", fmt::format("sqlite: {} cannot use WAL mode", path)}});
     return fail(Error::unavailable("存储暂时不可用，请稍后再试"));
   }
   return conn;
