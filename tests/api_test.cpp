@@ -265,7 +265,9 @@ TEST_P(ApiTest, ResidentSeesOwnHouseholdOnly) {
   auto mine_residents = mine.json()["residents"];
   for (const auto& m : mine_residents) {
     auto phone = m["phone_masked"].get<std::string>();
-    if (!phone.empty()) EXPECT_NE(phone.find("****"), std::string::npos);
+    if (!phone.empty()) {
+      EXPECT_NE(phone.find("****"), std::string::npos);
+    }
   }
   EXPECT_EQ(http().get("/api/v1/residents", token).status, 403);
   EXPECT_EQ(http().get("/api/v1/households/1", token).status, 403);
