@@ -5,9 +5,11 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "app/app.hpp"
 #include "auth/roles.hpp"
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/csv.hpp"
 #include "core/log.hpp"
@@ -87,7 +89,19 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   auto port = server.start();
   if (!port) return die(port.error().detail);
   log::info("listening", {{"url", "http://" + opt.host + ":" + std::to_string(*port)}});
+  // Background duties: the deadline sweep each minute, SSE keep-alives.
+  std::jthread duties([&app](std::stop_token stop) {
+    for (int tick = 0; !stop.stop_requested(); ++tick) {
+      if (tick % 60 == 0)
+        if (auto n = app.cases.sweep(clock::now_ms()); !n)
+          log::warn("sweep failed", {{"detail", n.error().detail}});
+      if (tick % 20 == 0) app.notifier.heartbeat();
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  });
   server.wait_for_signal();
+  duties.request_stop();
+  duties.join();
   (*db)->close();
   log::info("stopped cleanly");
   return 0;

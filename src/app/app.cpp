@@ -61,11 +61,13 @@ void add_security_headers(http::Response& r, bool api) {
 
 }  // namespace
 
-App::App(store::Db& d, AppConfig c) : db(d), cfg(std::move(c)), auth(d, cfg.auth) {
+App::App(store::Db& d, AppConfig c)
+    : db(d), cfg(std::move(c)), auth(d, cfg.auth), notifier(d), cases(d, notifier) {
   statics.load(cfg.web_dir);
   register_ops_routes(*this);
   register_auth_routes(*this);
   register_org_routes(*this);
+  register_case_routes(*this);
 }
 
 auth::Actor App::actor(const http::Request& req) {

@@ -7,10 +7,12 @@
 #include <string>
 
 #include "auth/service.hpp"
+#include "cases/service.hpp"
 #include "core/json_fields.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
+#include "notify/service.hpp"
 #include "store/db.hpp"
 
 namespace linli {
@@ -29,6 +31,8 @@ class App {
   store::Db& db;
   AppConfig cfg;
   auth::AuthService auth;
+  notify::Notifier notifier;
+  cases::CaseService cases;
   http::Router router;
   http::Metrics metrics;
   http::StaticFiles statics;
@@ -63,5 +67,6 @@ const auth::Principal& caller(const http::Request& req);
 void register_ops_routes(App& app);
 void register_auth_routes(App& app);
 void register_org_routes(App& app);
+void register_case_routes(App& app);
 
 }  // namespace linli

@@ -17,41 +17,49 @@ std::vector<std::string> with(std::vector<std::string> base, std::vector<std::st
   return base;
 }
 
+// Case work by level (docs/CASES.md): everyone on the ground reads and
+// handles cases in their subtree; dispatching levels also accept, dispatch,
+// verify; community and street blow the whistle.
+const std::vector<std::string> kCaseWork = {"case.read", "case.create", "case.handle"};
+const std::vector<std::string> kDispatch = {"case.dispatch", "case.export", "case.kpi"};
+const std::vector<std::string> kWhistle = {"case.whistle", "case.suspend"};
+
 std::vector<RoleInfo> make_roles() {
   auto staff = with(kNeighbourhood,
                     {"resident.write", "resident.reveal", "household.write", "resident.import",
                      "resident.export", "party.write", "node.write", "audit.read"});
+  auto ground = with(kNeighbourhood, kCaseWork);
+  auto community = with(with(with(staff, kCaseWork), kDispatch), kWhistle);
   return {
-      {"resident", "居民", "Resident", ScopeKind::node, "mobile", {"self.read"}},
+      {"resident", "居民", "Resident", ScopeKind::node, "mobile", {"self.read", "case.report"}},
       {"grid_worker", "网格员", "Grid worker", ScopeKind::node, "console",
-       with(kNeighbourhood,
+       with(with(ground, kDispatch),
             {"resident.write", "resident.reveal", "household.write", "resident.export"})},
-      {"building_head", "楼栋长", "Building head", ScopeKind::node, "console", kNeighbourhood},
-      {"unit_head", "单元长", "Unit head", ScopeKind::node, "console", kNeighbourhood},
-      {"party_group_leader", "党小组长", "Party group leader", ScopeKind::node, "console",
-       kNeighbourhood},
+      {"building_head", "楼栋长", "Building head", ScopeKind::node, "console", ground},
+      {"unit_head", "单元长", "Unit head", ScopeKind::node, "console", ground},
+      {"party_group_leader", "党小组长", "Party group leader", ScopeKind::node, "console", ground},
       {"branch_secretary", "小区党支部书记", "Branch secretary", ScopeKind::node, "console",
-       with(kNeighbourhood, {"resident.reveal", "party.write", "resident.export"})},
-      {"community_staff", "社区工作者", "Community staff", ScopeKind::node, "console", staff},
+       with(ground, {"resident.reveal", "party.write", "resident.export", "case.kpi"})},
+      {"community_staff", "社区工作者", "Community staff", ScopeKind::node, "console", community},
       {"first_secretary", "第一书记", "First secretary", ScopeKind::node, "console",
-       with(kNeighbourhood, {"audit.read", "resident.export"})},
+       with(with(ground, kDispatch), {"audit.read", "resident.export"})},
       {"street_center", "街道指挥中心", "Street command centre", ScopeKind::node, "console",
-       with(staff, {"org.write"})},
+       with(community, {"org.write", "case.settings"})},
       {"department_staff",
        "部门工作人员",
        "Department staff",
        ScopeKind::org,
        "department",
-       {"department.portal"}},
+       {"department.portal", "case.department"}},
       {"property_staff",
        "物业公司",
        "Property company",
        ScopeKind::org,
        "department",
-       {"property.portal"}},
+       {"property.portal", "case.property"}},
       {"merchant", "商户", "Merchant", ScopeKind::org, "merchant", {"merchant.portal"}},
       {"admin", "系统管理员", "Administrator", ScopeKind::node, "console",
-       with(staff, {"org.write", "user.manage", "user.read"})},
+       with(community, {"org.write", "user.manage", "user.read", "case.settings"})},
   };
 }
 

@@ -1,7 +1,6 @@
 // The work calendar. Days are counted as integers (days since 1970-01-01 on
 // the Shanghai calendar, std::chrono civil days), so nothing depends on the
-// process time zone. Asia/Shanghai has been UTC+8 without DST
-// since 1991.
+// process time zone. Asia/Shanghai has been UTC+8 without DST since 1991.
 #include "core/calendar.hpp"
 
 #include <fmt/core.h>

@@ -19,8 +19,8 @@ Result<Unit> parse_unit(std::string_view s);
 const char* unit_name(Unit u);
 
 struct DayOverride {
-  std::string day;  // YYYY-MM-DD (Shanghai)
-  bool workday;     // true: 调休上班; false: 放假
+  std::string day;   // YYYY-MM-DD (Shanghai)
+  bool workday;      // true: 调休上班; false: 放假
   std::string name;  // "国庆节"
 };
 

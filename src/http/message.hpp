@@ -1,6 +1,8 @@
 // The request and response as handlers see them: plain values, no Beast.
 #pragma once
+#include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -32,12 +34,23 @@ struct Request {
   Result<std::int64_t> id_param(const std::string& key) const;
 };
 
+// An open Server-Sent Events connection. send() may be called from any
+// thread; after the client goes away it returns false and drops the data.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual bool send(std::string chunk) = 0;
+  virtual bool open() const = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // A file download: the server streams body with this name.
+  // Server-Sent Events: when set, the server sends the headers, keeps the
+  // connection open and hands it to this function instead of a body.
+  std::function<void(std::shared_ptr<EventSink>)> on_stream;
   static Response json(const nlohmann::json& j, int status = 200);
   static Response no_content();
   static Response problem(const Error& e, const std::string& request_id = {});

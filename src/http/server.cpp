@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <csignal>
+#include <deque>
 #include <mutex>
 
 #include "core/log.hpp"
@@ -65,7 +66,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_error(ec);
     std::string_view target = parser_->get().target();
-    if (target.starts_with("/api/v1/import/")) parser_->body_limit(srv_.opt.upload_body_limit);
+    // Spreadsheets and photos are larger than any JSON body.
+    if (target.starts_with("/api/v1/import/") || target.starts_with("/api/v1/blobs") ||
+        target.starts_with("/api/v1/case-settings/calendar"))
+      parser_->body_limit(srv_.opt.upload_body_limit);
     stream_.expires_after(srv_.opt.body_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Connection::on_body, shared_from_this()));
@@ -129,6 +133,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void write(Response r) {
+    if (r.on_stream) return start_stream(std::move(r));
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -145,6 +150,77 @@ class Connection : public std::enable_shared_from_this<Connection> {
                        });
   }
 
+  // SSE: headers now, events later through the sink; the response ends when
+  // the client goes away (the body is delimited by closing the connection).
+  class Sink : public EventSink {
+   public:
+    explicit Sink(std::shared_ptr<Connection> c) : conn_(std::move(c)) {}
+    bool send(std::string chunk) override {
+      auto c = conn_.lock();
+      if (!c || c->stream_closed_) return false;
+      asio::post(c->stream_.get_executor(),
+                 [c, data = std::make_shared<std::string>(std::move(chunk))] {
+                   c->queue_.push_back(data);
+                   if (c->queue_.size() == 1) c->flush();
+                 });
+      return true;
+    }
+    bool open() const override {
+      auto c = conn_.lock();
+      return c && !c->stream_closed_;
+    }
+
+   private:
+    std::weak_ptr<Connection> conn_;
+  };
+
+  void start_stream(Response r) {
+    auto res = std::make_shared<bhttp::response<bhttp::empty_body>>();
+    res->version(11);
+    res->result(bhttp::status::ok);
+    res->set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
+    res->set(bhttp::field::cache_control, "no-store");
+    for (auto& [k, v] : r.headers)
+      if (k != "Cache-Control") res->set(k, v);
+    res->keep_alive(false);
+    auto sr = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
+    stream_.expires_never();
+    auto self = shared_from_this();
+    bhttp::async_write_header(
+        stream_, *sr,
+        [self, res, sr, on_stream = std::move(r.on_stream)](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          on_stream(std::make_shared<Sink>(self));
+          self->watch_for_close();
+        });
+  }
+
+  void flush() {
+    auto self = shared_from_this();
+    asio::async_write(stream_.socket(), asio::buffer(*queue_.front()),
+                      [self](beast::error_code ec, std::size_t) {
+                        self->queue_.pop_front();
+                        if (ec) {
+                          self->stream_closed_ = true;
+                          return self->close();
+                        }
+                        if (!self->queue_.empty()) self->flush();
+                      });
+  }
+
+  // A read completes only when the client closes (it sends nothing more).
+  void watch_for_close() {
+    auto self = shared_from_this();
+    stream_.socket().async_read_some(asio::buffer(sink_byte_),
+                                     [self](beast::error_code ec, std::size_t) {
+                                       if (ec) {
+                                         self->stream_closed_ = true;
+                                         return self->close();
+                                       }
+                                       self->watch_for_close();
+                                     });
+  }
+
   void close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -158,6 +234,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_ip_;
   bool keep_alive_ = true;
   bool first_ = true;
+  std::atomic<bool> stream_closed_{false};
+  std::deque<std::shared_ptr<std::string>> queue_;
+  char sink_byte_[64];
 };
 
 int hex_value(char c) {

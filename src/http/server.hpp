@@ -22,7 +22,7 @@ struct ServerOptions {
   int workers = 16;  // handlers block on the store; more than cores is right
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
-  std::size_t upload_body_limit = 32 * 1024 * 1024;  // paths under /api/v1/import/
+  std::size_t upload_body_limit = 32 * 1024 * 1024;  // imports, photos, calendar files
   std::chrono::seconds header_timeout{10};           // slow-header clients are cut off
   std::chrono::seconds body_timeout{60};
   std::chrono::seconds idle_timeout{75};  // keep-alive between requests

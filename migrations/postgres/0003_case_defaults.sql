@@ -1,0 +1,52 @@
+-- Editable defaults: a two-level category tree, routing, time limits, settings.
+-- Ids are left to the store; children find their parent by code.
+INSERT INTO case_categories (code, name, default_level) VALUES ('env', '环境卫生', 'grid');
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'env.garbage', '垃圾清运', 'grid' FROM case_categories WHERE code = 'env';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'env.hallway', '楼道堆物', 'grid' FROM case_categories WHERE code = 'env';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'env.green', '绿化养护', 'grid' FROM case_categories WHERE code = 'env';
+INSERT INTO case_categories (code, name, default_level) VALUES ('property', '物业服务', 'grid');
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'property.lift', '电梯故障', 'grid' FROM case_categories WHERE code = 'property';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'property.parking', '停车管理', 'grid' FROM case_categories WHERE code = 'property';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'property.fee', '物业收费', 'grid' FROM case_categories WHERE code = 'property';
+INSERT INTO case_categories (code, name, default_level) VALUES ('repair', '设施维修', 'community');
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'repair.light', '路灯损坏', 'community' FROM case_categories WHERE code = 'repair';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'repair.road', '道路破损', 'community' FROM case_categories WHERE code = 'repair';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'repair.drain', '下水道堵塞', 'community' FROM case_categories WHERE code = 'repair';
+INSERT INTO case_categories (code, name, default_level) VALUES ('dispute', '邻里纠纷', 'building');
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'dispute.noise', '噪音扰民', 'building' FROM case_categories WHERE code = 'dispute';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'dispute.leak', '漏水纠纷', 'building' FROM case_categories WHERE code = 'dispute';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'dispute.pet', '宠物扰民', 'building' FROM case_categories WHERE code = 'dispute';
+INSERT INTO case_categories (code, name, default_level) VALUES ('safety', '治安隐患', 'community');
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'safety.fire', '消防隐患', 'community' FROM case_categories WHERE code = 'safety';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'safety.ebike', '电动车违规充电', 'community' FROM case_categories WHERE code = 'safety';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'safety.throw', '高空抛物', 'community' FROM case_categories WHERE code = 'safety';
+INSERT INTO case_categories (code, name, default_level) VALUES ('help', '民生求助', 'community');
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'help.hardship', '困难帮扶', 'community' FROM case_categories WHERE code = 'help';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'help.job', '就业咨询', 'community' FROM case_categories WHERE code = 'help';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'help.elderly', '养老服务', 'community' FROM case_categories WHERE code = 'help';
+INSERT INTO case_categories (code, name, default_level) VALUES ('urban', '城市管理', 'street');
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'urban.stall', '占道经营', 'street' FROM case_categories WHERE code = 'urban';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'urban.build', '违章搭建', 'street' FROM case_categories WHERE code = 'urban';
+INSERT INTO case_categories (parent_id, code, name, default_level) SELECT id, 'urban.pollution', '噪声污染', 'street' FROM case_categories WHERE code = 'urban';
+-- A case located only at a grid or community cannot start at building level.
+INSERT INTO case_routing (category_id, node_kind, level) SELECT id, 'community', 'community' FROM case_categories WHERE code = 'env';
+INSERT INTO case_routing (category_id, node_kind, level) SELECT id, 'community', 'community' FROM case_categories WHERE code = 'property';
+INSERT INTO case_routing (category_id, node_kind, level) SELECT id, 'grid', 'grid' FROM case_categories WHERE code = 'dispute';
+INSERT INTO case_routing (category_id, node_kind, level) SELECT id, 'community', 'community' FROM case_categories WHERE code = 'dispute';
+INSERT INTO case_routing (category_id, node_kind, level) SELECT id, 'unit', 'grid' FROM case_categories WHERE code = 'safety.ebike';
+INSERT INTO case_routing (category_id, node_kind, level) SELECT id, 'building', 'grid' FROM case_categories WHERE code = 'safety.ebike';
+-- Time limits (type × urgency). 紧急: contact within 2 hours, resolve within 24 hours;
+-- 一般: resolve within 7 working days; 大事/难事 within 15 working days.
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('big', 'normal', 1, 'workdays', 1, 'workdays', 15, 'workdays', 1, 'workdays', 10, 'workdays');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('big', 'urgent', 1, 'hours', 2, 'hours', 24, 'hours', 2, 'hours', 24, 'hours');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('practical', 'normal', 1, 'workdays', 1, 'workdays', 7, 'workdays', 1, 'workdays', 5, 'workdays');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('practical', 'urgent', 1, 'hours', 2, 'hours', 24, 'hours', 2, 'hours', 24, 'hours');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('important', 'normal', 1, 'workdays', 1, 'workdays', 7, 'workdays', 1, 'workdays', 5, 'workdays');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('important', 'urgent', 1, 'hours', 2, 'hours', 24, 'hours', 2, 'hours', 24, 'hours');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('urgent', 'normal', 2, 'hours', 4, 'hours', 3, 'workdays', 4, 'hours', 2, 'workdays');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('urgent', 'urgent', 1, 'hours', 2, 'hours', 24, 'hours', 2, 'hours', 24, 'hours');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('hard', 'normal', 1, 'workdays', 1, 'workdays', 15, 'workdays', 1, 'workdays', 10, 'workdays');
+INSERT INTO case_limits (case_type, urgency, accept_value, accept_unit, contact_value, contact_unit, resolve_value, resolve_unit, report_value, report_unit, act_value, act_unit) VALUES ('hard', 'urgent', 1, 'hours', 2, 'hours', 24, 'hours', 2, 'hours', 24, 'hours');
+INSERT INTO case_settings (k, v) VALUES ('satisfaction_k', '0.8');
+INSERT INTO case_settings (k, v) VALUES ('rating_window_days', '7');
+INSERT INTO case_settings (k, v) VALUES ('near_due_fraction', '0.8');

@@ -1,0 +1,305 @@
+#include "cases/kpis.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iterator>
+#include <system_error>
+
+#include "auth/scope_sql.hpp"
+#include "core/clock.hpp"
+#include "store/sql.hpp"
+
+namespace linli::cases {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kDayMs = 86400000;
+constexpr std::int64_t kHourMs = 3600000;
+constexpr std::int64_t kShanghaiOffsetMs = 8 * kHourMs;
+constexpr double kDefaultK = 0.8;
+
+// The SQL vocabulary of docs/KPIS.md, shared by both queries.
+// 办结: the handler's resolution passed verification (待回访 or 已结案).
+constexpr const char* kFinished = "c.state IN ('follow_up','closed')";
+// The level at which a finished case was finished: closed_level once closed,
+// the handling level while it waits for the follow-up visit.
+constexpr const char* kFinishLevel = "COALESCE(c.closed_level, c.level)";
+// Rejected and merged cases are received but never accepted.
+constexpr const char* kLive = "c.state NOT IN ('rejected','merged')";
+// The instant of the resolution that passed verification.
+constexpr const char* kResolvedAt = "COALESCE(c.resolved_at, c.closed_at)";
+// Location inside a compound (小区/网格): the case's node is a grid or below.
+constexpr const char* kInCompound = "n.kind IN ('grid','building','unit')";
+
+double round_to(double x, double scale) { return std::round(x * scale) / scale; }
+
+json rate(std::int64_t num, std::int64_t den) {
+  if (den <= 0) return nullptr;
+  return round_to(static_cast<double>(num) / static_cast<double>(den), 10000.0);
+}
+
+json avg_hours(std::int64_t total_ms, std::int64_t n) {
+  if (n <= 0) return nullptr;
+  return round_to(static_cast<double>(total_ms) / static_cast<double>(n) / kHourMs, 100.0);
+}
+
+std::string sum_if(const std::string& cond, const std::string& name) {
+  return "SUM(CASE WHEN " + cond + " THEN 1 ELSE 0 END) AS " + name;
+}
+
+std::string today_shanghai() {
+  using namespace std::chrono;
+  auto days = floor<std::chrono::days>(
+      sys_time<milliseconds>(milliseconds(clock::now_ms() + kShanghaiOffsetMs)));
+  year_month_day ymd{days};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+// The satisfaction weight: the query's, else the setting, else 0.8. A
+// setting that is not a number in [0,1] falls back to 0.8 rather than failing
+// the whole dashboard.
+Result<double> satisfaction_k(store::Db& db, const KpiQuery& q) {
+  if (q.k) return *q.k;
+  auto rows = db.query("SELECT v FROM case_settings WHERE k = $1", {std::string("satisfaction_k")});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return kDefaultK;
+  std::string v = rows->front().str("v");
+  double k = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), k);
+  if (ec != std::errc() || p != v.data() + v.size() || !(k >= 0 && k <= 1)) return kDefaultK;
+  return k;
+}
+
+// Which index should drive the pass over cases on SQLite: the subtree's
+// (cases_path) or the period's (cases_created, everything created before
+// `to`). Without statistics SQLite always takes the path range, which for a
+// street over a million cases means a random walk through the whole table —
+// seconds instead of a fraction of one. Two index-only counts decide.
+// PostgreSQL's planner has statistics and needs no help.
+Result<bool> drive_by_time(store::Db& db, const KpiQuery& q) {
+  if (db.kind() != store::Kind::sqlite) return false;
+  store::Sql s;
+  s << "SELECT (SELECT COUNT(*) FROM cases c WHERE 1 = 1";
+  auth::and_in_subtree(s, q.root_path, "c.node_path");
+  s << ") AS by_path, (SELECT COUNT(*) FROM cases WHERE created_at < " << s.bind(q.to_ms)
+    << ") AS by_time";
+  auto r = db.one(s.text, s.params);
+  if (!r) return fail(r.error());
+  return r->i64("by_time") < r->i64("by_path");
+}
+
+// One pass over the subtree's cases: every cohort is a SUM(CASE …).
+Result<store::Row> case_counts(store::Db& db, const KpiQuery& q, std::int64_t as_of) {
+  store::Sql s;
+  std::string from = s.bind(q.from_ms), to = s.bind(q.to_ms), now = s.bind(as_of);
+  auto in_period = [&](const std::string& col) {
+    return col + " >= " + from + " AND " + col + " < " + to;
+  };
+  std::string live = kLive, fin = kFinished, level = kFinishLevel, resolved = kResolvedAt;
+  std::string received = in_period("c.created_at");
+  std::string accepted = in_period("c.accepted_at") + " AND " + live;
+  std::string dispatched = in_period("c.dispatched_at") + " AND " + live;
+  std::string due = in_period("c.resolve_due") + " AND " + live;
+  std::string closed = "c.state = 'closed' AND " + in_period("c.closed_at");
+  std::string cols[] = {
+      sum_if(received, "received"),
+      sum_if(received + " AND c.state = 'rejected'", "rejected"),
+      sum_if(received + " AND c.state = 'merged'", "merged"),
+      sum_if(accepted, "accepted"),
+      sum_if(accepted + " AND c.escalation_count > 0", "escalated"),
+      sum_if(accepted + " AND " + kInCompound, "accepted_in_compound"),
+      sum_if(accepted + " AND " + kInCompound + " AND " + fin + " AND " + level +
+                 " IN ('building','grid')",
+             "closed_in_compound"),
+      sum_if(accepted + " AND " + fin + " AND " + level + " IN ('building','grid','community')",
+             "closed_in_community"),
+      sum_if(dispatched, "dispatched"),
+      sum_if(dispatched + " AND c.contacted_at IS NULL AND c.contact_due > " + now,
+             "contact_pending"),
+      sum_if(dispatched +
+                 " AND c.contacted_at IS NOT NULL AND (c.contact_due IS NULL OR c.contacted_at <= "
+                 "c.contact_due)",
+             "contacted_in_time"),
+      sum_if(due, "due"),
+      sum_if(due + " AND c.state = 'suspended'", "due_suspended"),
+      sum_if(
+          due + " AND c.state NOT IN ('follow_up','closed','suspended') AND c.resolve_due > " + now,
+          "due_pending"),
+      sum_if(due + " AND " + fin, "due_closed"),
+      sum_if(due + " AND " + fin + " AND " + resolved + " <= c.resolve_due", "due_closed_on_time"),
+      sum_if(closed, "closed"),
+      sum_if(closed + " AND c.rework_count > 0", "closed_reworked"),
+      sum_if(closed + " AND c.rating IS NOT NULL", "rated"),
+      sum_if(closed + " AND c.rating = 'satisfied'", "satisfied"),
+      sum_if(closed + " AND c.rating = 'basic'", "basic"),
+      sum_if(closed + " AND c.rating = 'unsatisfied'", "unsatisfied"),
+      sum_if(closed + " AND c.rating_solved IS NOT NULL", "rated_solved"),
+      sum_if(closed + " AND c.rating_solved = 1", "solved"),
+      "SUM(CASE WHEN " + closed +
+          " THEN c.closed_at - c.created_at - c.suspended_ms ELSE 0 END) AS close_ms_total",
+      "SUM(CASE WHEN " + closed + " THEN " + resolved +
+          " - c.created_at - c.suspended_ms ELSE 0 END) AS resolve_ms_total",
+  };
+  s << "SELECT ";
+  for (std::size_t i = 0; i < std::size(cols); ++i) s << (i ? ", " : "") << cols[i];
+  // Every cohort's anchor (accepted, dispatched, due, closed) comes after
+  // created_at, so cases created after the period cannot count.
+  s << " FROM cases c JOIN nodes n ON n.id = c.node_id WHERE c.created_at < " << to;
+  auto by_time = drive_by_time(db, q);
+  if (!by_time) return fail(by_time.error());
+  // SQLite's unary + keeps the value and hides the column from the index.
+  auth::and_in_subtree(s, q.root_path, *by_time ? "+c.node_path" : "c.node_path");
+  return db.one(s.text, s.params);
+}
+
+// One row per organisation whistled in the period on a case in the subtree.
+Result<store::Rows> whistle_counts(store::Db& db, const KpiQuery& q, std::int64_t as_of) {
+  store::Sql s;
+  std::string from = s.bind(q.from_ms), to = s.bind(q.to_ms), now = s.bind(as_of);
+  std::string live = kLive, fin = kFinished, resolved = kResolvedAt;
+  std::string due = live + " AND c.resolve_due IS NOT NULL";
+  std::string cols[] = {
+      "w.org_id",
+      "o.name AS org_name",
+      "COUNT(*) AS whistles",
+      sum_if("w.reported_at IS NULL AND w.report_due > " + now, "report_pending"),
+      sum_if("w.reported_at IS NOT NULL AND w.reported_at <= w.report_due", "reported_in_time"),
+      sum_if("w.acted_at IS NULL AND w.act_due > " + now, "act_pending"),
+      sum_if("w.acted_at IS NOT NULL AND w.acted_at <= w.act_due", "acted_in_time"),
+      sum_if(due, "due"),
+      sum_if(due + " AND c.state = 'suspended'", "due_suspended"),
+      sum_if(
+          due + " AND c.state NOT IN ('follow_up','closed','suspended') AND c.resolve_due > " + now,
+          "due_pending"),
+      sum_if(due + " AND " + fin + " AND " + resolved + " <= c.resolve_due", "due_closed_on_time"),
+      sum_if("c.rating IS NOT NULL", "rated"),
+      sum_if("c.rating = 'satisfied'", "satisfied"),
+      sum_if("c.rating = 'basic'", "basic"),
+  };
+  s << "SELECT ";
+  for (std::size_t i = 0; i < std::size(cols); ++i) s << (i ? ", " : "") << cols[i];
+  s << " FROM case_whistles w JOIN cases c ON c.id = w.case_id JOIN orgs o ON o.id = w.org_id"
+    << " WHERE w.whistled_at >= " << from << " AND w.whistled_at < " << to;
+  auth::and_in_subtree(s, q.root_path, "c.node_path");
+  s << " GROUP BY w.org_id, o.name ORDER BY w.org_id";
+  return db.query(s.text, s.params);
+}
+
+json satisfaction(std::int64_t satisfied, std::int64_t basic, std::int64_t rated, double k) {
+  if (rated <= 0) return nullptr;
+  return round_to((static_cast<double>(satisfied) + k * static_cast<double>(basic)) /
+                      static_cast<double>(rated),
+                  10000.0);
+}
+
+}  // namespace
+
+Result<KpiQuery> kpi_query(std::string root_path, std::string_view from_ymd,
+                           std::string_view to_ymd) {
+  std::string to_day = to_ymd.empty() ? today_shanghai() : std::string(to_ymd);
+  auto to = clock::shanghai_day_start(to_day);
+  if (!to) {
+    return fail(Error::invalid("结束日期格式应为 YYYY-MM-DD", {{"to", "日期格式不正确"}}));
+  }
+  std::string from_day = from_ymd.empty() ? to_day.substr(0, 8) + "01" : std::string(from_ymd);
+  auto from = clock::shanghai_day_start(from_day);
+  if (!from) {
+    return fail(Error::invalid("开始日期格式应为 YYYY-MM-DD", {{"from", "日期格式不正确"}}));
+  }
+  if (*to < *from) {
+    return fail(Error::invalid("结束日期不能早于开始日期", {{"to", "不能早于开始日期"}}));
+  }
+  KpiQuery q;
+  q.root_path = std::move(root_path);
+  q.from_ms = *from;
+  q.to_ms = *to + kDayMs;  // Shanghai has no DST: every day is 24 hours
+  return q;
+}
+
+Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
+  if (q.root_path.size() < 2 || q.root_path.front() != '/' || q.root_path.back() != '/') {
+    return fail(Error::invalid("节点路径不正确"));
+  }
+  if (q.to_ms <= q.from_ms) return fail(Error::invalid("统计区间为空"));
+  std::int64_t as_of = q.as_of_ms ? q.as_of_ms : clock::now_ms();
+  auto k = satisfaction_k(db, q);
+  if (!k) return fail(k.error());
+  auto cr = case_counts(db, q, as_of);
+  if (!cr) return fail(cr.error());
+  auto wr = whistle_counts(db, q, as_of);
+  if (!wr) return fail(wr.error());
+  const store::Row& r = *cr;
+  auto n = [&](const char* name) { return r.i64(name); };
+
+  json counts = json::object();
+  for (const auto& name : r.names()) counts[name] = r.i64(name);
+
+  std::int64_t whistles = 0, report_pending = 0, reported = 0, act_pending = 0, acted = 0;
+  json departments = json::array();
+  for (const auto& w : *wr) {
+    whistles += w.i64("whistles");
+    report_pending += w.i64("report_pending");
+    reported += w.i64("reported_in_time");
+    act_pending += w.i64("act_pending");
+    acted += w.i64("acted_in_time");
+    json dc = json::object();
+    for (const auto& name : w.names()) {
+      if (name != "org_id" && name != "org_name") dc[name] = w.i64(name);
+    }
+    std::int64_t close_base = w.i64("due") - w.i64("due_suspended") - w.i64("due_pending");
+    departments.push_back({
+        {"org_id", w.i64("org_id")},
+        {"name", w.str("org_name")},
+        {"whistles", w.i64("whistles")},
+        {"reported_in_time", w.i64("reported_in_time")},
+        {"report_rate",
+         rate(w.i64("reported_in_time"), w.i64("whistles") - w.i64("report_pending"))},
+        {"acted_in_time", w.i64("acted_in_time")},
+        {"act_rate", rate(w.i64("acted_in_time"), w.i64("whistles") - w.i64("act_pending"))},
+        {"on_time_close_rate", rate(w.i64("due_closed_on_time"), close_base)},
+        {"satisfaction_rate", satisfaction(w.i64("satisfied"), w.i64("basic"), w.i64("rated"), *k)},
+        {"counts", std::move(dc)},
+    });
+  }
+  counts["whistles"] = whistles;
+  counts["report_pending"] = report_pending;
+  counts["reported_in_time"] = reported;
+  counts["act_pending"] = act_pending;
+  counts["acted_in_time"] = acted;
+
+  std::int64_t close_base = n("due") - n("due_suspended") - n("due_pending");
+  json out = {
+      {"period",
+       {{"from", clock::iso(q.from_ms)},
+        {"to", clock::iso(q.to_ms)},
+        {"as_of", clock::iso(as_of)}}},
+      {"satisfaction_k", *k},
+      {"received", n("received")},
+      {"accepted", n("accepted")},
+      {"closed", n("closed")},
+      {"response_rate", rate(n("contacted_in_time"), n("dispatched") - n("contact_pending"))},
+      {"close_rate", rate(n("due_closed"), close_base)},
+      {"on_time_close_rate", rate(n("due_closed_on_time"), close_base)},
+      {"resolution_rate", rate(n("solved"), n("rated_solved"))},
+      {"satisfaction_rate", satisfaction(n("satisfied"), n("basic"), n("rated"), *k)},
+      {"rework_rate", rate(n("closed_reworked"), n("closed"))},
+      {"escalation_rate", rate(n("escalated"), n("accepted"))},
+      {"in_compound_rate", rate(n("closed_in_compound"), n("accepted_in_compound"))},
+      {"in_community_rate", rate(n("closed_in_community"), n("accepted"))},
+      {"whistle_report_rate", rate(reported, whistles - report_pending)},
+      {"whistle_act_rate", rate(acted, whistles - act_pending)},
+      {"avg_close_hours", avg_hours(n("close_ms_total"), n("closed"))},
+      {"avg_resolve_hours", avg_hours(n("resolve_ms_total"), n("closed"))},
+      {"counts", std::move(counts)},
+      {"departments", std::move(departments)},
+  };
+  return out;
+}
+
+}  // namespace linli::cases

@@ -1,0 +1,86 @@
+// Residents' requests: plain types and the names people read (docs/CASES.md).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace linli::cases {
+
+// Lowest first: a case goes up only by an explicit, recorded step.
+inline const std::vector<std::string> kLevels = {"building", "grid", "community", "street",
+                                                 "department"};
+inline const std::vector<std::string> kTypes = {"big", "practical", "important", "urgent", "hard"};
+inline const std::vector<std::string> kUrgencies = {"normal", "urgent"};
+inline const std::vector<std::string> kChannels = {"mobile",  "patrol",  "hotline",
+                                                   "meeting", "station", "open311"};
+inline const std::vector<std::string> kOpenStates = {
+    "submitted", "accepted", "assigned", "in_progress", "resolved", "follow_up", "suspended"};
+
+const char* level_name(const std::string& level);
+const char* state_name(const std::string& state);
+const char* type_name(const std::string& type);
+const char* urgency_name(const std::string& urgency);
+const char* channel_name(const std::string& channel);
+const char* action_name(const std::string& action);
+const char* rating_name(const std::string& rating);
+const char* whistle_state_name(const std::string& state);
+int level_rank(const std::string& level);  // building 0 … department 4; -1 unknown
+
+struct Case {
+  std::int64_t id = 0;
+  std::string code, title, description;
+  std::int64_t category_id = 0;
+  std::string category_name, case_type, urgency, channel, state, suspended_from, level;
+  std::int64_t level_node_id = 0, node_id = 0;
+  std::string node_path, address;
+  std::optional<std::int64_t> household_id;
+  std::optional<double> lat, lng;
+  std::int64_t reporter_resident_id = 0, reporter_user_id = 0;
+  std::string reporter_name, reporter_phone_mask;
+  bool anonymous = false;
+  std::int64_t handler_user_id = 0, handler_org_id = 0, merged_into_id = 0;
+  std::optional<std::int64_t> accept_due, contact_due, resolve_due, accepted_at, dispatched_at,
+      contacted_at, resolved_at, closed_at, rated_at;
+  std::string closed_level, close_reason, rating, rating_comment;
+  std::optional<bool> rating_solved;
+  std::int64_t rework_count = 0, escalation_count = 0, suspended_ms = 0;
+  std::optional<std::int64_t> suspended_at;
+  bool whistled = false;
+  std::int64_t created_at = 0, updated_at = 0;
+  std::string open311_token;
+};
+
+// What an intake form gives.
+struct CaseInput {
+  std::string title, description;
+  std::int64_t category_id = 0;
+  std::string case_type = "practical", urgency = "normal", channel = "mobile";
+  std::int64_t node_id = 0, household_id = 0;
+  std::optional<double> lat, lng;
+  std::string address, reporter_name, reporter_phone;
+  bool anonymous = false;
+  std::vector<std::string> photos;  // sha256 of uploaded blobs
+  std::string open311_token;
+};
+
+// The optional fields an action may carry.
+struct ActionInput {
+  std::string note, reason, level;
+  std::int64_t handler_user_id = 0, org_id = 0, into_case_id = 0;
+  std::vector<std::string> photos;
+  std::optional<bool> passed, solved;
+  std::string rating, comment;
+  bool is_public = true;
+};
+
+struct CaseFilter {
+  std::string state, level, case_type, urgency, channel, q;
+  std::int64_t category_id = 0, node_id = 0, org_id = 0;
+  bool overdue = false, mine = false;
+  std::optional<std::int64_t> from_ms, to_ms;
+  std::int64_t after = 0;
+  int limit = 50;
+};
+
+}  // namespace linli::cases

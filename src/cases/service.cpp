@@ -1,0 +1,741 @@
+// Intake, reading, lists and the queue. The state machine is in actions.cpp,
+// settings and the sweep in settings.cpp.
+#include "cases/service.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <set>
+
+#include "auth/scope_sql.hpp"
+#include "cases/geo.hpp"
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/validate.hpp"
+#include "store/sql.hpp"
+
+namespace linli::cases {
+namespace {
+
+const char* kCaseCols =
+    "c.*, cat.name AS category_name, "
+    "(SELECT count(*) FROM case_whistles w WHERE w.case_id = c.id) AS whistles";
+
+Case case_from(const store::Row& r) {
+  Case c;
+  c.id = r.i64("id");
+  c.code = r.str("code");
+  c.title = r.str("title");
+  c.description = r.str("description");
+  c.category_id = r.i64("category_id");
+  c.category_name = r.str("category_name");
+  c.case_type = r.str("case_type");
+  c.urgency = r.str("urgency");
+  c.channel = r.str("channel");
+  c.state = r.str("state");
+  c.suspended_from = r.str("suspended_from");
+  c.level = r.str("level");
+  c.level_node_id = r.i64("level_node_id");
+  c.node_id = r.i64("node_id");
+  c.node_path = r.str("node_path");
+  c.address = r.str("address");
+  c.household_id = r.opt_i64("household_id");
+  if (!r.is_null("lat")) c.lat = r.f64("lat");
+  if (!r.is_null("lng")) c.lng = r.f64("lng");
+  c.reporter_resident_id = r.i64("reporter_resident_id");
+  c.reporter_user_id = r.i64("reporter_user_id");
+  c.reporter_name = r.str("reporter_name");
+  c.reporter_phone_mask = r.str("reporter_phone_mask");
+  c.anonymous = r.i64("anonymous") != 0;
+  c.handler_user_id = r.i64("handler_user_id");
+  c.handler_org_id = r.i64("handler_org_id");
+  c.merged_into_id = r.i64("merged_into_id");
+  c.accept_due = r.opt_i64("accept_due");
+  c.contact_due = r.opt_i64("contact_due");
+  c.resolve_due = r.opt_i64("resolve_due");
+  c.accepted_at = r.opt_i64("accepted_at");
+  c.dispatched_at = r.opt_i64("dispatched_at");
+  c.contacted_at = r.opt_i64("contacted_at");
+  c.resolved_at = r.opt_i64("resolved_at");
+  c.closed_at = r.opt_i64("closed_at");
+  c.rated_at = r.opt_i64("rated_at");
+  c.closed_level = r.str("closed_level");
+  c.close_reason = r.str("close_reason");
+  c.rating = r.str("rating");
+  c.rating_comment = r.str("rating_comment");
+  if (!r.is_null("rating_solved")) c.rating_solved = r.i64("rating_solved") != 0;
+  c.rework_count = r.i64("rework_count");
+  c.escalation_count = r.i64("escalation_count");
+  c.suspended_ms = r.i64("suspended_ms");
+  c.suspended_at = r.opt_i64("suspended_at");
+  c.whistled = r.i64("whistles") > 0;
+  c.created_at = r.i64("created_at");
+  c.updated_at = r.i64("updated_at");
+  c.open311_token = r.str("open311_token");
+  return c;
+}
+
+bool is_open(const std::string& state) {
+  return std::find(kOpenStates.begin(), kOpenStates.end(), state) != kOpenStates.end();
+}
+
+// Character bigrams: Chinese has no spaces, and two-character words carry
+// most of the meaning ("漏水", "电梯").
+std::set<std::string> bigrams(const std::string& s) {
+  std::vector<std::string> cps;
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = 1;
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0xF0)
+      n = 4;
+    else if (c >= 0xE0)
+      n = 3;
+    else if (c >= 0xC0)
+      n = 2;
+    auto cp = s.substr(i, n);
+    if (cp != " " && cp != "，" && cp != "。" && cp != "\n") cps.push_back(cp);
+    i += n;
+  }
+  std::set<std::string> out;
+  for (std::size_t i = 0; i + 1 < cps.size(); ++i) out.insert(cps[i] + cps[i + 1]);
+  return out;
+}
+
+double similarity(const std::string& a, const std::string& b) {
+  auto x = bigrams(a), y = bigrams(b);
+  if (x.empty() || y.empty()) return 0;
+  std::size_t common = 0;
+  for (const auto& g : x) common += y.count(g);
+  return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+  return hex;
+}
+
+std::string image_type(std::string_view b) {
+  if (b.size() > 3 && b.substr(0, 3) == "\xFF\xD8\xFF") return "image/jpeg";
+  if (b.size() > 8 && b.substr(0, 8) == "\x89PNG\r\n\x1a\n") return "image/png";
+  if (b.size() > 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP") return "image/webp";
+  return "";
+}
+
+std::string base64(std::string_view b) {
+  std::string out(sodium_base64_encoded_len(b.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(b.data()),
+                    b.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(std::strlen(out.c_str()));
+  return out;
+}
+
+std::string unbase64(const std::string& s) {
+  std::string out(s.size(), '\0');
+  std::size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), s.data(),
+                        s.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return {};
+  out.resize(len);
+  return out;
+}
+
+}  // namespace
+
+Json case_summary_json(const Case& c, std::int64_t now) {
+  bool open = is_open(c.state) && c.state != "suspended";
+  bool overdue = open && c.resolve_due && now > *c.resolve_due;
+  bool near = open && !overdue && c.resolve_due &&
+              now >= c.created_at + (*c.resolve_due - c.created_at) * 8 / 10;
+  auto opt_iso = [](const std::optional<std::int64_t>& v) {
+    return v ? Json(clock::iso(*v)) : Json(nullptr);
+  };
+  return {{"id", c.id},
+          {"code", c.code},
+          {"title", c.title},
+          {"category_id", c.category_id},
+          {"category_name", c.category_name},
+          {"case_type", c.case_type},
+          {"case_type_name", type_name(c.case_type)},
+          {"urgency", c.urgency},
+          {"urgency_name", urgency_name(c.urgency)},
+          {"channel", c.channel},
+          {"channel_name", channel_name(c.channel)},
+          {"state", c.state},
+          {"state_name", state_name(c.state)},
+          {"level", c.level},
+          {"level_name", level_name(c.level)},
+          {"node_id", c.node_id},
+          {"address", c.address},
+          {"created_at", clock::iso(c.created_at)},
+          {"resolve_due", opt_iso(c.resolve_due)},
+          {"overdue", overdue},
+          {"near_due", near},
+          {"whistled", c.whistled}};
+}
+
+// ---- blobs ----
+
+Result<Json> CaseService::put_blob(std::string_view bytes) {
+  auto mime = image_type(bytes);
+  if (mime.empty()) return fail(Error::invalid("只能上传 JPG、PNG 或 WebP 格式的照片"));
+  if (bytes.size() > 5 * 1024 * 1024) return fail({ErrorKind::too_large, "照片不能超过5MB"});
+  auto sha = sha256_hex(bytes);
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    auto r = tx.exec(
+        "INSERT INTO blobs (sha256, mime, size, data, created_at) VALUES ($1, $2, $3, $4, $5) ON "
+        "CONFLICT (sha256) DO NOTHING",
+        {sha, mime, static_cast<std::int64_t>(bytes.size()), base64(bytes), clock::now_ms()});
+    if (!r) return fail(r.error());
+    return {};
+  });
+  if (!w) return fail(w.error());
+  return Json{{"sha256", sha}, {"size", bytes.size()}, {"mime", mime}};
+}
+
+Result<std::pair<std::string, std::string>> CaseService::get_blob(const auth::Principal& p,
+                                                                  const std::string& sha) {
+  auto cases =
+      db_.query("SELECT DISTINCT case_id FROM case_photos WHERE sha256 = $1 LIMIT 50", {sha});
+  if (!cases) return fail(cases.error());
+  bool visible = false;
+  for (const auto& r : *cases)
+    if (get(p, r.i64("case_id"))) {
+      visible = true;
+      break;
+    }
+  if (!visible) return fail(Error::not_found());
+  auto b = db_.one("SELECT mime, data FROM blobs WHERE sha256 = $1", {sha});
+  if (!b) return fail(b.error());
+  return std::make_pair(b->str("mime"), unbase64(b->str("data")));
+}
+
+// ---- reading ----
+
+Result<Case> CaseService::load(std::int64_t id) {
+  auto rows = db_.query(fmt::format("SELECT {} FROM cases c JOIN case_categories cat ON cat.id = "
+                                    "c.category_id WHERE c.id = $1",
+                                    kCaseCols),
+                        {id});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return fail(Error::not_found());
+  return case_from((*rows)[0]);
+}
+
+Result<Case> CaseService::load_in(store::Tx& tx, std::int64_t id) {
+  auto rows = tx.query(fmt::format("SELECT {} FROM cases c JOIN case_categories cat ON cat.id = "
+                                   "c.category_id WHERE c.id = $1",
+                                   kCaseCols),
+                       {id});
+  if (!rows) return fail(rows.error());
+  if (rows->empty()) return fail(Error::not_found());
+  return case_from((*rows)[0]);
+}
+
+Status CaseService::can_read(const auth::Principal& p, const Case& c) {
+  if (c.reporter_user_id && c.reporter_user_id == p.user_id) return {};
+  // A reporter whose duplicate was merged here follows this case.
+  if (p.can("case.report")) {
+    auto merged = db_.query(
+        "SELECT 1 AS x FROM cases WHERE merged_into_id = $1 AND reporter_user_id = $2 LIMIT 1",
+        {c.id, p.user_id});
+    if (!merged) return fail(merged.error());
+    if (!merged->empty()) return {};
+  }
+  if (p.can("case.read") && auth::authorize(p, "case.read", c.node_path)) return {};
+  for (auto org : p.scope_orgs("case.property"))
+    if (org == c.handler_org_id) return {};
+  auto orgs = p.scope_orgs("case.department");
+  if (!orgs.empty()) {
+    auto w = db_.query("SELECT org_id FROM case_whistles WHERE case_id = $1", {c.id});
+    if (!w) return fail(w.error());
+    for (const auto& r : *w)
+      if (std::find(orgs.begin(), orgs.end(), r.i64("org_id")) != orgs.end()) return {};
+  }
+  return fail(Error::not_found());
+}
+
+Result<Case> CaseService::get(const auth::Principal& p, std::int64_t id) {
+  auto c = load(id);
+  if (!c) return fail(c.error());
+  if (auto s = can_read(p, *c); !s) return fail(s.error());
+  return c;
+}
+
+Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
+  auto c = get(p, id);
+  if (!c) return fail(c.error());
+  auto now = clock::now_ms();
+  Json j = case_summary_json(*c, now);
+  auto opt_iso = [](const std::optional<std::int64_t>& v) {
+    return v ? Json(clock::iso(*v)) : Json(nullptr);
+  };
+  bool staff_view = p.can("case.read") && auth::authorize(p, "case.read", c->node_path);
+  bool own = c->reporter_user_id == p.user_id;
+  j["description"] = c->description;
+  j["reporter"] = (c->anonymous && !own) || (!staff_view && !own)
+                      ? Json(nullptr)
+                      : Json{{"name", c->reporter_name}, {"phone_masked", c->reporter_phone_mask}};
+  j["anonymous"] = c->anonymous;
+  j["household_id"] = c->household_id ? Json(*c->household_id) : Json(nullptr);
+  j["lat"] = c->lat ? Json(*c->lat) : Json(nullptr);
+  j["lng"] = c->lng ? Json(*c->lng) : Json(nullptr);
+  j["handler_user_id"] = c->handler_user_id ? Json(c->handler_user_id) : Json(nullptr);
+  j["handler_org_id"] = c->handler_org_id ? Json(c->handler_org_id) : Json(nullptr);
+  j["accept_due"] = opt_iso(c->accept_due);
+  j["contact_due"] = opt_iso(c->contact_due);
+  j["contacted_at"] = opt_iso(c->contacted_at);
+  j["resolved_at"] = opt_iso(c->resolved_at);
+  j["closed_at"] = opt_iso(c->closed_at);
+  j["close_reason"] = c->close_reason;
+  j["rating"] = c->rating;
+  j["rating_name"] = rating_name(c->rating);
+  j["rating_solved"] = c->rating_solved ? Json(*c->rating_solved) : Json(nullptr);
+  j["rating_comment"] = c->rating_comment;
+  j["rework_count"] = c->rework_count;
+  j["escalation_count"] = c->escalation_count;
+  j["merged_into_id"] = c->merged_into_id ? Json(c->merged_into_id) : Json(nullptr);
+  auto events = db_.query(
+      "SELECT e.*, o.name AS org_name FROM case_events e LEFT JOIN orgs o ON o.id = e.org_id "
+      "WHERE e.case_id = $1 ORDER BY e.id",
+      {id});
+  if (!events) return fail(events.error());
+  j["timeline"] = Json::array();
+  for (const auto& e : *events) {
+    if (!staff_view && !e.i64("public")) continue;  // residents see the public story
+    j["timeline"].push_back({{"at", clock::iso(e.i64("at"))},
+                             {"actor", e.str("actor_name")},
+                             {"action", e.str("action")},
+                             {"action_name", action_name(e.str("action"))},
+                             {"from_state", e.str("from_state")},
+                             {"to_state", e.str("to_state")},
+                             {"from_level", e.str("from_level")},
+                             {"to_level", e.str("to_level")},
+                             {"note", e.str("note")},
+                             {"org", e.str("org_name")}});
+  }
+  auto photos =
+      db_.query("SELECT sha256, stage FROM case_photos WHERE case_id = $1 ORDER BY id", {id});
+  if (!photos) return fail(photos.error());
+  j["photos"] = Json::array();
+  for (const auto& ph : *photos)
+    j["photos"].push_back({{"sha256", ph.str("sha256")},
+                           {"stage", ph.str("stage")},
+                           {"url", "/api/v1/blobs/" + ph.str("sha256")}});
+  auto whistles = db_.query(
+      "SELECT w.*, o.name AS org_name FROM case_whistles w JOIN orgs o ON o.id = w.org_id WHERE "
+      "w.case_id = $1 ORDER BY w.lead DESC, w.id",
+      {id});
+  if (!whistles) return fail(whistles.error());
+  j["whistles"] = Json::array();
+  for (const auto& w : *whistles) {
+    Json flags = Json::array();
+    auto reported = w.opt_i64("reported_at");
+    auto acted = w.opt_i64("acted_at");
+    auto state = w.str("state");
+    if (state != "returned") {
+      // 报而不到: no report in time. 到而不干: reported, but no action in time.
+      if ((!reported && now > w.i64("report_due")) || (reported && *reported > w.i64("report_due")))
+        flags.push_back("report_overdue");
+      if (reported && ((!acted && now > w.i64("act_due")) || (acted && *acted > w.i64("act_due"))))
+        flags.push_back("act_overdue");
+    }
+    j["whistles"].push_back({{"org_id", w.i64("org_id")},
+                             {"org_name", w.str("org_name")},
+                             {"lead", w.i64("lead") != 0},
+                             {"state", state},
+                             {"state_name", whistle_state_name(state)},
+                             {"whistled_at", clock::iso(w.i64("whistled_at"))},
+                             {"report_due", clock::iso(w.i64("report_due"))},
+                             {"act_due", clock::iso(w.i64("act_due"))},
+                             {"reported_at", opt_iso(reported)},
+                             {"arrived_at", opt_iso(w.opt_i64("arrived_at"))},
+                             {"acted_at", opt_iso(acted)},
+                             {"action_note", w.str("action_note")},
+                             {"return_reason", w.str("return_reason")},
+                             {"flags", flags}});
+  }
+  j["actions"] = allowed_actions(p, *c);
+  return j;
+}
+
+Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const CaseFilter& f) {
+  store::Sql q;
+  q << "SELECT " << kCaseCols
+    << " FROM cases c JOIN case_categories cat ON cat.id = c.category_id WHERE 1 = 1";
+  if (f.after > 0) q << " AND c.id < " << q.bind(f.after);
+  // Visible: in a case.read subtree, reported by me, whistled to my
+  // department, or handled by my property company.
+  q << " AND (c.reporter_user_id = " << q.bind(p.user_id);
+  if (p.can("case.read")) {
+    store::Sql scope;
+    auto roots = p.scope_paths("case.read");
+    for (const auto& root : roots)
+      q << " OR (c.node_path >= " << q.bind(root) << " AND c.node_path < "
+        << q.bind(auth::subtree_end(root)) << ")";
+  }
+  for (auto org : p.scope_orgs("case.department"))
+    q << " OR c.id IN (SELECT case_id FROM case_whistles WHERE org_id = " << q.bind(org) << ")";
+  for (auto org : p.scope_orgs("case.property")) q << " OR c.handler_org_id = " << q.bind(org);
+  q << ")";
+  if (f.node_id) {
+    auto n = db_.query("SELECT path FROM nodes WHERE id = $1", {f.node_id});
+    if (!n) return fail(n.error());
+    if (n->empty()) return fail(Error::not_found());
+    auth::and_in_subtree(q, (*n)[0].str("path"), "c.node_path");
+  }
+  if (f.mine) q << " AND c.reporter_user_id = " << q.bind(p.user_id);
+  if (!f.state.empty()) {
+    if (f.state == "open")
+      q << " AND c.state NOT IN ('closed', 'rejected', 'merged')";
+    else
+      q << " AND c.state = " << q.bind(f.state);
+  }
+  if (!f.level.empty()) q << " AND c.level = " << q.bind(f.level);
+  if (!f.case_type.empty()) q << " AND c.case_type = " << q.bind(f.case_type);
+  if (!f.urgency.empty()) q << " AND c.urgency = " << q.bind(f.urgency);
+  if (!f.channel.empty()) q << " AND c.channel = " << q.bind(f.channel);
+  if (f.category_id)
+    q << " AND (c.category_id = " << q.bind(f.category_id)
+      << " OR cat.parent_id = " << q.bind(f.category_id) << ")";
+  if (f.org_id)
+    q << " AND c.id IN (SELECT case_id FROM case_whistles WHERE org_id = " << q.bind(f.org_id)
+      << ")";
+  if (f.overdue)
+    q << " AND c.state NOT IN ('closed', 'rejected', 'merged', 'suspended') AND c.resolve_due < "
+      << q.bind(clock::now_ms());
+  if (f.from_ms) q << " AND c.created_at >= " << q.bind(*f.from_ms);
+  if (f.to_ms) q << " AND c.created_at < " << q.bind(*f.to_ms);
+  if (!f.q.empty()) {
+    auto pat = q.bind("%" + store::like_escape(f.q) + "%");
+    q << " AND (c.title LIKE " << pat << " ESCAPE '\\' OR c.description LIKE " << pat
+      << " ESCAPE '\\' OR c.code = " << q.bind(f.q) << ")";
+  }
+  q << " ORDER BY c.id DESC LIMIT " << q.bind(static_cast<std::int64_t>(f.limit + 1));
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  std::vector<Case> out;
+  for (const auto& r : *rows) out.push_back(case_from(r));
+  return out;
+}
+
+namespace {
+// The roles that work cases at each level.
+std::vector<std::string> roles_for_level(const std::string& level) {
+  if (level == "building") return {"building_head", "unit_head", "party_group_leader"};
+  if (level == "grid") return {"grid_worker", "branch_secretary"};
+  if (level == "community") return {"community_staff", "first_secretary"};
+  if (level == "street") return {"street_center"};
+  return {};
+}
+std::vector<std::string> levels_of_role(const std::string& role) {
+  for (const auto& l : kLevels) {
+    auto rs = roles_for_level(l);
+    if (std::find(rs.begin(), rs.end(), role) != rs.end()) return {l};
+  }
+  if (role == "admin") return {"building", "grid", "community", "street"};
+  return {};
+}
+}  // namespace
+
+bool CaseService::handles(const auth::Principal& p, const Case& c) {
+  for (const auto& g : p.grants) {
+    if (g.org_id && g.org_id == c.handler_org_id && g.role == "property_staff") return true;
+    if (g.node_path.empty() || !auth::in_subtree(c.node_path, g.node_path)) continue;
+    auto ls = levels_of_role(g.role);
+    if (std::find(ls.begin(), ls.end(), c.level) != ls.end()) return true;
+  }
+  return false;
+}
+
+bool CaseService::dispatches(const auth::Principal& p, const Case& c) {
+  return p.can("case.dispatch") && auth::authorize(p, "case.dispatch", c.node_path).has_value();
+}
+
+Result<std::vector<Case>> CaseService::queue(const auth::Principal& p, int limit) {
+  // Open cases at a level the caller works, in the subtree where they work it.
+  store::Sql q;
+  q << "SELECT " << kCaseCols
+    << " FROM cases c JOIN case_categories cat ON cat.id = c.category_id WHERE c.state IN "
+       "('submitted', 'accepted', 'assigned', 'in_progress', 'resolved', 'follow_up') AND (1 = 0";
+  for (const auto& g : p.grants) {
+    if (g.org_id && g.role == "property_staff") {
+      q << " OR c.handler_org_id = " << q.bind(g.org_id);
+      continue;
+    }
+    if (g.node_path.empty()) continue;
+    auto levels = levels_of_role(g.role);
+    auto lo = q.bind(g.node_path), hi = q.bind(auth::subtree_end(g.node_path));
+    std::string in_levels;
+    for (const auto& l : levels) in_levels += (in_levels.empty() ? "'" : ", '") + l + "'";
+    // Dispatching roles also see what waits for acceptance or verification.
+    bool dispatcher = p.can("case.dispatch") && g.role != "first_secretary";
+    q << " OR (c.node_path >= " << lo << " AND c.node_path < " << hi << " AND (";
+    q << (in_levels.empty()
+              ? "1 = 0"
+              : "(c.level IN (" + in_levels + ") AND c.state IN ('assigned', 'in_progress'))");
+    if (dispatcher) q << " OR c.state IN ('submitted', 'accepted', 'resolved', 'follow_up')";
+    q << "))";
+  }
+  q << ") ORDER BY CASE WHEN c.resolve_due IS NULL THEN 1 ELSE 0 END, c.resolve_due, c.id LIMIT "
+    << q.bind(static_cast<std::int64_t>(limit));
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  std::vector<Case> out;
+  for (const auto& r : *rows) out.push_back(case_from(r));
+  return out;
+}
+
+Result<Json> CaseService::duplicates(const auth::Principal& p, std::int64_t node_id,
+                                     std::int64_t category_id, const std::string& text) {
+  auto n = db_.query("SELECT path FROM nodes WHERE id = $1", {node_id});
+  if (!n) return fail(n.error());
+  if (n->empty()) return fail(Error::not_found());
+  auto grid = level_node((*n)[0].str("path"), "grid");
+  if (!grid) return fail(grid.error());
+  auto gpath = db_.one("SELECT path FROM nodes WHERE id = $1", {*grid});
+  if (!gpath) return fail(gpath.error());
+  CaseFilter f;
+  f.state = "open";
+  f.node_id = *grid;
+  f.category_id = category_id;
+  f.from_ms = clock::now_ms() - 30LL * 86400000;
+  f.limit = 200;
+  auto candidates = list(p, f);
+  if (!candidates) return fail(candidates.error());
+  Json out = Json::array();
+  auto now = clock::now_ms();
+  std::vector<std::pair<double, Json>> scored;
+  for (const auto& c : *candidates) {
+    double s = similarity(text, c.title + c.description);
+    if (s < 0.15) continue;
+    auto j = case_summary_json(c, now);
+    j["similarity"] = std::round(s * 100) / 100;
+    scored.emplace_back(s, std::move(j));
+  }
+  std::sort(scored.begin(), scored.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (auto& [s, j] : scored) out.push_back(std::move(j));
+  return out;
+}
+
+// ---- intake ----
+
+Result<std::int64_t> CaseService::level_node(const std::string& node_path,
+                                             const std::string& level) {
+  // Path ids by depth: district, street, community, grid, building, unit.
+  static const std::vector<std::string> kinds = {"district", "street",   "community",
+                                                 "grid",     "building", "unit"};
+  std::vector<std::int64_t> ids;
+  std::size_t i = 1;
+  while (i < node_path.size()) {
+    auto j = node_path.find('/', i);
+    ids.push_back(std::stoll(node_path.substr(i, j - i)));
+    i = j + 1;
+  }
+  std::string kind = level == "department" ? "community" : level;
+  for (std::size_t k = 0; k < kinds.size() && k < ids.size(); ++k)
+    if (kinds[k] == kind) return ids[k];
+  return ids.empty() ? fail(Error::not_found()) : Result<std::int64_t>(ids.back());
+}
+
+Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
+  std::vector<FieldError> errs;
+  auto len = [](const std::string& s) { return validate::utf8_length(s).value_or(100000); };
+  if (in.title.empty() || len(in.title) > 60) errs.push_back({"title", "请用1到60个字概括问题"});
+  if (in.description.empty() || len(in.description) > 2000)
+    errs.push_back({"description", "请描述问题（不超过2000字）"});
+  auto in_list = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  if (!in_list(kTypes, in.case_type))
+    errs.push_back({"case_type", "请选择事项类型（大事、实事、要事、急事、难事）"});
+  if (!in_list(kUrgencies, in.urgency)) errs.push_back({"urgency", "请选择紧急程度"});
+  if (!in_list(kChannels, in.channel)) errs.push_back({"channel", "来源渠道不正确"});
+  if (in.photos.size() > 9) errs.push_back({"photos", "最多上传9张照片"});
+  if (!in.reporter_phone.empty())
+    if (auto m = validate::mobile(in.reporter_phone)) errs.push_back({"reporter_phone", *m});
+  if (len(in.address) > 200) errs.push_back({"address", "地址不能超过200字"});
+  auto cat = db_.query("SELECT id, parent_id FROM case_categories WHERE id = $1 AND active = 1",
+                       {in.category_id});
+  if (!cat) return fail(cat.error());
+  if (cat->empty()) errs.push_back({"category_id", "请选择诉求分类"});
+  for (const auto& sha : in.photos) {
+    auto b = db_.query("SELECT sha256 FROM blobs WHERE sha256 = $1", {sha});
+    if (!b) return fail(b.error());
+    if (b->empty()) errs.push_back({"photos", "照片未上传成功，请重新上传"});
+  }
+  // Where: a household, a node, or a map point located to its grid.
+  if (in.household_id) {
+    auto h = db_.query("SELECT node_id, address FROM households WHERE id = $1", {in.household_id});
+    if (!h) return fail(h.error());
+    if (h->empty()) {
+      errs.push_back({"household_id", "所选住户不存在"});
+    } else {
+      in.node_id = (*h)[0].i64("node_id");
+      if (in.address.empty()) in.address = (*h)[0].str("address");
+    }
+  } else if (!in.node_id && in.lat && in.lng) {
+    auto grid = locate_grid(db_, *in.lat, *in.lng);
+    if (!grid) return fail(grid.error());
+    if (!*grid)
+      errs.push_back({"lat", "该位置不在本系统管辖的网格内，请在地图上重新选择或选择楼栋"});
+    else
+      in.node_id = **grid;
+  }
+  if (!in.node_id && errs.empty())
+    errs.push_back({"node_id", "请选择问题发生的位置（住户、楼栋或地图）"});
+  if (!errs.empty()) return fail(Error::invalid("请检查填写的内容", errs));
+  auto node = db_.query("SELECT path, name FROM nodes WHERE id = $1", {in.node_id});
+  if (!node) return fail(node.error());
+  if (node->empty())
+    return fail(Error::invalid("请检查填写的内容", {{"node_id", "所选位置不存在"}}));
+  // Staff file within their scope; residents may report anywhere in the city.
+  if (!p.can("case.report"))
+    if (auto a = auth::authorize(p, "case.create", (*node)[0].str("path")); !a) return a;
+  return {};
+}
+
+Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p,
+                                         const CaseInput& in, const auth::Actor& by,
+                                         std::vector<Json>& pending) {
+  auto node = tx.one("SELECT path, name FROM nodes WHERE id = $1", {in.node_id});
+  if (!node) return fail(node.error());
+  auto path = node->str("path");
+  auto limits = limits_for(in.case_type, in.urgency, in.category_id);
+  if (!limits) return fail(limits.error());
+  auto cal = work_calendar();
+  auto now = clock::now_ms();
+  std::string reporter_name = in.reporter_name, phone = in.reporter_phone;
+  std::int64_t resident = 0, user = 0;
+  if (p.can("case.report") && p.resident_id) {
+    resident = p.resident_id;
+    user = p.user_id;
+    auto r = tx.one("SELECT name, phone_enc FROM residents WHERE id = $1", {p.resident_id});
+    if (r) {
+      reporter_name = r->str("name");
+      if (!r->is_null("phone_enc"))
+        if (auto plain = crypto::open(r->str("phone_enc"))) phone = *plain;
+    }
+  }
+  auto address = in.address.empty() ? node->str("name") : in.address;
+  auto r = tx.one(
+      "INSERT INTO cases (code, title, description, category_id, case_type, urgency, channel, "
+      "state, level, node_id, node_path, household_id, lat, lng, address, reporter_resident_id, "
+      "reporter_user_id, reporter_name, reporter_phone_enc, reporter_phone_mask, anonymous, "
+      "open311_token, accept_due, resolve_due, created_at, updated_at) VALUES ($1, $2, $3, $4, "
+      "$5, $6, $7, 'submitted', 'grid', $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+      "$20, $21, $22, $23, $23) RETURNING id",
+      {"new-" + crypto::random_token(),
+       in.title,
+       in.description,
+       in.category_id,
+       in.case_type,
+       in.urgency,
+       in.channel,
+       in.node_id,
+       path,
+       in.household_id ? store::Value{in.household_id} : store::null(),
+       in.lat ? store::Value{*in.lat} : store::null(),
+       in.lng ? store::Value{*in.lng} : store::null(),
+       address,
+       resident ? store::Value{resident} : store::null(),
+       user ? store::Value{user} : store::null(),
+       reporter_name,
+       phone.empty() ? store::null() : store::Value{crypto::seal(phone)},
+       phone.empty() ? store::null() : store::Value{validate::mask_phone(phone)},
+       static_cast<std::int64_t>(in.anonymous ? 1 : 0),
+       in.open311_token.empty() ? store::null() : store::Value{in.open311_token},
+       cal.add(now, limits->accept, limits->accept_u),
+       cal.add(now, limits->resolve, limits->resolve_u),
+       now});
+  if (!r) return fail(r.error());
+  auto id = r->i64("id");
+  // A code people can read out on the phone: C + Shanghai date + id.
+  auto day = calendar::shanghai_day(now);
+  auto code =
+      fmt::format("C{}{}{}-{:06d}", day.substr(0, 4), day.substr(5, 2), day.substr(8, 2), id);
+  if (auto u = tx.exec("UPDATE cases SET code = $1 WHERE id = $2", {code, id}); !u)
+    return fail(u.error());
+  for (const auto& sha : in.photos)
+    if (auto ph =
+            tx.exec("INSERT INTO case_photos (case_id, sha256, stage) VALUES ($1, $2, 'report')",
+                    {id, sha});
+        !ph)
+      return fail(ph.error());
+  auto c = load_in(tx, id);
+  if (!c) return fail(c.error());
+  if (auto e = event(tx, *c, by, "submit", "submitted", "", channel_name(in.channel)); !e)
+    return fail(e.error());
+  if (auto a = auth::record(tx, by, {"case.create", "case", id, path, "登记诉求 " + code}); !a)
+    return fail(a.error());
+  // Whoever accepts at this place hears of it.
+  auto dispatchers = tx.query(
+      "SELECT DISTINCT ra.user_id FROM role_assignments ra JOIN nodes n ON n.id = ra.node_id WHERE "
+      "ra.role IN ('grid_worker', 'community_staff') AND substr($1, 1, length(n.path)) = n.path",
+      {path});
+  if (!dispatchers) return fail(dispatchers.error());
+  std::vector<std::int64_t> ids;
+  for (const auto& d : *dispatchers) ids.push_back(d.i64("user_id"));
+  if (auto n =
+          notifier_.add(tx, ids, {"assignment", id, "新诉求待受理：" + in.title, code}, pending);
+      !n)
+    return fail(n.error());
+  return id;
+}
+
+Result<Case> CaseService::create(const auth::Principal& p, const CaseInput& input,
+                                 const auth::Actor& by) {
+  if (!p.can("case.create") && !p.can("case.report")) return fail(Error::forbidden());
+  CaseInput in = input;
+  if (auto v = validate(p, in); !v) return fail(v.error());
+  std::int64_t id = 0;
+  std::vector<Json> pending;
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    pending.clear();
+    auto r = insert(tx, p, in, by, pending);
+    if (!r) return fail(r.error());
+    id = *r;
+    return {};
+  });
+  if (!w) return fail(w.error());
+  notifier_.flush(pending);
+  return get(p, id);
+}
+
+Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
+                                                    const std::vector<CaseInput>& inputs,
+                                                    const auth::Actor& by) {
+  if (!p.can("case.create")) return fail(Error::forbidden());
+  if (inputs.empty() || inputs.size() > 100) return fail(Error::invalid("一次可登记1到100条诉求"));
+  std::vector<CaseInput> checked = inputs;
+  for (std::size_t i = 0; i < checked.size(); ++i)
+    if (auto v = validate(p, checked[i]); !v) {
+      Error e = v.error();
+      for (auto& f : e.errors) f.field = fmt::format("cases[{}].{}", i, f.field);
+      return fail(e);
+    }
+  std::vector<std::int64_t> ids;
+  std::vector<Json> pending;
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    ids.clear();
+    pending.clear();
+    for (const auto& in : checked) {
+      auto r = insert(tx, p, in, by, pending);
+      if (!r) return fail(r.error());
+      ids.push_back(*r);
+    }
+    return {};
+  });
+  if (!w) return fail(w.error());
+  notifier_.flush(pending);
+  std::vector<Case> out;
+  for (auto id : ids)
+    if (auto c = get(p, id)) out.push_back(std::move(*c));
+  return out;
+}
+
+}  // namespace linli::cases

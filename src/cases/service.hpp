@@ -1,0 +1,112 @@
+// The rules of the closed loop: intake, routing to the lowest level that can
+// solve a case, the state machine, 吹哨报到, deadlines on the work calendar,
+// the sweep that flags and escalates, follow-up. Every call takes the caller
+// and checks permission and scope itself.
+#pragma once
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/audit.hpp"
+#include "auth/principal.hpp"
+#include "cases/model.hpp"
+#include "core/calendar.hpp"
+#include "notify/service.hpp"
+#include "store/db.hpp"
+
+namespace linli::cases {
+
+using Json = nlohmann::json;
+
+class CaseService {
+ public:
+  CaseService(store::Db& db, notify::Notifier& notifier) : db_(db), notifier_(notifier) {}
+
+  // Photos: stored once by content hash. Only JPEG, PNG and WebP, ≤ 5 MiB.
+  Result<Json> put_blob(std::string_view bytes);
+  // The image, if the caller may see a case that shows it.
+  Result<std::pair<std::string, std::string>> get_blob(const auth::Principal& p,
+                                                       const std::string& sha256);
+
+  Result<Case> create(const auth::Principal& p, const CaseInput& in, const auth::Actor& by);
+  // Several cases from one meeting, all or nothing.
+  Result<std::vector<Case>> create_batch(const auth::Principal& p, const std::vector<CaseInput>& in,
+                                         const auth::Actor& by);
+  Result<Case> get(const auth::Principal& p, std::int64_t id);
+  // Case + timeline, photos, whistles and the actions the caller may take.
+  Result<Json> detail(const auth::Principal& p, std::int64_t id);
+  Result<std::vector<Case>> list(const auth::Principal& p, const CaseFilter& f);
+  // Open cases at the caller's levels in scope, soonest deadline first.
+  Result<std::vector<Case>> queue(const auth::Principal& p, int limit);
+  // Open cases near a new report: same grid and category, last 30 days,
+  // with similar words; each with a similarity in [0,1].
+  Result<Json> duplicates(const auth::Principal& p, std::int64_t node_id, std::int64_t category_id,
+                          const std::string& text);
+
+  // One step of the state machine; 409 naming the current state when the
+  // step is not allowed now, 403/404 when the caller may not take it.
+  Result<Case> act(const auth::Principal& p, std::int64_t id, const std::string& action,
+                   const ActionInput& in, const auth::Actor& by);
+  Result<Case> whistle(const auth::Principal& p, std::int64_t id,
+                       const std::vector<std::int64_t>& org_ids, std::int64_t lead_org,
+                       const std::string& note, const auth::Actor& by);
+  // A department's step on a whistle: report, arrive, act, return.
+  Result<Case> whistle_step(const auth::Principal& p, std::int64_t id, std::int64_t org_id,
+                            const std::string& step, const std::string& note,
+                            const auth::Actor& by);
+  std::vector<std::string> allowed_actions(const auth::Principal& p, const Case& c);
+
+  // Flags cases near their deadline and overdue, notifies, auto-escalates
+  // where the category says so, closes unrated cases after the window.
+  // Returns how many cases it touched.
+  Result<int> sweep(std::int64_t now_ms);
+
+  // Settings
+  Result<Json> categories();
+  Result<Json> settings(const auth::Principal& p);
+  Status put_limits(const auth::Principal& p, const Json& rows, const auth::Actor& by);
+  Status put_routing(const auth::Principal& p, const Json& rows, const auth::Actor& by);
+  Status put_settings(const auth::Principal& p, const Json& obj, const auth::Actor& by);
+  // Loads a year's holidays and make-up days (docs/CALENDAR.md); the days in
+  // the file replace what was stored for them. Returns the count.
+  Result<int> load_calendar(const auth::Principal& p, std::string_view csv, const auth::Actor& by);
+  calendar::Calendar work_calendar();
+  double satisfaction_k();
+
+ private:
+  struct Limits {
+    std::int64_t accept, contact, resolve, report, act;
+    calendar::Unit accept_u, contact_u, resolve_u, report_u, act_u;
+  };
+  Result<Case> load(std::int64_t id);
+  Result<Case> load_in(store::Tx& tx, std::int64_t id);
+  Status can_read(const auth::Principal& p, const Case& c);
+  bool handles(const auth::Principal& p, const Case& c);
+  bool dispatches(const auth::Principal& p, const Case& c);
+  Result<Limits> limits_for(const std::string& type, const std::string& urgency,
+                            std::int64_t category_id);
+  Result<std::string> route(std::int64_t category_id, const std::string& node_kind);
+  Result<std::int64_t> level_node(const std::string& node_path, const std::string& level);
+  Result<Case> step(const auth::Principal& p, std::int64_t id, const std::string& action,
+                    const ActionInput& in, const auth::Actor& by);
+  Status event(store::Tx& tx, const Case& c, const auth::Actor& by, const std::string& action,
+               const std::string& to_state, const std::string& to_level, const std::string& note,
+               std::int64_t org_id = 0, bool is_public = true);
+  Result<std::vector<std::int64_t>> users_at_level(store::Tx& tx, const std::string& node_path,
+                                                   const std::string& level);
+  Result<std::vector<std::int64_t>> users_of_org(store::Tx& tx, std::int64_t org_id);
+  Status validate(const auth::Principal& p, CaseInput& in);
+  Result<std::int64_t> insert(store::Tx& tx, const auth::Principal& p, const CaseInput& in,
+                              const auth::Actor& by, std::vector<Json>& pending);
+
+  store::Db& db_;
+  notify::Notifier& notifier_;
+  std::mutex cal_mu_;
+  std::optional<calendar::Calendar> cal_;
+};
+
+Json case_summary_json(const Case& c, std::int64_t now_ms);
+
+}  // namespace linli::cases

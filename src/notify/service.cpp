@@ -1,0 +1,112 @@
+#include "notify/service.hpp"
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+#include "store/sql.hpp"
+
+namespace linli::notify {
+
+Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, const Notice& n,
+                     std::vector<nlohmann::json>& pending) {
+  auto now = clock::now_ms();
+  for (auto uid : user_ids) {
+    auto r = tx.one(
+        "INSERT INTO notifications (user_id, at, kind, case_id, title, body) VALUES ($1, $2, $3, "
+        "$4, $5, $6) RETURNING id",
+        {uid, now, n.kind, n.case_id ? store::Value{n.case_id} : store::null(), n.title, n.body});
+    if (!r) return fail(r.error());
+    pending.push_back({{"user_id", uid},
+                       {"id", r->i64("id")},
+                       {"at", clock::iso(now)},
+                       {"kind", n.kind},
+                       {"case_id", n.case_id ? nlohmann::json(n.case_id) : nlohmann::json(nullptr)},
+                       {"title", n.title},
+                       {"body", n.body},
+                       {"read", false}});
+  }
+  return {};
+}
+
+void Notifier::flush(std::vector<nlohmann::json>& pending) {
+  std::lock_guard lock(mu_);
+  for (auto& n : pending) {
+    auto it = sinks_.find(n["user_id"].get<std::int64_t>());
+    if (it == sinks_.end()) continue;
+    auto payload = n;
+    payload.erase("user_id");
+    auto chunk = "event: notification\ndata: " + payload.dump() + "\n\n";
+    for (auto& s : it->second) s->send(chunk);
+  }
+  pending.clear();
+}
+
+void Notifier::subscribe(std::int64_t user_id, std::shared_ptr<http::EventSink> sink) {
+  sink->send("retry: 5000\n: connected\n\n");
+  std::lock_guard lock(mu_);
+  sinks_[user_id].push_back(std::move(sink));
+}
+
+void Notifier::heartbeat() {
+  std::lock_guard lock(mu_);
+  for (auto it = sinks_.begin(); it != sinks_.end();) {
+    auto& v = it->second;
+    v.erase(std::remove_if(v.begin(), v.end(), [](auto& s) { return !s->send(": ping\n\n"); }),
+            v.end());
+    it = v.empty() ? sinks_.erase(it) : std::next(it);
+  }
+}
+
+Result<nlohmann::json> Notifier::list(std::int64_t user_id, bool unread_only, std::int64_t after,
+                                      int limit) {
+  store::Sql q;
+  q << "SELECT id, at, kind, case_id, title, body, read_at FROM notifications WHERE user_id = "
+    << q.bind(user_id);
+  if (unread_only) q << " AND read_at IS NULL";
+  if (after > 0) q << " AND id < " << q.bind(after);
+  q << " ORDER BY id DESC LIMIT " << q.bind(static_cast<std::int64_t>(limit + 1));
+  auto rows = db_.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : *rows)
+    items.push_back({{"id", r.i64("id")},
+                     {"at", clock::iso(r.i64("at"))},
+                     {"kind", r.str("kind")},
+                     {"case_id", r.is_null("case_id") ? nlohmann::json(nullptr)
+                                                      : nlohmann::json(r.i64("case_id"))},
+                     {"title", r.str("title")},
+                     {"body", r.str("body")},
+                     {"read", !r.is_null("read_at")}});
+  auto unread = db_.one(
+      "SELECT count(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL", {user_id});
+  if (!unread) return fail(unread.error());
+  bool more = static_cast<int>(items.size()) > limit;
+  if (more) items.erase(items.size() - 1);
+  nlohmann::json next = more
+                            ? nlohmann::json(std::to_string(items.back()["id"].get<std::int64_t>()))
+                            : nlohmann::json(nullptr);
+  return nlohmann::json{{"items", items}, {"next_cursor", next}, {"unread", unread->i64("n")}};
+}
+
+Status Notifier::mark_read(std::int64_t user_id, const std::vector<std::int64_t>& ids, bool all) {
+  return db_.write([&](store::Tx& tx) -> Status {
+    auto now = clock::now_ms();
+    if (all) {
+      auto r =
+          tx.exec("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",
+                  {now, user_id});
+      if (!r) return fail(r.error());
+      return {};
+    }
+    for (auto id : ids) {
+      auto r = tx.exec(
+          "UPDATE notifications SET read_at = $1 WHERE id = $2 AND user_id = $3 AND read_at IS "
+          "NULL",
+          {now, id, user_id});
+      if (!r) return fail(r.error());
+    }
+    return {};
+  });
+}
+
+}  // namespace linli::notify
