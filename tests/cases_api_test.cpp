@@ -1,0 +1,394 @@
+// The closed loop over real HTTP on every store: each transition allowed and
+// refused, rework, return, suspend, merge, escalate, 吹哨报到 with a
+// department that never reports, the sweep, and scope for every kind of user.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "api_env.hpp"
+#include "auth/principal.hpp"
+#include "core/clock.hpp"
+
+using linli::test::ApiEnv;
+using nlohmann::json;
+
+namespace {
+
+class CasesApiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  ApiEnv& env() { return ApiEnv::get(GetParam()); }
+  const linli::test::HttpClient& http() { return *env().client; }
+  std::string tok(const std::string& role) {
+    auto it = tokens_.find(role);
+    if (it != tokens_.end()) return it->second;
+    return tokens_[role] = env().token(role);
+  }
+  std::int64_t leaf_category(const std::string& code) {
+    return env().db->one("SELECT id FROM case_categories WHERE code = $1", {code})->i64("id");
+  }
+  // A household in the grid worker's grid (where branch1 and building1 work).
+  std::int64_t grid_household() {
+    auto root = env().path_of(env().accounts["grid_worker"].node);
+    return env()
+        .db
+        ->one("SELECT min(id) AS id FROM households WHERE node_path >= $1 AND node_path < $2",
+              {root, linli::auth::subtree_end(root)})
+        ->i64("id");
+  }
+  json report(const std::string& role, const std::string& category, json extra = json::object()) {
+    json body = {{"title", "楼道堆放杂物"},
+                 {"description", "三楼楼道堆满纸箱，影响通行，存在消防隐患"},
+                 {"category_id", leaf_category(category)},
+                 {"household_id", grid_household()}};
+    body["channel"] = role == "resident" ? "mobile" : "hotline";
+    body.update(extra);
+    auto r = http().post("/api/v1/cases", body, tok(role));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json();
+  }
+  linli::test::HttpResult act(std::int64_t id, const std::string& action, const std::string& role,
+                              json body = json::object()) {
+    return http().post("/api/v1/cases/" + std::to_string(id) + "/actions/" + action, body,
+                       tok(role));
+  }
+  json detail(std::int64_t id, const std::string& role) {
+    return http().get("/api/v1/cases/" + std::to_string(id), tok(role)).json();
+  }
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_P(CasesApiTest, FullLoopFromResidentToRating) {
+  auto c = report("resident", "env.hallway");
+  auto id = c["id"].get<std::int64_t>();
+  EXPECT_EQ(c["state"], "submitted");
+  EXPECT_EQ(c["channel"], "mobile");
+  EXPECT_TRUE(c["actions"].empty()) << "a resident cannot accept their own case";
+  EXPECT_EQ(act(id, "accept", "resident").status, 403);
+  auto accepted = act(id, "accept", "community_staff");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  // 楼道堆物 routes to the compound: 小事不出小区.
+  EXPECT_EQ(accepted.json()["state"], "assigned");
+  EXPECT_EQ(accepted.json()["level"], "grid");
+  EXPECT_FALSE(accepted.json()["contact_due"].is_null());
+  // Accepting twice is a state conflict naming the current state.
+  auto again = act(id, "accept", "community_staff");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.json()["detail"].get<std::string>().find("已派单"), std::string::npos);
+  EXPECT_EQ(act(id, "start", "building_head").status, 403)
+      << "building level does not hold a grid case";
+  ASSERT_EQ(act(id, "start", "branch_secretary").status, 200);
+  EXPECT_EQ(act(id, "resolve", "branch_secretary").status, 422) << "a result needs a note";
+  ASSERT_EQ(act(id, "resolve", "branch_secretary", {{"note", "已清理"}}).status, 200);
+  EXPECT_EQ(act(id, "rate", "resident", {{"solved", true}, {"rating", "satisfied"}}).status, 409)
+      << "no rating before verification";
+  ASSERT_EQ(act(id, "verify", "community_staff", {{"passed", true}}).status, 200);
+  auto bad_rating = act(id, "rate", "resident", {{"solved", true}, {"rating", "great"}});
+  EXPECT_EQ(bad_rating.status, 422);
+  EXPECT_EQ(act(id, "rate", "community_staff", {{"solved", true}, {"rating", "satisfied"}}).status,
+            403)
+      << "only the reporter rates";
+  auto rated = act(id, "rate", "resident",
+                   {{"solved", true}, {"rating", "satisfied"}, {"comment", "很及时"}});
+  ASSERT_EQ(rated.status, 200) << rated.body;
+  auto final_case = rated.json();
+  EXPECT_EQ(final_case["state"], "closed");
+  EXPECT_EQ(final_case["close_reason"], "rated");
+  std::vector<std::string> actions;
+  for (const auto& e : final_case["timeline"]) actions.push_back(e["action"]);
+  EXPECT_EQ(actions, (std::vector<std::string>{"submit", "accept", "dispatch", "start", "resolve",
+                                               "verify_pass", "rate"}));
+  EXPECT_EQ(act(id, "comment", "resident", {{"note", "x"}}).status, 403);
+  // The resident was told at each step.
+  auto inbox = http().get("/api/v1/notifications", tok("resident")).json();
+  bool asked = false;
+  for (const auto& n : inbox["items"])
+    if (n["kind"] == "rating_request" && n["case_id"] == id) asked = true;
+  EXPECT_TRUE(asked);
+}
+
+TEST_P(CasesApiTest, RejectReworkReturnSuspendResume) {
+  auto a = report("resident", "env.garbage")["id"].get<std::int64_t>();
+  EXPECT_EQ(act(a, "reject", "community_staff").status, 422) << "a rejection needs a reason";
+  auto rejected = act(a, "reject", "community_staff", {{"reason", "不属于社区职责"}});
+  ASSERT_EQ(rejected.status, 200);
+  EXPECT_EQ(rejected.json()["state"], "rejected");
+  EXPECT_EQ(act(a, "accept", "community_staff").status, 409);
+
+  auto b = report("grid_worker", "env.garbage")["id"].get<std::int64_t>();
+  ASSERT_EQ(act(b, "accept", "grid_worker").status, 200);
+  ASSERT_EQ(act(b, "start", "grid_worker").status, 200);
+  ASSERT_EQ(act(b, "resolve", "grid_worker", {{"note", "已清运"}}).status, 200);
+  auto rework = act(b, "verify", "community_staff", {{"passed", false}, {"reason", "仍有垃圾"}});
+  ASSERT_EQ(rework.status, 200) << rework.body;
+  EXPECT_EQ(rework.json()["state"], "in_progress");
+  EXPECT_EQ(rework.json()["rework_count"], 1);
+  // 退单: a wrong assignment goes back to the dispatcher.
+  auto returned = act(b, "return", "grid_worker", {{"reason", "应由物业处理"}});
+  ASSERT_EQ(returned.status, 200);
+  EXPECT_EQ(returned.json()["state"], "accepted");
+  ASSERT_EQ(act(b, "dispatch", "community_staff", {{"level", "grid"}}).status, 200);
+  EXPECT_EQ(act(b, "suspend", "grid_worker", {{"reason", "等待"}}).status, 403)
+      << "suspension needs the community's approval";
+  auto suspended = act(b, "suspend", "community_staff", {{"reason", "待业主大会表决"}});
+  ASSERT_EQ(suspended.status, 200);
+  EXPECT_EQ(suspended.json()["state"], "suspended");
+  EXPECT_EQ(act(b, "start", "grid_worker").status, 409);
+  auto resumed = act(b, "resume", "community_staff");
+  ASSERT_EQ(resumed.status, 200);
+  EXPECT_EQ(resumed.json()["state"], "assigned");
+}
+
+TEST_P(CasesApiTest, EscalateMergeAndDuplicates) {
+  auto a = report("resident", "dispute.noise")["id"].get<std::int64_t>();
+  auto accepted = act(a, "accept", "community_staff");
+  ASSERT_EQ(accepted.status, 200);
+  EXPECT_EQ(accepted.json()["level"], "building") << "邻里纠纷 starts with the party group";
+  ASSERT_EQ(act(a, "start", "building_head").status, 200);
+  EXPECT_EQ(act(a, "escalate", "building_head").status, 422) << "escalation needs a reason";
+  auto up = act(a, "escalate", "building_head", {{"reason", "调解未果，提级议"}});
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(up.json()["level"], "grid");
+  EXPECT_EQ(up.json()["escalation_count"], 1);
+  auto to_community = act(a, "escalate", "branch_secretary", {{"reason", "小区无法解决"}});
+  ASSERT_EQ(to_community.status, 200);
+  EXPECT_EQ(to_community.json()["level"], "community");
+  EXPECT_EQ(act(a, "escalate", "community_staff", {{"reason", "x"}, {"level", "grid"}}).status,
+            422);
+  auto down = act(a, "deescalate", "community_staff", {{"reason", "交回小区"}, {"level", "grid"}});
+  ASSERT_EQ(down.status, 200);
+  EXPECT_EQ(down.json()["level"], "grid");
+  // Every level change is kept.
+  int level_changes = 0;
+  auto timeline = down.json()["timeline"];
+  for (const auto& e : timeline)
+    if (e["from_level"] != e["to_level"]) ++level_changes;
+  EXPECT_GE(level_changes, 3);
+
+  auto original = report("resident", "env.hallway", {{"title", "楼道堆放纸箱"}});
+  auto dup = report("grid_worker", "env.hallway", {{"title", "楼道纸箱堆放"}});
+  auto similar = http().get(
+      "/api/v1/cases/duplicates?node_id=" + std::to_string(dup["node_id"].get<std::int64_t>()) +
+          "&category_id=" + std::to_string(leaf_category("env.hallway")) +
+          "&text=%E6%A5%BC%E9%81%93%E5%A0%86%E6%BB%A1%E7%BA%B8%E7%AE%B1",
+      tok("community_staff"));
+  ASSERT_EQ(similar.status, 200) << similar.body;
+  bool found = false;
+  for (const auto& s : similar.json())
+    if (s["id"] == original["id"]) found = true;
+  EXPECT_TRUE(found) << similar.body;
+  auto merged = act(dup["id"], "merge", "community_staff", {{"into_case_id", original["id"]}});
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(merged.json()["state"], "merged");
+  EXPECT_EQ(act(dup["id"], "accept", "community_staff").status, 409);
+}
+
+TEST_P(CasesApiTest, WhistleTwoDepartmentsOneNeverReports) {
+  auto id = report("community_staff", "urban.stall")["id"].get<std::int64_t>();
+  ASSERT_EQ(act(id, "accept", "community_staff", {{"level", "community"}}).status, 200);
+  auto dept = env().accounts["department_staff"].org;
+  auto other =
+      env()
+          .db->one("SELECT min(id) AS id FROM orgs WHERE kind = 'department' AND id <> $1", {dept})
+          ->i64("id");
+  auto cid = std::to_string(id);
+  EXPECT_EQ(http()
+                .post("/api/v1/cases/" + cid + "/whistle",
+                      {{"org_ids", {dept, other}}, {"lead_org_id", dept}}, tok("grid_worker"))
+                .status,
+            403);
+  auto w = http().post("/api/v1/cases/" + cid + "/whistle",
+                       {{"org_ids", {dept, other}}, {"lead_org_id", dept}, {"note", "占道经营"}},
+                       tok("community_staff"));
+  ASSERT_EQ(w.status, 200) << w.body;
+  ASSERT_EQ(w.json()["whistles"].size(), 2u);
+  // The department sees only this case, and acts on it.
+  auto d = tok("department_staff");
+  EXPECT_EQ(http().get("/api/v1/cases/" + cid, d).status, 200);
+  auto seen = http().get("/api/v1/cases?limit=200", d).json();
+  for (const auto& c : seen["items"]) {
+    auto whistled =
+        env().count("SELECT count(*) AS n FROM case_whistles WHERE case_id = $1 AND org_id = $2",
+                    {c["id"].get<std::int64_t>(), dept});
+    EXPECT_EQ(whistled, 1) << "a department sees only cases whistled to it";
+  }
+  auto base = "/api/v1/cases/" + cid + "/whistles/" + std::to_string(dept) + "/";
+  EXPECT_EQ(http().post(base + "act", {{"note", "已处置"}}, d).status, 409) << "report first";
+  ASSERT_EQ(http().post(base + "report", json::object(), d).status, 200);
+  ASSERT_EQ(http().post(base + "arrive", json::object(), d).status, 200);
+  auto acted = http().post(base + "act", {{"note", "已劝离占道摊贩"}}, d);
+  ASSERT_EQ(acted.status, 200) << acted.body;
+  EXPECT_EQ(http()
+                .post("/api/v1/cases/" + cid + "/whistles/" + std::to_string(other) + "/report",
+                      json::object(), d)
+                .status,
+            403)
+      << "one department cannot report for another";
+  // Time passes: the other department's limit runs out without a report.
+  auto w2 = env().db->write([&](linli::store::Tx& tx) -> linli::Status {
+    auto r = tx.exec(
+        "UPDATE case_whistles SET report_due = 1, act_due = 2 WHERE case_id = $1 AND "
+        "org_id = $2",
+        {id, other});
+    if (!r) return linli::fail(r.error());
+    return {};
+  });
+  ASSERT_TRUE(w2);
+  auto view = detail(id, "community_staff");
+  for (const auto& wh : view["whistles"]) {
+    if (wh["org_id"] == other) {
+      EXPECT_EQ(wh["state"], "whistled");
+      EXPECT_EQ(wh["flags"], json::array({"report_overdue"})) << "报而不到";
+    } else {
+      EXPECT_EQ(wh["state"], "acted");
+      EXPECT_TRUE(wh["flags"].empty());
+    }
+  }
+}
+
+TEST_P(CasesApiTest, ScopeListsSearchExportKpis) {
+  auto mine = report("resident", "env.garbage");
+  auto staff_case = report("community_staff", "env.garbage");
+  // Another community's case, filed by the street centre.
+  auto community = env().accounts["community_staff"].node;
+  auto elsewhere = env().db->one(
+      "SELECT min(h.id) AS id FROM households h JOIN nodes n ON n.path = substr(h.node_path, 1, "
+      "length(n.path)) WHERE n.kind = 'community' AND n.id <> $1",
+      {community});
+  auto far = report("street_center", "env.garbage", {{"household_id", elsewhere->i64("id")}});
+  auto far_id = far["id"].get<std::int64_t>();
+  // Community staff: 404 outside, absent from list and search.
+  EXPECT_EQ(http().get("/api/v1/cases/" + std::to_string(far_id), tok("community_staff")).status,
+            404);
+  auto list =
+      http().get("/api/v1/cases?limit=200&q=%E5%A0%86%E6%94%BE", tok("community_staff")).json();
+  for (const auto& c : list["items"]) EXPECT_NE(c["id"], far["id"]);
+  auto csv = http().get("/api/v1/cases/export?format=csv", tok("community_staff"));
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.body.find(far["code"].get<std::string>()), std::string::npos);
+  EXPECT_NE(csv.body.find(staff_case["code"].get<std::string>()), std::string::npos);
+  // A resident sees only their own cases.
+  auto r = tok("resident");
+  EXPECT_EQ(
+      http().get("/api/v1/cases/" + std::to_string(staff_case["id"].get<std::int64_t>()), r).status,
+      404);
+  auto own = http().get("/api/v1/me/cases", r).json();
+  bool has_mine = false;
+  for (const auto& c : own["items"]) {
+    auto reporter = env().db->one("SELECT reporter_user_id FROM cases WHERE id = $1",
+                                  {c["id"].get<std::int64_t>()});
+    EXPECT_EQ(reporter->i64("reporter_user_id"),
+              env().db->one("SELECT id FROM users WHERE username = 'resident1'")->i64("id"));
+    if (c["id"] == mine["id"]) has_mine = true;
+  }
+  EXPECT_TRUE(has_mine);
+  EXPECT_EQ(http().get("/api/v1/cases/export?format=csv", r).status, 403);
+  EXPECT_EQ(http().get("/api/v1/cases/kpis", r).status, 403);
+  // KPIs: the grid worker cannot ask for the street; the street's count
+  // includes the far case, the community's does not.
+  auto street = env().accounts["street_center"].node;
+  EXPECT_EQ(
+      http().get("/api/v1/cases/kpis?node=" + std::to_string(street), tok("grid_worker")).status,
+      404);
+  auto kc =
+      http().get("/api/v1/cases/kpis?node=" + std::to_string(community), tok("community_staff"));
+  auto ks = http().get("/api/v1/cases/kpis?node=" + std::to_string(street), tok("street_center"));
+  ASSERT_EQ(kc.status, 200) << kc.body;
+  ASSERT_EQ(ks.status, 200) << ks.body;
+  EXPECT_GT(ks.json()["received"].get<std::int64_t>(), kc.json()["received"].get<std::int64_t>());
+}
+
+TEST_P(CasesApiTest, SweepFlagsOverdueEscalatesAndClosesUnrated) {
+  auto id = report("community_staff", "env.garbage")["id"].get<std::int64_t>();
+  ASSERT_EQ(act(id, "accept", "community_staff").status, 200);
+  auto cat = leaf_category("env.garbage");
+  // The category escalates on overdue; the case's deadline has passed.
+  auto w = env().db->write([&](linli::store::Tx& tx) -> linli::Status {
+    if (auto r = tx.exec("UPDATE case_categories SET auto_escalate = 1 WHERE id = $1", {cat}); !r)
+      return linli::fail(r.error());
+    if (auto r = tx.exec(
+            "UPDATE cases SET created_at = created_at - 10000, resolve_due = $1 WHERE id = $2",
+            {linli::clock::now_ms() - 1000, id});
+        !r)
+      return linli::fail(r.error());
+    return {};
+  });
+  ASSERT_TRUE(w);
+  auto touched = env().app->cases.sweep(linli::clock::now_ms());
+  ASSERT_TRUE(touched) << touched.error().detail;
+  auto c = detail(id, "community_staff");
+  EXPECT_EQ(c["level"], "community") << "auto-escalated one level";
+  EXPECT_TRUE(c["overdue"].get<bool>());
+  bool flagged = false;
+  for (const auto& e : c["timeline"])
+    if (e["action"] == "overdue") flagged = true;
+  EXPECT_TRUE(flagged);
+  // A second sweep does not escalate again.
+  ASSERT_TRUE(env().app->cases.sweep(linli::clock::now_ms()));
+  EXPECT_EQ(detail(id, "community_staff")["level"], "community");
+
+  auto f = report("resident", "env.green")["id"].get<std::int64_t>();
+  ASSERT_EQ(act(f, "accept", "community_staff").status, 200);
+  ASSERT_EQ(act(f, "start", "grid_worker").status, 200);
+  ASSERT_EQ(act(f, "resolve", "grid_worker", {{"note", "已修剪"}}).status, 200);
+  ASSERT_EQ(act(f, "verify", "community_staff", {{"passed", true}}).status, 200);
+  // Eight days later nobody has rated it.
+  ASSERT_TRUE(env().app->cases.sweep(linli::clock::now_ms() + 8 * 86400000LL));
+  auto closed = detail(f, "community_staff");
+  EXPECT_EQ(closed["state"], "closed");
+  EXPECT_EQ(closed["close_reason"], "not_rated");
+}
+
+TEST_P(CasesApiTest, BadIntakeIsRefusedAndChangesNothing) {
+  auto before = env().count("SELECT count(*) AS n FROM cases");
+  auto t = tok("community_staff");
+  auto missing = http().post("/api/v1/cases", {{"title", ""}}, t);
+  EXPECT_EQ(missing.status, 422);
+  auto bad = http().post("/api/v1/cases",
+                         {{"title", "x"},
+                          {"description", "y"},
+                          {"category_id", 999999},
+                          {"case_type", "small"},
+                          {"household_id", grid_household()},
+                          {"reporter_phone", "123"}},
+                         t);
+  EXPECT_EQ(bad.status, 422);
+  std::set<std::string> fields;
+  auto errors = bad.json()["errors"];
+  for (const auto& e : errors) fields.insert(e["field"]);
+  EXPECT_TRUE(fields.count("category_id") && fields.count("case_type") &&
+              fields.count("reporter_phone"))
+      << bad.body;
+  auto photo =
+      http().request("POST", "/api/v1/blobs", "not an image", t, {{"content-type", "image/png"}});
+  EXPECT_EQ(photo.status, 400);
+  EXPECT_EQ(http().post("/api/v1/cases/1/actions/fly", json::object(), t).status, 404);
+  EXPECT_EQ(env().count("SELECT count(*) AS n FROM cases"), before);
+}
+
+TEST_P(CasesApiTest, PhotosAreStoredByHashAndShownInScope) {
+  // A 1×1 PNG.
+  const unsigned char png[] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00,
+                               0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+                               0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89};
+  std::string bytes(reinterpret_cast<const char*>(png), sizeof png);
+  auto up = http().request("POST", "/api/v1/blobs", bytes, tok("resident"),
+                           {{"content-type", "image/png"}});
+  ASSERT_EQ(up.status, 201) << up.body;
+  auto sha = up.json()["sha256"].get<std::string>();
+  EXPECT_EQ(sha.size(), 64u);
+  auto again = http().request("POST", "/api/v1/blobs", bytes, tok("resident"),
+                              {{"content-type", "image/png"}});
+  EXPECT_EQ(again.json()["sha256"], sha);
+  auto c = report("resident", "env.hallway", {{"photos", {sha}}});
+  ASSERT_EQ(c["photos"].size(), 1u);
+  auto img = http().get("/api/v1/blobs/" + sha, tok("community_staff"));
+  ASSERT_EQ(img.status, 200);
+  EXPECT_EQ(img.body, bytes);
+  EXPECT_EQ(img.header("content-type"), "image/png");
+  EXPECT_EQ(http().get("/api/v1/blobs/" + sha, tok("department_staff")).status, 404);
+}
+
+INSTANTIATE_TEST_SUITE_P(Store, CasesApiTest, ::testing::ValuesIn(store_kinds()), store_param_name);
+
+}  // namespace
