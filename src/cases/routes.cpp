@@ -416,6 +416,43 @@ void add_settings_routes(App& app, std::shared_ptr<CaseService> svc) {
       [svc](const auto& p, const Json& b, const auto& by) { return svc->put_routing(p, b, by); });
   put("/api/v1/case-settings/settings", "修改满意度系数、评价期限等",
       [svc](const auto& p, const Json& b, const auto& by) { return svc->put_settings(p, b, by); });
+  app.router.add({"POST",
+                  "/api/v1/case-settings/categories",
+                  "case.settings",
+                  "cases",
+                  "新增诉求分类",
+                  json_handler(
+                      [svc](http::Request& req) -> Result<Json> {
+                        auto body = body_json(req);
+                        if (!body) return fail(body.error());
+                        return svc->add_category(caller(req), *body, App::actor(req));
+                      },
+                      201),
+                  {{"type", "object"},
+                   {"properties",
+                    {{"code", {{"type", "string"}}},
+                     {"name", {{"type", "string"}}},
+                     {"parent_id", {{"type", "integer"}}},
+                     {"default_level", {{"type", "string"}}},
+                     {"auto_escalate", {{"type", "boolean"}}}}}}});
+  app.router.add({"PATCH",
+                  "/api/v1/case-settings/categories/{id}",
+                  "case.settings",
+                  "cases",
+                  "修改诉求分类（名称、默认层级、超期自动提级、启用）",
+                  json_handler(
+                      [svc](http::Request& req) -> Result<Json> {
+                        auto id = req.id_param("id");
+                        if (!id) return fail(id.error());
+                        auto body = body_json(req);
+                        if (!body) return fail(body.error());
+                        if (auto s = svc->change_category(caller(req), *id, *body, App::actor(req));
+                            !s)
+                          return fail(s.error());
+                        return Json(nullptr);
+                      },
+                      204),
+                  {{"type", "object"}}});
   app.router.add({"POST", "/api/v1/case-settings/calendar", "case.settings", "cases",
                   "载入节假日与调休安排（CSV，见 docs/CALENDAR.md）",
                   json_handler([svc](http::Request& req) -> Result<Json> {

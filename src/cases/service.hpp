@@ -69,6 +69,12 @@ class CaseService {
   Status put_limits(const auth::Principal& p, const Json& rows, const auth::Actor& by);
   Status put_routing(const auth::Principal& p, const Json& rows, const auth::Actor& by);
   Status put_settings(const auth::Principal& p, const Json& obj, const auth::Actor& by);
+  // Adds a category (under parent_id, or top-level) or changes one: name,
+  // default level, auto-escalation on overdue, active. Codes never change:
+  // Open311 clients know services by them.
+  Result<Json> add_category(const auth::Principal& p, const Json& body, const auth::Actor& by);
+  Status change_category(const auth::Principal& p, std::int64_t id, const Json& body,
+                         const auth::Actor& by);
   // Loads a year's holidays and make-up days (docs/CALENDAR.md); the days in
   // the file replace what was stored for them. Returns the count.
   Result<int> load_calendar(const auth::Principal& p, std::string_view csv, const auth::Actor& by);

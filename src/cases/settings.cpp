@@ -6,6 +6,8 @@
 #include "auth/scope_sql.hpp"
 #include "cases/service.hpp"
 #include "core/clock.hpp"
+#include "core/json_fields.hpp"
+#include "store/sql.hpp"
 
 namespace linli::cases {
 namespace {
@@ -283,6 +285,69 @@ Status CaseService::put_settings(const auth::Principal& p, const Json& obj, cons
       if (!r) return fail(r.error());
     }
     return auth::record(tx, by, {"case.settings", "case_settings", 0, "", "修改诉求办理设置"});
+  });
+}
+
+Result<Json> CaseService::add_category(const auth::Principal& p, const Json& body,
+                                       const auth::Actor& by) {
+  if (auto s = need_settings(p); !s) return fail(s.error());
+  Fields f(body);
+  auto code = f.text("code", "分类代码", 40);
+  auto name = f.text("name", "分类名称", 30);
+  auto parent = f.integer("parent_id", "上级分类", false, 1);
+  auto level =
+      f.one_of("default_level", "默认层级", {"building", "grid", "community", "street"}, false);
+  auto escalate = f.boolean("auto_escalate", "超期自动提级", false);
+  if (code &&
+      code->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789._-") != std::string::npos)
+    f.add("code", "分类代码只能包含小写字母、数字、点、下划线和短横线");
+  if (!f.ok()) return fail(f.error());
+  std::int64_t id = 0;
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    auto r = tx.one(
+        "INSERT INTO case_categories (parent_id, code, name, default_level, auto_escalate) VALUES "
+        "($1, $2, $3, $4, $5) RETURNING id",
+        {parent ? store::Value{*parent} : store::null(), *code, *name,
+         level && !level->empty() ? *level : std::string("grid"),
+         static_cast<std::int64_t>(escalate.value_or(false) ? 1 : 0)});
+    if (!r) {
+      if (r.error().kind == ErrorKind::conflict)
+        return fail(
+            Error::invalid("请检查填写的内容", {{"code", "分类代码已存在，或上级分类不存在"}}));
+      return fail(r.error());
+    }
+    id = r->i64("id");
+    return auth::record(
+        tx, by, {"case.settings.category", "case_category", id, "", "新增诉求分类 " + *name});
+  });
+  if (!w) return fail(w.error());
+  return Json{{"id", id}};
+}
+
+Status CaseService::change_category(const auth::Principal& p, std::int64_t id, const Json& body,
+                                    const auth::Actor& by) {
+  if (auto s = need_settings(p); !s) return s;
+  Fields f(body);
+  auto name = f.text("name", "分类名称", 30, false);
+  auto level =
+      f.one_of("default_level", "默认层级", {"building", "grid", "community", "street"}, false);
+  auto escalate = f.boolean("auto_escalate", "超期自动提级", false);
+  auto active = f.boolean("active", "启用", false);
+  if (!f.ok()) return fail(f.error());
+  auto exists = db_.query("SELECT id FROM case_categories WHERE id = $1", {id});
+  if (!exists) return fail(exists.error());
+  if (exists->empty()) return fail(Error::not_found());
+  return db_.write([&](store::Tx& tx) -> Status {
+    store::Sql q;
+    q << "UPDATE case_categories SET id = id";
+    if (name && !name->empty()) q << ", name = " << q.bind(*name);
+    if (level && !level->empty()) q << ", default_level = " << q.bind(*level);
+    if (escalate) q << ", auto_escalate = " << q.bind(static_cast<std::int64_t>(*escalate ? 1 : 0));
+    if (active) q << ", active = " << q.bind(static_cast<std::int64_t>(*active ? 1 : 0));
+    q << " WHERE id = " << q.bind(id);
+    if (auto r = tx.exec(q.text, q.params); !r) return fail(r.error());
+    return auth::record(tx, by,
+                        {"case.settings.category", "case_category", id, "", "修改诉求分类"});
   });
 }
 
