@@ -26,7 +26,7 @@ std::string percent_encode(const std::string& s) {
   return out;
 }
 
-class ApiTest : public ::testing::TestWithParam<std::string> {
+class ApiTest : public StoreParamTest {
  protected:
   ApiEnv& env() { return ApiEnv::get(GetParam()); }
   const linli::test::HttpClient& http() { return *env().client; }

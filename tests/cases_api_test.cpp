@@ -15,7 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-class CasesApiTest : public ::testing::TestWithParam<std::string> {
+class CasesApiTest : public StoreParamTest {
  protected:
   ApiEnv& env() { return ApiEnv::get(GetParam()); }
   const linli::test::HttpClient& http() { return *env().client; }

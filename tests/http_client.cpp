@@ -27,11 +27,13 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
   for (const auto& [k, v] : headers) req.set(k, v);
   req.body() = body;
   req.prepare_payload();
-  bhttp::write(stream, req);
+  beast::error_code ec;
+  // A server may answer (413) and stop reading before the body is sent; the
+  // answer is still there to read.
+  bhttp::write(stream, req, ec);
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
-  beast::error_code ec;
   bhttp::read(stream, buffer, parser, ec);
   HttpResult out;
   if (ec) return out;

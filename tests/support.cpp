@@ -105,11 +105,9 @@ std::string fresh_pg_url() {
 
 }  // namespace
 
-std::vector<std::string> store_kinds() {
-  std::vector<std::string> kinds{"sqlite"};
-  if (pg_admin_url()) kinds.emplace_back("postgres");
-  return kinds;
-}
+std::vector<std::string> store_kinds() { return {"sqlite", "postgres"}; }
+
+bool store_available(const std::string& kind) { return kind == "sqlite" || pg_admin_url(); }
 
 std::string fresh_store_url(const std::string& kind) {
   if (kind == "sqlite") return fresh_sqlite_url();
@@ -119,7 +117,8 @@ std::string fresh_store_url(const std::string& kind) {
 
 std::vector<std::string> test_store_urls() {
   std::vector<std::string> urls;
-  for (const auto& kind : store_kinds()) urls.push_back(fresh_store_url(kind));
+  for (const auto& kind : store_kinds())
+    if (store_available(kind)) urls.push_back(fresh_store_url(kind));
   return urls;
 }
 
@@ -131,7 +130,15 @@ std::unique_ptr<linli::store::Db> open_migrated(const std::string& url) {
   return std::move(*db);
 }
 
+void StoreParamTest::SetUp() {
+  if (!store_available(GetParam()))
+    GTEST_SKIP() << GetParam()
+                 << " is not available here (scripts/with-postgres.sh sets LINLI_TEST_PG_URL)";
+}
+
 void StoreTest::SetUp() {
+  StoreParamTest::SetUp();
+  if (IsSkipped()) return;
   url_ = fresh_store_url(GetParam());
   db_ = open_migrated(url_);
 }

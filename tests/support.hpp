@@ -27,8 +27,13 @@
 
 #include "store/db.hpp"
 
-// The store kinds to test: "sqlite", plus "postgres" when LINLI_TEST_PG_URL is set.
+// The store kinds tests are instantiated for: always "sqlite" and "postgres",
+// so the test list is the same with or without a database server (ctest
+// discovers tests at build time). A PostgreSQL test skips itself when
+// LINLI_TEST_PG_URL is not set.
 std::vector<std::string> store_kinds();
+// Whether tests of this kind can run here.
+bool store_available(const std::string& kind);
 
 // A URL of an empty store of that kind, new for this call.
 std::string fresh_store_url(const std::string& kind);
@@ -39,8 +44,15 @@ std::vector<std::string> test_store_urls();
 // Opens url and applies every migration; throws std::runtime_error on failure.
 std::unique_ptr<linli::store::Db> open_migrated(const std::string& url);
 
+// Base of every store-parameterised fixture: skips when its store is absent.
+// A fixture with its own SetUp calls this first and returns if IsSkipped().
+class StoreParamTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+};
+
 // Fixture: db() is a fresh migrated store of kind GetParam(); closed after the test.
-class StoreTest : public ::testing::TestWithParam<std::string> {
+class StoreTest : public StoreParamTest {
  protected:
   void SetUp() override;
   void TearDown() override;

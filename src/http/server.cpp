@@ -145,7 +145,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.expires_after(srv_.opt.body_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                         if (ec || !self->keep_alive_) return self->close();
+                         if (ec) return self->close();
+                         if (!self->keep_alive_) return self->linger_close();
                          self->read_header();
                        });
   }
@@ -219,6 +220,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                        }
                                        self->watch_for_close();
                                      });
+  }
+
+  // Closing with unread request bytes (a refused oversize body) would reset
+  // the connection and could destroy our answer before the client reads it:
+  // stop sending, then read and drop what is still coming for a moment.
+  void linger_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+
+  void drain() {
+    auto self = shared_from_this();
+    stream_.async_read_some(asio::buffer(sink_byte_), [self](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain();
+    });
   }
 
   void close() {
