@@ -15,6 +15,7 @@
 #include "core/log.hpp"
 #include "demo/demo.hpp"
 #include "http/server.hpp"
+#include "open311/keys.hpp"
 #include "org/service.hpp"
 #include "store/migrations.hpp"
 
@@ -202,6 +203,54 @@ Result<std::int64_t> user_id_of(store::Db& db, const std::string& username) {
   return r->i64("id");
 }
 
+// linli open311 keys add|list|revoke: api_keys for Open311 clients (docs/OPEN311.md).
+int run_open311_keys(const Common& c, const std::string& action, const std::string& name,
+                     std::int64_t id) {
+  auto db = open_store(c);
+  if (!db) return die(db.error().detail);
+  int rc = 0;
+  if (action == "add") {
+    auto key = open311::add_key(**db, name);
+    if (!key) {
+      rc = die(key.error().detail);
+    } else {
+      std::cout << *key << "\n";
+      std::cerr << "已为“" << name << "”新建 api_key。密钥只显示这一次，请妥善转交。\n";
+    }
+  } else if (action == "list") {
+    auto rows = (*db)->query("SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY id");
+    if (!rows) {
+      rc = die(rows.error().detail);
+    } else {
+      for (const auto& r : *rows)
+        std::cout << r.i64("id") << "\t" << r.str("name") << "\t" << clock::iso(r.i64("created_at"))
+                  << "\t"
+                  << (r.is_null("revoked_at") ? std::string("有效")
+                                              : "已停用 " + clock::iso(r.i64("revoked_at")))
+                  << "\n";
+    }
+  } else {
+    std::int64_t changed = 0;
+    auto w = (*db)->write([&](store::Tx& tx) -> Status {
+      auto r = tx.exec("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                       {clock::now_ms(), id});
+      if (!r) return fail(r.error());
+      changed = r->changes;
+      if (!changed) return {};
+      return auth::record(tx, {0, "cli", "", ""},
+                          {"open311.key_revoke", "api_key", id, "", "停用 Open311 api_key"});
+    });
+    if (!w)
+      rc = die(w.error().detail);
+    else if (!changed)
+      rc = die("没有编号为 " + std::to_string(id) + " 的有效密钥");
+    else
+      std::cout << "已停用\n";
+  }
+  (*db)->close();
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -267,6 +316,21 @@ int main(int argc, char** argv) {
   user_roles->add_option("USERNAME", uname)->required();
   user_roles->add_option("--role", role_specs, "角色，如 grid_worker@node:12")->required();
 
+  auto* open311_cmd = cli.add_subcommand("open311", "Open311 接口");
+  open311_cmd->require_subcommand(1);
+  auto* o311_keys = open311_cmd->add_subcommand("keys", "api_key 管理");
+  o311_keys->require_subcommand(1);
+  std::string o311_name;
+  std::int64_t o311_id = 0;
+  auto* o311_add = o311_keys->add_subcommand("add", "新建 api_key（密钥只显示这一次）");
+  add_common(o311_add, c);
+  o311_add->add_option("NAME", o311_name, "使用方名称，如 市民热线App")->required();
+  auto* o311_list = o311_keys->add_subcommand("list", "列出 api_key（不显示密钥）");
+  add_common(o311_list, c);
+  auto* o311_revoke = o311_keys->add_subcommand("revoke", "停用 api_key");
+  add_common(o311_revoke, c);
+  o311_revoke->add_option("ID", o311_id, "密钥编号（见 list）")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   if (serve->parsed()) return run_serve(c, listen, web, workers);
@@ -278,6 +342,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (demo_cmd->parsed()) return run_demo(c, accounts_json);
+  if (o311_add->parsed()) return run_open311_keys(c, "add", o311_name, 0);
+  if (o311_list->parsed()) return run_open311_keys(c, "list", "", 0);
+  if (o311_revoke->parsed()) return run_open311_keys(c, "revoke", "", o311_id);
   if (import_res->parsed()) return run_import(c, import_file, dry_run);
   if (export_res->parsed()) return run_export(c, export_node, export_format, export_out);
   if (user_add->parsed() || user_pw->parsed() || user_roles->parsed()) {

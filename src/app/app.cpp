@@ -68,6 +68,8 @@ App::App(store::Db& d, AppConfig c)
   register_auth_routes(*this);
   register_org_routes(*this);
   register_case_routes(*this);
+  register_points_routes(*this);
+  register_open311_routes(*this);
 }
 
 auth::Actor App::actor(const http::Request& req) {

@@ -68,5 +68,7 @@ void register_ops_routes(App& app);
 void register_auth_routes(App& app);
 void register_org_routes(App& app);
 void register_case_routes(App& app);
+void register_points_routes(App& app);
+void register_open311_routes(App& app);
 
 }  // namespace linli

@@ -23,15 +23,25 @@ std::vector<std::string> with(std::vector<std::string> base, std::vector<std::st
 const std::vector<std::string> kCaseWork = {"case.read", "case.create", "case.handle"};
 const std::vector<std::string> kDispatch = {"case.dispatch", "case.export", "case.kpi"};
 const std::vector<std::string> kWhistle = {"case.whistle", "case.suspend"};
+// Points: heads record deeds (一事一记); the community's points group
+// reviews, publishes and runs the shop.
+const std::vector<std::string> kPointsRecord = {"points.read", "points.record"};
+const std::vector<std::string> kPointsManage = {"points.read", "points.record", "points.review",
+                                                "points.shop"};
 
 std::vector<RoleInfo> make_roles() {
   auto staff = with(kNeighbourhood,
                     {"resident.write", "resident.reveal", "household.write", "resident.import",
                      "resident.export", "party.write", "node.write", "audit.read"});
-  auto ground = with(kNeighbourhood, kCaseWork);
-  auto community = with(with(with(staff, kCaseWork), kDispatch), kWhistle);
+  auto ground = with(with(kNeighbourhood, kCaseWork), kPointsRecord);
+  auto community = with(with(with(with(staff, kCaseWork), kDispatch), kWhistle), kPointsManage);
   return {
-      {"resident", "居民", "Resident", ScopeKind::node, "mobile", {"self.read", "case.report"}},
+      {"resident",
+       "居民",
+       "Resident",
+       ScopeKind::node,
+       "mobile",
+       {"self.read", "case.report", "points.self"}},
       {"grid_worker", "网格员", "Grid worker", ScopeKind::node, "console",
        with(with(ground, kDispatch),
             {"resident.write", "resident.reveal", "household.write", "resident.export"})},

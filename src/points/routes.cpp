@@ -1,0 +1,370 @@
+// /api/v1/points/…: decode, call the points service, encode.
+#include <fmt/format.h>
+
+#include "app/app.hpp"
+#include "core/csv.hpp"
+#include "points/service.hpp"
+
+namespace linli {
+namespace {
+
+using points::PointsService;
+
+std::int64_t q_id(const http::Request& req, const char* key) {
+  return std::atoll(req.q(key).value_or("0").c_str());
+}
+
+// A POST handler taking a JSON body.
+http::Handler body_handler(std::function<Result<Json>(http::Request&, const Json&)> fn,
+                           int status = 200) {
+  return json_handler(
+      [fn = std::move(fn)](http::Request& req) -> Result<Json> {
+        Json body = Json::object();
+        if (!req.body.empty()) {
+          auto b = body_json(req);
+          if (!b) return fail(b.error());
+          body = std::move(*b);
+        }
+        return fn(req, body);
+      },
+      status);
+}
+
+void add_rule_and_deed_routes(App& app, std::shared_ptr<PointsService> svc) {
+  app.router.add({"GET",
+                  "/api/v1/points/rules",
+                  http::access::kSignedIn,
+                  "points",
+                  "积分规则（社区继承全市默认）",
+                  json_handler([svc](http::Request& req) {
+                    return svc->rules(caller(req), q_id(req, "community"));
+                  }),
+                  nullptr,
+                  {"community"}});
+  app.router.add({"PUT",
+                  "/api/v1/points/rules",
+                  "points.review",
+                  "points",
+                  "修改或新增社区积分规则（新版本）",
+                  body_handler([svc](http::Request& req, const Json& b) {
+                    return svc->put_rule(caller(req), q_id(req, "community"), b, App::actor(req));
+                  }),
+                  {{"type", "object"}},
+                  {"community"}});
+  app.router.add({"POST",
+                  "/api/v1/points/deeds",
+                  "points.record",
+                  "points",
+                  "一事一记：记录积分",
+                  body_handler(
+                      [svc](http::Request& req, const Json& b) -> Result<Json> {
+                        Fields f(b);
+                        points::DeedInput in;
+                        in.resident_id = f.integer("resident_id", "居民", true, 1).value_or(0);
+                        in.rule_code = f.text("rule_code", "积分规则", 40).value_or("");
+                        in.deed_date = f.text("deed_date", "日期", 10).value_or("");
+                        in.note = f.text("note", "说明", 200, false).value_or("");
+                        in.evidence_sha = f.text("evidence_sha", "照片", 64, false).value_or("");
+                        if (!f.ok()) return fail(f.error());
+                        return svc->record(caller(req), in, App::actor(req));
+                      },
+                      201),
+                  {{"type", "object"},
+                   {"properties",
+                    {{"resident_id", {{"type", "integer"}}},
+                     {"rule_code", {{"type", "string"}}},
+                     {"deed_date", {{"type", "string"}}},
+                     {"note", {{"type", "string"}}}}}}});
+  app.router.add({"GET",
+                  "/api/v1/points/deeds",
+                  "points.read",
+                  "points",
+                  "积分记录（按社区、月份、状态）",
+                  json_handler([svc](http::Request& req) {
+                    return svc->deeds(caller(req), q_id(req, "community"),
+                                      req.q("month").value_or(""), req.q("state").value_or(""),
+                                      q_id(req, "resident"));
+                  }),
+                  nullptr,
+                  {"community", "month", "state", "resident"}});
+  app.router.add({"POST",
+                  "/api/v1/points/review",
+                  "points.review",
+                  "points",
+                  "一月一评：批量评议",
+                  body_handler([svc](http::Request& req, const Json& b) -> Result<Json> {
+                    if (!b.contains("items") || !b["items"].is_array())
+                      return fail(Error::invalid("请提供评议列表 items"));
+                    std::vector<points::Review> items;
+                    for (const auto& it : b["items"]) {
+                      if (!it.is_object() || !it.contains("deed_id") ||
+                          !it["deed_id"].is_number_integer())
+                        return fail(Error::invalid("每条评议需要 deed_id"));
+                      points::Review r;
+                      r.deed_id = it["deed_id"].get<std::int64_t>();
+                      r.decision = it.value("decision", std::string());
+                      if (it.contains("points") && it["points"].is_number_integer())
+                        r.points = it["points"].get<std::int64_t>();
+                      r.reason = it.value("reason", std::string());
+                      items.push_back(std::move(r));
+                    }
+                    return svc->review(caller(req), items, App::actor(req));
+                  }),
+                  {{"type", "object"}, {"properties", {{"items", {{"type", "array"}}}}}}});
+}
+
+void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
+  app.router.add({"POST",
+                  "/api/v1/points/months",
+                  "points.review",
+                  "points",
+                  "一月一示：公示某月积分",
+                  body_handler(
+                      [svc](http::Request& req, const Json& b) -> Result<Json> {
+                        Fields f(b);
+                        auto community = f.integer("community_id", "社区", true, 1);
+                        auto month = f.text("month", "月份", 7);
+                        if (!f.ok()) return fail(f.error());
+                        return svc->publish(caller(req), *community, *month, App::actor(req));
+                      },
+                      201),
+                  {{"type", "object"},
+                   {"properties",
+                    {{"community_id", {{"type", "integer"}}}, {"month", {{"type", "string"}}}}}}});
+  app.router.add({"GET", "/api/v1/points/months/{community}/{month}", http::access::kSignedIn,
+                  "points", "已公示的月度积分（快照、公告文字）",
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto c = req.id_param("community");
+                    if (!c) return fail(c.error());
+                    return svc->month(caller(req), *c, req.params["month"]);
+                  })});
+  app.router.add({"POST",
+                  "/api/v1/points/objections",
+                  "points.self",
+                  "points",
+                  "居民对公示提出异议",
+                  body_handler(
+                      [svc](http::Request& req, const Json& b) -> Result<Json> {
+                        Fields f(b);
+                        auto deed = f.integer("deed_id", "积分记录", true, 1);
+                        auto reason = f.text("reason", "异议理由", 300);
+                        if (!f.ok()) return fail(f.error());
+                        return svc->object(caller(req), *deed, *reason, App::actor(req));
+                      },
+                      201),
+                  {{"type", "object"}}});
+  app.router.add({"GET",
+                  "/api/v1/points/objections",
+                  "points.review",
+                  "points",
+                  "异议列表",
+                  json_handler([svc](http::Request& req) {
+                    return svc->objections(caller(req), q_id(req, "community"));
+                  }),
+                  nullptr,
+                  {"community"}});
+  app.router.add({"POST",
+                  "/api/v1/points/objections/{id}/resolve",
+                  "points.review",
+                  "points",
+                  "处理异议（成立则下月更正）",
+                  body_handler([svc](http::Request& req, const Json& b) -> Result<Json> {
+                    auto id = req.id_param("id");
+                    if (!id) return fail(id.error());
+                    Fields f(b);
+                    auto upheld = f.boolean("upheld", "异议是否成立");
+                    auto resolution = f.text("resolution", "处理意见", 300);
+                    auto correction = f.integer("correction", "更正分值", false, -1000, 1000);
+                    if (!f.ok()) return fail(f.error());
+                    return svc->resolve_objection(caller(req), *id, *upheld, *resolution,
+                                                  correction.value_or(0), App::actor(req));
+                  }),
+                  {{"type", "object"}}});
+  app.router.add({"GET",
+                  "/api/v1/points/rankings",
+                  "points.read",
+                  "points",
+                  "排名：居民、单元、楼栋、支部",
+                  json_handler([svc](http::Request& req) {
+                    return svc->rankings(caller(req), q_id(req, "community"),
+                                         req.q("period").value_or(""));
+                  }),
+                  nullptr,
+                  {"community", "period"}});
+  app.router.add({"POST",
+                  "/api/v1/points/honours",
+                  "points.review",
+                  "points",
+                  "评选荣誉称号",
+                  body_handler(
+                      [svc](http::Request& req, const Json& b) {
+                        return svc->add_honour(caller(req), b, App::actor(req));
+                      },
+                      201),
+                  {{"type", "object"}}});
+  app.router.add({"GET",
+                  "/api/v1/points/honours",
+                  http::access::kSignedIn,
+                  "points",
+                  "荣誉榜",
+                  json_handler([svc](http::Request& req) {
+                    return svc->honours(caller(req), q_id(req, "community"), q_id(req, "year"));
+                  }),
+                  nullptr,
+                  {"community", "year"}});
+}
+
+void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
+  app.router.add({"GET",
+                  "/api/v1/points/balance",
+                  http::access::kSignedIn,
+                  "points",
+                  "积分余额与明细",
+                  json_handler([svc](http::Request& req) {
+                    return svc->balance(caller(req), q_id(req, "resident"));
+                  }),
+                  nullptr,
+                  {"resident"}});
+  app.router.add({"GET", "/api/v1/points/ledger/check", "points.review", "points", "积分账本核对",
+                  json_handler([svc](http::Request&) -> Result<Json> {
+                    auto problems = svc->check_ledger();
+                    if (!problems) return fail(problems.error());
+                    return Json{{"ok", problems->empty()}, {"problems", *problems}};
+                  })});
+}
+
+void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
+  app.router.add({"GET",
+                  "/api/v1/points/items",
+                  http::access::kSignedIn,
+                  "points",
+                  "积分超市商品",
+                  json_handler([svc](http::Request& req) {
+                    return svc->items(caller(req), q_id(req, "community"));
+                  }),
+                  nullptr,
+                  {"community"}});
+  app.router.add({"POST",
+                  "/api/v1/points/items",
+                  "points.shop",
+                  "points",
+                  "积分超市上架商品",
+                  body_handler(
+                      [svc](http::Request& req, const Json& b) -> Result<Json> {
+                        Fields f(b);
+                        auto station = f.integer("station_id", "服务站", true, 1);
+                        auto name = f.text("name", "商品名称", 30);
+                        auto price = f.integer("points_price", "所需积分", true, 1, 100000);
+                        auto stock = f.integer("stock", "库存", true, 0, 100000);
+                        if (!f.ok()) return fail(f.error());
+                        return svc->add_item(caller(req), *station, *name, *price, *stock,
+                                             App::actor(req));
+                      },
+                      201),
+                  {{"type", "object"}}});
+  app.router.add({"POST",
+                  "/api/v1/points/items/{id}/stock",
+                  "points.shop",
+                  "points",
+                  "补货或盘点",
+                  body_handler([svc](http::Request& req, const Json& b) -> Result<Json> {
+                    auto id = req.id_param("id");
+                    if (!id) return fail(id.error());
+                    Fields f(b);
+                    auto delta = f.integer("delta", "数量", true, -100000, 100000);
+                    if (!f.ok()) return fail(f.error());
+                    return svc->restock(caller(req), *id, *delta, App::actor(req));
+                  }),
+                  {{"type", "object"}}});
+  app.router.add({"POST", "/api/v1/points/items/{id}/order", "points.self", "points",
+                  "居民兑换商品",
+                  json_handler(
+                      [svc](http::Request& req) -> Result<Json> {
+                        auto id = req.id_param("id");
+                        if (!id) return fail(id.error());
+                        return svc->order(caller(req), *id, App::actor(req));
+                      },
+                      201)});
+  app.router.add({"POST", "/api/v1/points/redemptions/{id}/hand-over", "points.shop", "points",
+                  "发放商品", json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto id = req.id_param("id");
+                    if (!id) return fail(id.error());
+                    return svc->hand_over(caller(req), *id, App::actor(req));
+                  })});
+  app.router.add({"POST", "/api/v1/points/redemptions/{id}/cancel", http::access::kSignedIn,
+                  "points", "取消兑换（积分和库存退回）",
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto id = req.id_param("id");
+                    if (!id) return fail(id.error());
+                    return svc->cancel(caller(req), *id, App::actor(req));
+                  })});
+  app.router.add(
+      {"GET", "/api/v1/points/redemptions/mine", "points.self", "points", "我的兑换",
+       json_handler([svc](http::Request& req) { return svc->my_redemptions(caller(req)); })});
+  app.router.add({"GET", "/api/v1/points/services", http::access::kSignedIn, "points",
+                  "商家联盟服务",
+                  json_handler([svc](http::Request& req) { return svc->services(caller(req)); })});
+  app.router.add({"POST",
+                  "/api/v1/points/services",
+                  http::access::kSignedIn,
+                  "points",
+                  "商家发布积分服务",
+                  body_handler(
+                      [svc](http::Request& req, const Json& b) -> Result<Json> {
+                        Fields f(b);
+                        auto merchant = f.integer("merchant_id", "商户", true, 1);
+                        auto name = f.text("name", "服务名称", 30);
+                        auto price = f.integer("points_price", "所需积分", true, 1, 100000);
+                        if (!f.ok()) return fail(f.error());
+                        return svc->add_service(caller(req), *merchant, *name, *price,
+                                                App::actor(req));
+                      },
+                      201),
+                  {{"type", "object"}}});
+  app.router.add({"POST", "/api/v1/points/services/{id}/code", "points.self", "points",
+                  "生成一次性兑换码",
+                  json_handler(
+                      [svc](http::Request& req) -> Result<Json> {
+                        auto id = req.id_param("id");
+                        if (!id) return fail(id.error());
+                        return svc->issue_code(caller(req), *id, App::actor(req));
+                      },
+                      201)});
+  app.router.add({"POST",
+                  "/api/v1/points/verify",
+                  "merchant.portal",
+                  "points",
+                  "商家核销兑换码",
+                  body_handler([svc](http::Request& req, const Json& b) -> Result<Json> {
+                    Fields f(b);
+                    auto merchant = f.integer("merchant_id", "商户", true, 1);
+                    auto code = f.text("code", "兑换码", 6);
+                    if (!f.ok()) return fail(f.error());
+                    return svc->verify_code(caller(req), *merchant, *code, App::actor(req));
+                  }),
+                  {{"type", "object"}}});
+  app.router.add({"GET",
+                  "/api/v1/points/statements/{org}",
+                  http::access::kSignedIn,
+                  "points",
+                  "商户或积分超市月度对账单",
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto org = req.id_param("org");
+                    if (!org) return fail(org.error());
+                    return svc->statement(caller(req), *org, req.q("month").value_or(""));
+                  }),
+                  nullptr,
+                  {"month"}});
+}
+
+}  // namespace
+
+void register_points_routes(App& app) {
+  auto svc = std::make_shared<PointsService>(app.db);
+  add_rule_and_deed_routes(app, svc);
+  add_month_routes(app, svc);
+  add_ledger_routes(app, svc);
+  add_redemption_routes(app, svc);
+}
+
+}  // namespace linli

@@ -1,0 +1,126 @@
+// 积分制 (DOMAIN.md §3): a rule catalogue, 一事一记 deeds reviewed monthly
+// (一月一评), published and frozen (一月一示) with an objection window, and
+// a double-entry ledger: every movement is a transfer between two accounts,
+// balances are sums, nothing overdraws. Redemption at the 积分超市 and the
+// 商家联盟 with one-time codes.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/audit.hpp"
+#include "auth/principal.hpp"
+#include "store/db.hpp"
+
+namespace linli::points {
+
+using Json = nlohmann::json;
+
+struct DeedInput {
+  std::int64_t resident_id = 0;
+  std::string rule_code;
+  std::string deed_date;  // YYYY-MM-DD; its month is the month it counts in
+  std::string note;
+  std::string evidence_sha;
+};
+
+struct Review {
+  std::int64_t deed_id = 0;
+  std::string decision;                // approve, adjust, reject
+  std::optional<std::int64_t> points;  // for adjust (signed, same sign as the rule)
+  std::string reason;
+};
+
+class PointsService {
+ public:
+  explicit PointsService(store::Db& db) : db_(db) {}
+
+  // The catalogue in force for a community: its own latest version of each
+  // rule code, else the city default.
+  Result<Json> rules(const auth::Principal& p, std::int64_t community_id);
+  // Changes (or adds) a rule for a community as a new version.
+  Result<Json> put_rule(const auth::Principal& p, std::int64_t community_id, const Json& body,
+                        const auth::Actor& by);
+
+  // 一事一记. Pending unless the rule is automatic.
+  Result<Json> record(const auth::Principal& p, const DeedInput& in, const auth::Actor& by);
+  // For other modules (a closed case, an activity check-in, a fulfilled wish):
+  // records under the caller's own transaction, as the system.
+  Result<std::int64_t> award(store::Tx& tx, std::int64_t resident_id, const std::string& rule_code,
+                             const std::string& source, std::int64_t source_ref,
+                             const std::string& note);
+  Result<Json> deeds(const auth::Principal& p, std::int64_t community_id, const std::string& month,
+                     const std::string& state, std::int64_t resident_id);
+  // 一月一评: approve, adjust or reject pending deeds, all in one step.
+  Result<Json> review(const auth::Principal& p, const std::vector<Review>& items,
+                      const auth::Actor& by);
+  // 一月一示: freezes the month's approved deeds and totals. Refused while
+  // deeds are pending or when already published.
+  Result<Json> publish(const auth::Principal& p, std::int64_t community_id,
+                       const std::string& month, const auth::Actor& by);
+  // The published month: snapshot, notice text, state (published/final).
+  Result<Json> month(const auth::Principal& p, std::int64_t community_id, const std::string& month);
+  Result<Json> object(const auth::Principal& p, std::int64_t deed_id, const std::string& reason,
+                      const auth::Actor& by);
+  Result<Json> objections(const auth::Principal& p, std::int64_t community_id);
+  // Upheld: a correcting deed in the current month cites the original.
+  Result<Json> resolve_objection(const auth::Principal& p, std::int64_t id, bool upheld,
+                                 const std::string& resolution, std::int64_t correction,
+                                 const auth::Actor& by);
+
+  // Ledger
+  Result<Json> balance(const auth::Principal& p, std::int64_t resident_id);
+  // Every check of the ledger: sum zero, no resident or shop below zero, no
+  // stock below zero. Empty array when all hold.
+  Result<Json> check_ledger();
+
+  // 积分超市
+  Result<Json> add_item(const auth::Principal& p, std::int64_t station_org, const std::string& name,
+                        std::int64_t price, std::int64_t stock, const auth::Actor& by);
+  Result<Json> restock(const auth::Principal& p, std::int64_t item_id, std::int64_t delta,
+                       const auth::Actor& by);
+  Result<Json> items(const auth::Principal& p, std::int64_t community_id);
+  Result<Json> order(const auth::Principal& p, std::int64_t item_id, const auth::Actor& by);
+  Result<Json> hand_over(const auth::Principal& p, std::int64_t redemption_id,
+                         const auth::Actor& by);
+  Result<Json> cancel(const auth::Principal& p, std::int64_t redemption_id, const auth::Actor& by);
+
+  // 商家联盟
+  Result<Json> add_service(const auth::Principal& p, std::int64_t merchant_org,
+                           const std::string& name, std::int64_t price, const auth::Actor& by);
+  Result<Json> services(const auth::Principal& p);
+  // A six-digit code valid for a few minutes; points move when the merchant
+  // verifies it.
+  Result<Json> issue_code(const auth::Principal& p, std::int64_t service_id, const auth::Actor& by);
+  Result<Json> verify_code(const auth::Principal& p, std::int64_t merchant_org,
+                           const std::string& code, const auth::Actor& by);
+  Result<Json> my_redemptions(const auth::Principal& p);
+  // A merchant's (or station's) redemptions in a month, with the total.
+  Result<Json> statement(const auth::Principal& p, std::int64_t org_id, const std::string& month);
+
+  // "居民+支部" roll-up and honours
+  Result<Json> rankings(const auth::Principal& p, std::int64_t community_id,
+                        const std::string& month);
+  Result<Json> add_honour(const auth::Principal& p, const Json& body, const auth::Actor& by);
+  Result<Json> honours(const auth::Principal& p, std::int64_t community_id, std::int64_t year);
+
+ private:
+  Result<std::int64_t> account(store::Tx& tx, const std::string& kind, std::int64_t ref,
+                               const std::string& node_path, const std::string& name);
+  Result<std::int64_t> balance_of(store::Tx& tx, std::int64_t account_id);
+  Status transfer(store::Tx& tx, std::int64_t from, std::int64_t to, std::int64_t amount,
+                  const std::string& kind, std::int64_t deed, std::int64_t redemption,
+                  const std::string& note);
+  // Moves a deed's points between the community fund and the resident;
+  // a penalty takes no more than the resident holds.
+  Result<std::int64_t> apply_deed(store::Tx& tx, std::int64_t deed_id, std::int64_t points);
+  Result<std::string> community_path(std::int64_t community_id);
+  Result<std::int64_t> community_of(const std::string& node_path);
+  Result<Json> month_view_unchecked(std::int64_t community_id, const std::string& month);
+  Result<store::Row> redemption_row(std::int64_t id);
+
+  store::Db& db_;
+};
+
+}  // namespace linli::points
