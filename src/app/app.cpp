@@ -79,6 +79,7 @@ auth::Actor App::actor(const http::Request& req) {
   if (req.user) {
     a.user_id = req.user->user_id;
     a.username = req.user->username;
+    a.display_name = req.user->display_name;
   }
   return a;
 }

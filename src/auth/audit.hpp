@@ -14,6 +14,7 @@ struct Actor {
   std::string username = "system";
   std::string ip;
   std::string request_id;
+  std::string display_name;  // "王芳（社区工作者）": what timelines show
 };
 
 struct AuditEntry {

@@ -93,6 +93,7 @@ std::vector<std::string> CaseService::allowed_actions(const auth::Principal& p, 
         break;
     }
     if (r.who == Who::handler_or_dispatcher && next_level(c.level).empty()) ok = false;
+    if (std::string(r.action) == "deescalate" && level_rank(c.level) <= 0) ok = false;
     if (ok) out.push_back(r.action);
   }
   if ((c.state == "assigned" || c.state == "in_progress") && p.can("case.whistle") &&
@@ -109,9 +110,10 @@ Status CaseService::event(store::Tx& tx, const Case& c, const auth::Actor& by,
       "INSERT INTO case_events (case_id, at, actor_user_id, actor_name, action, from_state, "
       "to_state, from_level, to_level, org_id, note, public) VALUES ($1, $2, $3, $4, $5, $6, $7, "
       "$8, $9, $10, $11, $12)",
-      {c.id, clock::now_ms(), by.user_id ? store::Value{by.user_id} : store::null(), by.username,
-       action, c.state, to_state.empty() ? c.state : to_state, c.level,
-       to_level.empty() ? c.level : to_level, org_id ? store::Value{org_id} : store::null(), note,
+      {c.id, clock::now_ms(), by.user_id ? store::Value{by.user_id} : store::null(),
+       by.display_name.empty() ? by.username : by.display_name, action, c.state,
+       to_state.empty() ? c.state : to_state, c.level, to_level.empty() ? c.level : to_level,
+       org_id ? store::Value{org_id} : store::null(), note,
        static_cast<std::int64_t>(is_public ? 1 : 0)});
   if (!r) return fail(r.error());
   return {};

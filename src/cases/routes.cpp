@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "app/app.hpp"
+#include "auth/principal.hpp"
 #include "cases/kpis.hpp"
 #include "cases/service.hpp"
 #include "core/clock.hpp"
@@ -72,7 +73,8 @@ Result<cases::ActionInput> action_input(const Json& b) {
   in.solved = f.boolean("solved", "是否解决", false);
   in.rating = f.text("rating", "满意度", 16, false).value_or("");
   in.comment = f.text("comment", "评价", 500, false).value_or("");
-  in.is_public = f.boolean("public", "是否对居民可见", false).value_or(true);
+  // A comment is internal unless marked public (docs/CASES.md).
+  in.is_public = f.boolean("public", "是否对居民可见", false).value_or(false);
   if (!f.ok()) return fail(f.error());
   return in;
 }
@@ -227,6 +229,29 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc) {
                     if (!list) return fail(list.error());
                     return Json{{"items", summaries(*list)}};
                   })});
+  app.router.add(
+      {"GET", "/api/v1/me/places", "case.report", "cases", "我所在社区的网格和楼栋（选择诉求地点）",
+       json_handler([&app](http::Request& req) -> Result<Json> {
+         auto me =
+             app.db.one("SELECT node_path FROM residents WHERE id = $1", {caller(req).resident_id});
+         if (!me) return fail(Error::not_found("您的账号尚未关联居民信息，请联系社区"));
+         auto path = me->str("node_path");
+         std::size_t cut = 0;
+         for (int i = 0; i < 4 && cut != std::string::npos; ++i) cut = path.find('/', cut + 1);
+         auto community = cut == std::string::npos ? path : path.substr(0, cut + 1);
+         auto rows = app.db.query(
+             "SELECT id, parent_id, kind, name FROM nodes WHERE path >= $1 AND path < $2 AND "
+             "kind IN ('grid', 'building') ORDER BY id",
+             {community, auth::subtree_end(community)});
+         if (!rows) return fail(rows.error());
+         Json out = Json::array();
+         for (const auto& r : *rows)
+           out.push_back({{"id", r.i64("id")},
+                          {"parent_id", r.i64("parent_id")},
+                          {"kind", r.str("kind")},
+                          {"name", r.str("name")}});
+         return out;
+       })});
   app.router.add({"GET", "/api/v1/cases/queue", "case.read", "cases", "我的待办（按期限排序）",
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto list = svc->queue(caller(req), 200);
@@ -260,12 +285,11 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc) {
                                                         "紧急程度", "来源", "状态", "层级", "地点",
                                                         "登记时间", "办结期限"}};
          for (const auto& c : *list) {
-           auto j = cases::case_summary_json(c, clock::now_ms());
            rows.push_back({c.code, c.title, c.category_name, cases::type_name(c.case_type),
                            cases::urgency_name(c.urgency), cases::channel_name(c.channel),
                            cases::state_name(c.state), cases::level_name(c.level), c.address,
-                           j["created_at"].get<std::string>(),
-                           j["resolve_due"].is_null() ? "" : j["resolve_due"].get<std::string>()});
+                           clock::shanghai_text(c.created_at),
+                           c.resolve_due ? clock::shanghai_text(*c.resolve_due) : ""});
          }
          if (req.q("format").value_or("xlsx") == "csv")
            return http::Response::file(csv::format(rows), "text/csv; charset=utf-8", "诉求.csv");

@@ -110,6 +110,18 @@ double similarity(const std::string& a, const std::string& b) {
   return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
 }
 
+// "和平街道桃源社区幸福里小区网格3栋": a place as a letter would name it.
+std::string place_name(store::Db& db, const std::string& path) {
+  auto rows = db.query(
+      "SELECT name FROM nodes WHERE $1 >= path AND substr($1, 1, length(path)) = path AND kind "
+      "<> 'district' ORDER BY depth",
+      {path});
+  std::string out;
+  if (rows)
+    for (const auto& r : *rows) out += r.str("name");
+  return out;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   unsigned char out[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
@@ -306,8 +318,13 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
   j["timeline"] = Json::array();
   for (const auto& e : *events) {
     if (!staff_view && !e.i64("public")) continue;  // residents see the public story
+    // Residents see who acted as "工作人员", themselves as "我".
+    auto actor = staff_view                            ? e.str("actor_name")
+                 : e.i64("actor_user_id") == p.user_id ? std::string("我")
+                                                       : std::string("工作人员");
     j["timeline"].push_back({{"at", clock::iso(e.i64("at"))},
-                             {"actor", e.str("actor_name")},
+                             {"actor", actor},
+                             {"public", e.i64("public") != 0},
                              {"action", e.str("action")},
                              {"action_name", action_name(e.str("action"))},
                              {"from_state", e.str("from_state")},
@@ -569,14 +586,34 @@ Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
     if (b->empty()) errs.push_back({"photos", "照片未上传成功，请重新上传"});
   }
   // Where: a household, a node, or a map point located to its grid.
+  // Residents report for their own household or places in their community
+  // (or a map point); staff anywhere in their scope.
+  std::string own_path;
+  std::int64_t own_household = 0;
+  if (p.can("case.report") && p.resident_id) {
+    auto me =
+        db_.one("SELECT household_id, node_path FROM residents WHERE id = $1", {p.resident_id});
+    if (!me) return fail(me.error());
+    own_household = me->i64("household_id");
+    own_path = me->str("node_path");
+  }
+  std::string typed = in.address;
   if (in.household_id) {
-    auto h = db_.query("SELECT node_id, address FROM households WHERE id = $1", {in.household_id});
+    auto h = db_.query("SELECT node_id, node_path, address FROM households WHERE id = $1",
+                       {in.household_id});
     if (!h) return fail(h.error());
-    if (h->empty()) {
-      errs.push_back({"household_id", "所选住户不存在"});
+    if (h->empty() || (own_household && in.household_id != own_household)) {
+      errs.push_back({"household_id", "请选择您自己的住户，或改选小区里的地点"});
     } else {
       in.node_id = (*h)[0].i64("node_id");
-      if (in.address.empty()) in.address = (*h)[0].str("address");
+      if (in.anonymous) {
+        // Anonymous: the room would name the reporter; keep the unit only.
+        in.household_id = 0;
+        in.address =
+            place_name(db_, (*h)[0].str("node_path")) + (typed.empty() ? "" : "，" + typed);
+      } else {
+        in.address = (*h)[0].str("address") + (typed.empty() ? "" : "，" + typed);
+      }
     }
   } else if (!in.node_id && in.lat && in.lng) {
     auto grid = locate_grid(db_, *in.lat, *in.lng);
@@ -593,9 +630,23 @@ Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
   if (!node) return fail(node.error());
   if (node->empty())
     return fail(Error::invalid("请检查填写的内容", {{"node_id", "所选位置不存在"}}));
-  // Staff file within their scope; residents may report anywhere in the city.
-  if (!p.can("case.report"))
-    if (auto a = auth::authorize(p, "case.create", (*node)[0].str("path")); !a) return a;
+  auto path = (*node)[0].str("path");
+  if (!p.can("case.report")) {
+    if (auto a = auth::authorize(p, "case.create", path); !a) return a;
+  } else if (!own_path.empty() && !in.household_id && !(in.lat && in.lng)) {
+    // A resident's place must be in their own community (the first three
+    // path ids: district, street, community).
+    std::size_t cut = 0;
+    for (int i = 0; i < 4 && cut != std::string::npos; ++i) cut = own_path.find('/', cut + 1);
+    auto community = cut == std::string::npos ? own_path : own_path.substr(0, cut + 1);
+    if (!auth::in_subtree(path, community))
+      return fail(Error::invalid("请检查填写的内容",
+                                 {{"node_id", "请选择您所在社区里的地点，或在地图上选择"}}));
+  }
+  // A place without a household reads as its full name plus what was typed.
+  // (Open311 clients send a whole address_string; it stands as given.)
+  if (!in.household_id && in.address == typed && in.channel != "open311")
+    in.address = place_name(db_, path) + (typed.empty() ? "" : "，" + typed);
   return {};
 }
 

@@ -30,6 +30,15 @@ std::string iso(std::int64_t ms) {
   return buf;
 }
 
+std::string shanghai_text(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>((ms + kShanghaiOffsetMs) / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
 std::optional<std::int64_t> shanghai_day_start(std::string_view ymd) {
   if (!validate::is_date(ymd)) return std::nullopt;
   int y = std::stoi(std::string(ymd.substr(0, 4)));

@@ -115,7 +115,11 @@ Result<Json> PointsService::resolve_objection(const auth::Principal& p, std::int
     return fail(Error::invalid(
         "请检查填写的内容", {{"correction", "异议成立时请填写更正的分值（正数补加，负数扣回）"}}));
   std::int64_t correction_deed = 0;
+  auto owner = db_.query("SELECT resident_id FROM points_objections WHERE id = $1", {id});
+  if (!owner) return fail(owner.error());
+  auto resident = owner->empty() ? 0 : (*owner)[0].i64("resident_id");
   auto w = db_.write([&](store::Tx& tx) -> Status {
+    if (auto l = tx.serialize_on(fmt::format("points:resident:{}", resident)); !l) return l;
     auto o = tx.query(
         "SELECT o.state, o.deed_id, d.rule_id, d.resident_id, d.community_node_id, d.node_path "
         "FROM points_objections o JOIN points_deeds d ON d.id = o.deed_id WHERE o.id = $1",

@@ -149,6 +149,8 @@ Result<Json> PointsService::order(const auth::Principal& p, std::int64_t item_id
   if (!me) return fail(me.error());
   std::int64_t id = 0;
   auto w = db_.write([&](store::Tx& tx) -> Status {
+    if (auto l = tx.serialize_on(fmt::format("points:resident:{}", p.resident_id)); !l) return l;
+    if (auto l = tx.serialize_on(fmt::format("points:item:{}", item_id)); !l) return l;
     auto item = tx.query(
         "SELECT i.points_price, i.station_org_id, i.name, o.name AS station, n.path FROM "
         "shop_items i JOIN orgs o ON o.id = i.station_org_id JOIN nodes n ON n.id = o.node_id "
@@ -378,7 +380,14 @@ Result<Json> PointsService::verify_code(const auth::Principal& p, std::int64_t m
   if (code.size() != 6 || code.find_first_not_of("0123456789") != std::string::npos)
     return fail(Error::invalid("请检查填写的内容", {{"code", "兑换码为6位数字"}}));
   Json out;
+  auto owner = db_.query(
+      "SELECT resident_id FROM redemptions WHERE org_id = $1 AND code_hash = $2 ORDER BY id DESC "
+      "LIMIT 1",
+      {merchant_org, code_hash(merchant_org, code)});
+  if (!owner) return fail(owner.error());
+  auto resident = owner->empty() ? 0 : (*owner)[0].i64("resident_id");
   auto w = db_.write([&](store::Tx& tx) -> Status {
+    if (auto l = tx.serialize_on(fmt::format("points:resident:{}", resident)); !l) return l;
     auto rows = tx.query(
         "SELECT x.id, x.state, x.code_expires_at, x.points, x.resident_id, s.name, r.name AS "
         "resident, r.node_path FROM redemptions x JOIN merchant_services s ON s.id = x.service_id "

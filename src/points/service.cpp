@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "auth/roles.hpp"
 #include "auth/scope_sql.hpp"
@@ -253,6 +254,7 @@ Result<Json> PointsService::record(const auth::Principal& p, const DeedInput& in
   bool automatic = (*rule)["automatic"].get<bool>();
   std::int64_t id = 0;
   auto w = db_.write([&](store::Tx& tx) -> Status {
+    if (auto l = tx.serialize_on(fmt::format("points:resident:{}", in.resident_id)); !l) return l;
     if (!(*rule)["monthly_cap"].is_null()) {
       auto used = tx.one(
           "SELECT COALESCE(sum(d.points), 0) AS s FROM points_deeds d JOIN points_rules r ON "
@@ -376,9 +378,19 @@ Result<Json> PointsService::review(const auth::Principal& p, const std::vector<R
       return fail(invalid("reason", "调整或不通过需要填写理由"));
     if (it.decision == "adjust" && !it.points) return fail(invalid("points", "请填写调整后的分值"));
   }
+  // Penalties read balances: queue behind spends of the same residents, in
+  // one order so two reviews cannot deadlock.
+  std::set<std::int64_t> residents;
+  for (const auto& it : items) {
+    auto r = db_.query("SELECT resident_id FROM points_deeds WHERE id = $1", {it.deed_id});
+    if (!r) return fail(r.error());
+    if (!r->empty()) residents.insert((*r)[0].i64("resident_id"));
+  }
   int approved = 0, rejected = 0;
   auto w = db_.write([&](store::Tx& tx) -> Status {
     approved = rejected = 0;
+    for (auto rid : residents)
+      if (auto l = tx.serialize_on(fmt::format("points:resident:{}", rid)); !l) return l;
     for (const auto& it : items) {
       auto d = tx.query(
           "SELECT d.state, d.points, d.node_path, d.month, d.community_node_id FROM points_deeds d "

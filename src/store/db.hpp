@@ -67,6 +67,17 @@ class Tx {
   Result<Rows> query(std::string_view sql, const Params& params = {});
   // First row, or not_found.
   Result<Row> one(std::string_view sql, const Params& params = {});
+  // Makes writes that spend the same thing (one resident's points, one
+  // item's stock) run one after another, so a balance read inside the write
+  // is still true at its commit. Call it first in the write function.
+  // SQLite has one writer already; PostgreSQL switches this transaction to
+  // READ COMMITTED and takes a transaction-scoped advisory lock on the key —
+  // under SERIALIZABLE the snapshot would predate the wait and 50 concurrent
+  // spenders would end in serialization failures instead of queueing.
+  virtual Status serialize_on(std::string_view key) {
+    (void)key;
+    return {};
+  }
 };
 
 enum class Kind { sqlite, postgres };

@@ -51,6 +51,23 @@ export async function apiGet(token, p) {
   return { status: res.status, body };
 }
 
+/** POST/PUT/PATCH /api/v1/PATH with a JSON body and a bearer token → {status, body}. */
+export async function apiSend(token, method, p, data) {
+  const res = await fetch(`${BASE}/api/v1/${p}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: data === undefined ? undefined : JSON.stringify(data),
+  });
+  const text = await res.text();
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
 export const itemsOf = (body) => (Array.isArray(body) ? body : body?.items || []);
 
 export async function launch() {

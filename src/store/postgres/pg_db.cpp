@@ -306,12 +306,24 @@ class PgTx final : public Tx {
   explicit PgTx(PgConn& conn) : conn_(conn) {}
   Result<Exec> exec(std::string_view sql, const Params& params) override {
     if (failed_) return fail(failed_->error);
+    used_ = true;
     auto r = conn_.exec(sql, params);
     if (!r) {
       failed_ = r.error();
       return fail(r.error().error);
     }
     return std::move(*r);
+  }
+  Status serialize_on(std::string_view key) override {
+    if (!locked_ && !used_) {
+      // Allowed only before the transaction's first query; later locks
+      // still queue writers, and a stale read is caught as a retry.
+      if (auto s = script("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"); !s) return s;
+    }
+    locked_ = true;
+    auto r = exec("SELECT pg_advisory_xact_lock(hashtext($1)) AS locked", {std::string(key)});
+    if (!r) return fail(r.error());
+    return {};
   }
   Status script(std::string_view sql) {
     if (failed_) return fail(failed_->error);
@@ -327,6 +339,8 @@ class PgTx final : public Tx {
  private:
   PgConn& conn_;
   std::optional<Failure> failed_;
+  bool locked_ = false;
+  bool used_ = false;
 };
 
 Status call_guarded(const std::function<Status(Tx&)>& fn, Tx& tx) {

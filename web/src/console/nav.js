@@ -17,7 +17,17 @@ import {
 
 export const NAV = [
   { path: '/', title: 'nav.workbench', icon: House },
-  { path: '/cases', title: 'nav.cases', icon: ChatLineSquare, soon: true },
+  {
+    key: 'cases',
+    title: 'nav.cases',
+    icon: ChatLineSquare,
+    children: [
+      { path: '/cases/queue', title: 'nav.casesQueue', perm: 'case.read' },
+      { path: '/cases/search', title: 'nav.casesSearch', perm: 'case.read' },
+      { path: '/cases/new', title: 'nav.casesNew', perm: 'case.create' },
+      { path: '/cases/kpis', title: 'nav.casesKpis', perm: 'case.kpi' },
+    ],
+  },
   { path: '/points', title: 'nav.points', icon: Medal, soon: true },
   { path: '/wishes', title: 'nav.wishes', icon: Present, soon: true },
   { path: '/volunteers', title: 'nav.volunteers', icon: Promotion, soon: true },

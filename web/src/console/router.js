@@ -26,6 +26,38 @@ const routes = [
     children: [
       { path: '', name: 'workbench', component: () => import('./views/WorkbenchView.vue'), meta: { title: 'nav.workbench' } },
       ...soonRoutes,
+      { path: 'cases', redirect: '/cases/queue' },
+      {
+        path: 'cases/queue',
+        name: 'case-queue',
+        component: () => import('./views/CaseQueueView.vue'),
+        meta: { title: 'nav.casesQueue', group: 'nav.cases', perm: 'case.read' },
+      },
+      {
+        path: 'cases/search',
+        name: 'case-search',
+        component: () => import('./views/CaseSearchView.vue'),
+        meta: { title: 'nav.casesSearch', group: 'nav.cases', perm: 'case.read' },
+      },
+      {
+        path: 'cases/new',
+        name: 'case-new',
+        component: () => import('./views/CaseCreateView.vue'),
+        meta: { title: 'nav.casesNew', group: 'nav.cases', perm: 'case.create' },
+      },
+      {
+        path: 'cases/kpis',
+        name: 'case-kpis',
+        component: () => import('./views/CaseKpiView.vue'),
+        meta: { title: 'nav.casesKpis', group: 'nav.cases', perm: 'case.kpi' },
+      },
+      {
+        path: 'cases/:id(\\d+)',
+        name: 'case',
+        component: () => import('./views/CaseDetailView.vue'),
+        props: true,
+        meta: { title: 'nav.caseDetail', group: 'nav.cases', parent: { title: 'nav.casesQueue', path: '/cases/queue' }, perm: 'case.read' },
+      },
       {
         path: 'territory',
         name: 'territory',

@@ -1,6 +1,8 @@
 // English, the second language: complete, never the default.
 // vue-i18n treats { } @ $ | as syntax; write {'@'} to show a literal one.
+import casesMessages from './cases.en.js';
 export default {
+  ...casesMessages,
   app: {
     name: 'Linli',
     fullName: 'Linli · Party-led Community Governance',
@@ -99,6 +101,11 @@ export default {
     users: 'Users & roles',
     calendar: 'Work calendar',
     audit: 'Audit log',
+    casesQueue: 'My to-dos',
+    casesSearch: 'Find requests',
+    casesNew: 'Register a request',
+    casesKpis: 'Performance',
+    caseDetail: 'Request',
     department: 'Department check-in',
     merchant: 'Points redemption',
     collapse: 'Collapse menu',
@@ -156,6 +163,14 @@ export default {
     quickLinks: 'Common tasks',
     today: 'Today',
     todayComing: "Today's to-dos, request deadlines and figures will appear here once Requests goes live.",
+    allTodo: 'All to-dos ›',
+    noTodo: 'Nothing waiting for you today.',
+    fig: {
+      todo: 'To do',
+      overdue: 'Overdue',
+      near: 'Due soon',
+      submitted: 'To accept',
+    },
   },
   comingSoon: {
     title: 'Coming soon',
@@ -445,6 +460,51 @@ export default {
     merchantTitle: 'Points redemption',
     merchantDesc: 'When residents redeem your services with points, enter their redemption code here.',
     building: 'This feature is being built.',
+    dept: {
+      intro: 'Requests on which the community or street has called your department appear here. "Report" within the limit, tap "On site" when you get there, and "Act" with what you did; "Return" it, with the reason, if it is not your department\'s job.',
+      tabs: {
+        todo: 'To report {n}',
+        doing: 'In hand {n}',
+        done: 'Done {n}',
+        all: 'All {n}',
+      },
+      empty: 'Nothing for your department to report to right now',
+      lead: 'Lead',
+      assist: 'Assisting',
+      ask: 'Asked to',
+      reportDue: 'Report by',
+      actDue: 'Act by',
+      actNote: 'What was done',
+      showTimeline: 'Show history',
+      hideTimeline: 'Hide history',
+      more: 'Load more',
+      step: {
+        report: 'Report',
+        arrive: 'On site',
+        act: 'Act',
+        return: 'Return',
+      },
+      help: {
+        report: 'Confirm your department has it in hand and will come and act in time.',
+        arrive: 'Confirm your people are on site.',
+        act: 'Say what your department did and the result. The community checks it.',
+        return: 'Return it if it is not your department\'s job; say why and who should handle it.',
+      },
+      noteLabel: {
+        report: 'Note',
+        arrive: 'Note',
+        act: 'What was done',
+        return: 'Reason',
+      },
+      actRequired: 'Say what was done',
+      returnRequired: 'Give the reason',
+      done: {
+        report: 'Reported',
+        arrive: 'Marked on site',
+        act: 'Action recorded',
+        return: 'Returned',
+      },
+    },
   },
   mobile: {
     tabs: {

@@ -1,6 +1,8 @@
 // 简体中文（默认语言）。措辞以社区工作者日常说法为准。
 // 注意：vue-i18n 把 { } @ $ | 当作语法字符，原样显示时要写成 {'@'} 这种形式。
+import casesMessages from './cases.zh-CN.js';
 export default {
+  ...casesMessages,
   app: {
     name: '邻里',
     fullName: '邻里 · 党建引领基层治理平台',
@@ -99,6 +101,11 @@ export default {
     users: '用户与角色',
     calendar: '工作日历',
     audit: '审计日志',
+    casesQueue: '我的待办',
+    casesSearch: '诉求查询',
+    casesNew: '登记诉求',
+    casesKpis: '考核指标',
+    caseDetail: '诉求详情',
     department: '部门报到',
     merchant: '积分核销',
     collapse: '收起菜单',
@@ -156,6 +163,14 @@ export default {
     quickLinks: '常用功能',
     today: '今日概况',
     todayComing: '今日待办、诉求办理时限和统计数字将在「诉求办理」上线后显示在这里。',
+    allTodo: '全部待办 ›',
+    noTodo: '今天没有待办的诉求，辛苦了！',
+    fig: {
+      todo: '待办',
+      overdue: '已超期',
+      near: '即将到期',
+      submitted: '待受理',
+    },
   },
   comingSoon: {
     title: '功能建设中',
@@ -445,6 +460,51 @@ export default {
     merchantTitle: '积分核销',
     merchantDesc: '居民在商家联盟兑换服务后，您可以在这里输入兑换码进行核销。',
     building: '此功能正在建设中，敬请期待。',
+    dept: {
+      intro: '社区或街道点名本部门后，事项会出现在这里。请在时限内“报到”，到现场后点“到场”，处置完写明情况点“处置”；不属于本部门职责的可以“退回”并说明原因。',
+      tabs: {
+        todo: '待报到 {n}',
+        doing: '办理中 {n}',
+        done: '已完成 {n}',
+        all: '全部 {n}',
+      },
+      empty: '暂时没有需要本部门报到的事项',
+      lead: '牵头',
+      assist: '配合',
+      ask: '吹哨要求',
+      reportDue: '报到期限',
+      actDue: '处置期限',
+      actNote: '处置情况',
+      showTimeline: '查看办理过程',
+      hideTimeline: '收起办理过程',
+      more: '加载更多',
+      step: {
+        report: '报到',
+        arrive: '到场',
+        act: '处置',
+        return: '退回',
+      },
+      help: {
+        report: '确认本部门已收到并负责此事，将按时到场处置。',
+        arrive: '确认本部门人员已到达现场。',
+        act: '写明本部门做了什么、结果如何。社区会据此核查。',
+        return: '此事不属于本部门职责时退回，请写明原因和建议由哪个部门办理。',
+      },
+      noteLabel: {
+        report: '报到说明',
+        arrive: '到场说明',
+        act: '处置情况',
+        return: '退回原因',
+      },
+      actRequired: '请填写处置情况',
+      returnRequired: '请填写退回原因',
+      done: {
+        report: '已报到',
+        arrive: '已到场',
+        act: '已提交处置情况',
+        return: '已退回',
+      },
+    },
   },
   mobile: {
     tabs: {

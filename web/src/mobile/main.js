@@ -5,6 +5,7 @@ import enUS from 'vant/es/locale/lang/en-US';
 // Function-style Vant components (toast, dialog) are not seen by the resolver.
 import 'vant/es/toast/style';
 import 'vant/es/dialog/style';
+import 'vant/es/image-preview/style';
 import App from './App.vue';
 import { router } from './router.js';
 import { i18n } from '@/i18n/index.js';

@@ -16,8 +16,10 @@ const routes = [
     component: TabsLayout,
     children: [
       { path: '', name: 'home', component: HomeTab },
-      { path: 'snap', name: 'snap', component: SoonTab, props: { icon: 'photograph', text: 'mobile.snapDesc', title: 'mobile.tabs.snap' } },
-      { path: 'cases', name: 'cases', component: SoonTab, props: { icon: 'records-o', text: 'mobile.casesDesc', title: 'mobile.tabs.cases' } },
+      { path: 'snap', name: 'snap', component: () => import('./views/SnapTab.vue') },
+      { path: 'snap/done/:id(\\d+)', name: 'snap-done', component: () => import('./views/SnapDoneView.vue'), props: true, meta: { tab: 'snap' } },
+      { path: 'cases', name: 'cases', component: () => import('./views/MyCasesTab.vue') },
+      { path: 'cases/:id(\\d+)', name: 'my-case', component: () => import('./views/MyCaseView.vue'), props: true, meta: { tab: 'cases' } },
       { path: 'points', name: 'points', component: SoonTab, props: { icon: 'gold-coin-o', text: 'mobile.pointsDesc', title: 'mobile.tabs.points' } },
       { path: 'mine', name: 'mine', component: MineTab },
     ],

@@ -48,7 +48,11 @@ export async function api(method, path, opts = {}) {
   const headers = { Accept: 'application/json' };
   let body;
   if (opts.body !== undefined) {
-    if (typeof opts.body === 'string') {
+    if (typeof Blob !== 'undefined' && opts.body instanceof Blob) {
+      // Raw bytes (photos): sent as they are, typed by the file itself.
+      body = opts.body;
+      headers['Content-Type'] = opts.contentType || opts.body.type || 'application/octet-stream';
+    } else if (typeof opts.body === 'string') {
       body = opts.body;
       headers['Content-Type'] = opts.contentType || 'text/plain; charset=utf-8';
     } else {
