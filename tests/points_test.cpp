@@ -1,0 +1,377 @@
+// Points over real HTTP on every store: the ledger's invariants under random
+// sequences, 50 concurrent redemptions, the monthly cycle with an objection,
+// one-time merchant codes, and scope.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "api_env.hpp"
+#include "auth/principal.hpp"
+#include "core/calendar.hpp"
+#include "core/clock.hpp"
+
+using linli::test::ApiEnv;
+using nlohmann::json;
+
+namespace {
+
+class PointsTest : public StoreParamTest {
+ protected:
+  ApiEnv& env() { return ApiEnv::get(GetParam()); }
+  const linli::test::HttpClient& http() { return *env().client; }
+  std::string tok(const std::string& role) {
+    auto it = tokens_.find(role);
+    if (it != tokens_.end()) return it->second;
+    return tokens_[role] = env().token(role);
+  }
+  std::int64_t community() { return env().accounts["community_staff"].node; }
+  // A resident of the building head's building with an account of their
+  // own and no points yet, so each test starts from a known balance.
+  std::int64_t resident_id() {
+    if (me_) return me_;
+    auto building = env().path_of(env().accounts["building_head"].node);
+    me_ = env()
+              .db
+              ->one(
+                  "SELECT min(r.id) AS id FROM residents r WHERE r.node_path >= $1 AND "
+                  "r.node_path < $2 AND NOT EXISTS (SELECT 1 FROM users u WHERE u.resident_id = "
+                  "r.id) AND NOT EXISTS (SELECT 1 FROM points_accounts a WHERE a.kind = "
+                  "'resident' AND a.ref_id = r.id)",
+                  {building, linli::auth::subtree_end(building)})
+              ->i64("id");
+    auto unit = env()
+                    .db
+                    ->one(
+                        "SELECT h.node_id FROM residents r JOIN households h ON h.id = "
+                        "r.household_id WHERE r.id = $1",
+                        {me_})
+                    ->i64("node_id");
+    auto name = "points_" + std::to_string(me_);
+    auto r = http().post("/api/v1/users",
+                         {{"username", name},
+                          {"display_name", "测试居民"},
+                          {"password", "Passw0rd!x"},
+                          {"resident_id", me_},
+                          {"roles", {{{"role", "resident"}, {"node_id", unit}}}}},
+                         tok("admin"));
+    EXPECT_EQ(r.status, 201) << r.body;
+    tokens_["resident"] = http().login(name, "Passw0rd!x");
+    return me_;
+  }
+  std::string today() { return linli::calendar::shanghai_day(linli::clock::now_ms()); }
+  // An automatic rule worth `points`, so a deed moves points at once.
+  void grant_rule(const std::string& code, int points) {
+    auto r = http().request("PUT", "/api/v1/points/rules?community=" + std::to_string(community()),
+                            json{{"code", code},
+                                 {"name", "测试" + code},
+                                 {"kind", points > 0 ? "positive" : "negative"},
+                                 {"points", points},
+                                 {"automatic", true},
+                                 {"recorders", "community_staff"}}
+                                .dump(),
+                            tok("community_staff"), {{"content-type", "application/json"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  void give(std::int64_t resident, const std::string& rule) {
+    auto r = http().post("/api/v1/points/deeds",
+                         {{"resident_id", resident}, {"rule_code", rule}, {"deed_date", today()}},
+                         tok("community_staff"));
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  std::int64_t balance(std::int64_t resident) {
+    return http()
+        .get("/api/v1/points/balance?resident=" + std::to_string(resident), tok("community_staff"))
+        .json()["balance"];
+  }
+  std::int64_t station() {
+    auto path = env().path_of(community());
+    return env()
+        .db
+        ->one(
+            "SELECT min(o.id) AS id FROM orgs o JOIN nodes n ON n.id = o.node_id WHERE "
+            "o.kind = 'station' AND n.path >= $1 AND n.path < $2",
+            {path, linli::auth::subtree_end(path)})
+        ->i64("id");
+  }
+  std::int64_t add_item(int price, int stock) {
+    auto r = http().post(
+        "/api/v1/points/items",
+        {{"station_id", station()}, {"name", "洗衣液"}, {"points_price", price}, {"stock", stock}},
+        tok("community_staff"));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json()["id"];
+  }
+  void expect_ledger_ok() {
+    auto check = http().get("/api/v1/points/ledger/check", tok("community_staff"));
+    ASSERT_EQ(check.status, 200) << check.body;
+    EXPECT_TRUE(check.json()["ok"].get<bool>()) << check.body;
+  }
+  std::map<std::string, std::string> tokens_;
+  std::int64_t me_ = 0;
+};
+
+TEST_P(PointsTest, FiftyConcurrentRedemptionsNeverOverdraw) {
+  grant_rule("grant200", 200);
+  auto me = resident_id();
+  give(me, "grant200");
+  ASSERT_EQ(balance(me), 200);
+  // Points run out first: 200 / 10 = 20 of 50 succeed.
+  auto item = add_item(10, 30);
+  auto resident = tok("resident");
+  auto storm = [&](std::int64_t id) {
+    std::atomic<int> ok{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 50; ++i)
+      threads.emplace_back([&] {
+        auto r = http().post("/api/v1/points/items/" + std::to_string(id) + "/order",
+                             json::object(), resident);
+        if (r.status == 201)
+          ++ok;
+        else if (r.status == 409)
+          ++refused;
+      });
+    for (auto& t : threads) t.join();
+    return std::make_pair(ok.load(), refused.load());
+  };
+  auto [ok1, no1] = storm(item);
+  EXPECT_EQ(ok1, 20);
+  EXPECT_EQ(no1, 30);
+  EXPECT_EQ(balance(me), 0);
+  // Stock runs out first: 7 items, plenty of points.
+  grant_rule("grant900", 900);
+  give(me, "grant900");
+  auto scarce = add_item(1, 7);
+  auto [ok2, no2] = storm(scarce);
+  EXPECT_EQ(ok2, 7);
+  EXPECT_EQ(no2, 43);
+  EXPECT_EQ(balance(me), 893);
+  auto items = http().get("/api/v1/points/items", resident).json();
+  for (const auto& i : items)
+    if (i["id"] == scarce) EXPECT_EQ(i["stock"], 0);
+  expect_ledger_ok();
+}
+
+TEST_P(PointsTest, LedgerInvariantsHoldAfterRandomSequences) {
+  grant_rule("plus15", 15);
+  grant_rule("minus25", -25);
+  auto me = resident_id();
+  auto item = add_item(12, 1000);
+  std::mt19937 rng(GetParam() == "sqlite" ? 7 : 11);
+  std::vector<std::int64_t> orders;
+  std::int64_t expected = 0;
+  for (int step = 0; step < 60; ++step) {
+    int op = static_cast<int>(rng() % 4);
+    if (op == 0) {
+      give(me, "plus15");
+      expected += 15;
+    } else if (op == 1) {
+      give(me, "minus25");  // a penalty takes no more than the resident holds
+      expected -= std::min<std::int64_t>(25, expected);
+    } else if (op == 2) {
+      auto r = http().post("/api/v1/points/items/" + std::to_string(item) + "/order",
+                           json::object(), tok("resident"));
+      if (expected >= 12) {
+        ASSERT_EQ(r.status, 201) << r.body;
+        orders.push_back(r.json()["id"]);
+        expected -= 12;
+      } else {
+        ASSERT_EQ(r.status, 409) << r.body;
+        EXPECT_NE(r.json()["detail"].get<std::string>().find("积分不足"), std::string::npos);
+      }
+    } else if (!orders.empty()) {
+      auto id = orders.back();
+      orders.pop_back();
+      auto r = http().post("/api/v1/points/redemptions/" + std::to_string(id) + "/cancel",
+                           json::object(), tok("resident"));
+      ASSERT_EQ(r.status, 200) << r.body;
+      expected += 12;
+    }
+    ASSERT_EQ(balance(me), expected) << "step " << step;
+  }
+  expect_ledger_ok();
+  // The balance is the sum of the account's entries, nothing stored.
+  auto history = http().get("/api/v1/points/balance", tok("resident")).json();
+  std::int64_t sum = 0;
+  for (const auto& h : history["history"]) sum += h["delta"].get<std::int64_t>();
+  EXPECT_EQ(sum, history["balance"].get<std::int64_t>());
+}
+
+TEST_P(PointsTest, MonthlyCycleWithObjectionAndCorrection) {
+  auto me = resident_id();
+  // Last month: three deeds recorded by the building head.
+  auto now = linli::clock::now_ms();
+  auto last_month_day = linli::calendar::shanghai_day(now - 35LL * 86400000);
+  auto month = last_month_day.substr(0, 7);
+  auto head = tok("building_head");
+  std::vector<std::int64_t> deeds;
+  for (const char* rule : {"volunteer", "activity", "environment"}) {
+    auto r = http().post("/api/v1/points/deeds",
+                         {{"resident_id", me},
+                          {"rule_code", rule},
+                          {"deed_date", last_month_day},
+                          {"note", "楼道清扫"}},
+                         head);
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.json()["state"], "pending");
+    deeds.push_back(r.json()["id"]);
+  }
+  auto staff = tok("community_staff");
+  auto publish = [&] {
+    return http().post("/api/v1/points/months", {{"community_id", community()}, {"month", month}},
+                       staff);
+  };
+  EXPECT_EQ(publish().status, 409) << "pending deeds block publication";
+  auto reviewed = http().post(
+      "/api/v1/points/review",
+      {{"items",
+        {{{"deed_id", deeds[0]}, {"decision", "approve"}},
+         {{"deed_id", deeds[1]}, {"decision", "adjust"}, {"points", 3}, {"reason", "只参加了半场"}},
+         {{"deed_id", deeds[2]}, {"decision", "reject"}, {"reason", "重复记录"}}}}},
+      staff);
+  ASSERT_EQ(reviewed.status, 200) << reviewed.body;
+  EXPECT_EQ(balance(me), 10 + 3);
+  auto published = publish();
+  ASSERT_EQ(published.status, 201) << published.body;
+  EXPECT_EQ(publish().status, 409) << "a month is published once";
+  auto snapshot = published.json();
+  EXPECT_EQ(snapshot["sum"], 13);
+  EXPECT_EQ(snapshot["entries"].size(), 2u);
+  EXPECT_NE(snapshot["chat_text"].get<std::string>().find("如有异议"), std::string::npos);
+  // Names on the notice board are masked.
+  for (const auto& e : snapshot["entries"])
+    EXPECT_NE(e["resident"].get<std::string>().find("*"), std::string::npos);
+  // Recording into a published month is refused.
+  EXPECT_EQ(
+      http()
+          .post("/api/v1/points/deeds",
+                {{"resident_id", me}, {"rule_code", "volunteer"}, {"deed_date", last_month_day}},
+                head)
+          .status,
+      409);
+  // The resident objects; the community upholds it with a correction.
+  auto obj = http().post("/api/v1/points/objections",
+                         {{"deed_id", deeds[0]}, {"reason", "那天我没有参加"}}, tok("resident"));
+  ASSERT_EQ(obj.status, 201) << obj.body;
+  auto resolved = http().post(
+      "/api/v1/points/objections/" + std::to_string(obj.json()["id"].get<std::int64_t>()) +
+          "/resolve",
+      {{"upheld", true}, {"resolution", "核实未参加，扣回"}, {"correction", -10}}, staff);
+  ASSERT_EQ(resolved.status, 200) << resolved.body;
+  EXPECT_EQ(balance(me), 3);
+  // The published month is exactly as it was; the correction sits in the
+  // current month and cites the original.
+  auto view = http().get("/api/v1/points/months/" + std::to_string(community()) + "/" + month,
+                         tok("resident"));
+  ASSERT_EQ(view.status, 200) << view.body;
+  auto again = view.json();
+  again.erase("state");
+  snapshot.erase("state");
+  EXPECT_EQ(again, snapshot);
+  auto corrections =
+      http().get("/api/v1/points/deeds?resident=" + std::to_string(me), staff).json();
+  bool found = false;
+  for (const auto& d : corrections)
+    if (!d["corrects_deed_id"].is_null()) {
+      EXPECT_EQ(d["corrects_deed_id"], deeds[0]);
+      EXPECT_EQ(d["month"], today().substr(0, 7));
+      EXPECT_NE(d["month"], month);
+      found = true;
+    }
+  EXPECT_TRUE(found);
+  expect_ledger_ok();
+}
+
+TEST_P(PointsTest, MerchantCodeWorksOnceAndOnlyAtItsMerchant) {
+  grant_rule("grant100", 100);
+  auto me = resident_id();
+  give(me, "grant100");
+  auto merchant = env().accounts["merchant"].org;
+  auto m = tok("merchant");
+  auto svc =
+      http().post("/api/v1/points/services",
+                  {{"merchant_id", merchant}, {"name", "免费洗车一次"}, {"points_price", 30}}, m);
+  ASSERT_EQ(svc.status, 201) << svc.body;
+  auto sid = std::to_string(svc.json()["id"].get<std::int64_t>());
+  auto code =
+      http().post("/api/v1/points/services/" + sid + "/code", json::object(), tok("resident"));
+  ASSERT_EQ(code.status, 201) << code.body;
+  auto c = code.json()["code"].get<std::string>();
+  EXPECT_EQ(c.size(), 6u);
+  EXPECT_EQ(balance(me), 100) << "points move when the merchant verifies";
+  auto other =
+      env()
+          .db
+          ->one("SELECT min(id) AS id FROM orgs WHERE kind = 'merchant' AND id <> $1", {merchant})
+          ->i64("id");
+  EXPECT_EQ(http().post("/api/v1/points/verify", {{"merchant_id", other}, {"code", c}}, m).status,
+            403)
+      << "a merchant verifies only for itself";
+  auto ok = http().post("/api/v1/points/verify", {{"merchant_id", merchant}, {"code", c}}, m);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(balance(me), 70);
+  auto twice = http().post("/api/v1/points/verify", {{"merchant_id", merchant}, {"code", c}}, m);
+  EXPECT_EQ(twice.status, 409);
+  EXPECT_NE(twice.json()["detail"].get<std::string>().find("已使用"), std::string::npos);
+  EXPECT_EQ(http()
+                .post("/api/v1/points/verify", {{"merchant_id", merchant}, {"code", "12345x"}}, m)
+                .status,
+            422);
+  // An expired code is refused with a clear message.
+  auto late =
+      http().post("/api/v1/points/services/" + sid + "/code", json::object(), tok("resident"));
+  ASSERT_EQ(late.status, 201);
+  ASSERT_TRUE(env().db->write([&](linli::store::Tx& tx) -> linli::Status {
+    auto r = tx.exec("UPDATE redemptions SET code_expires_at = 1 WHERE id = $1",
+                     {late.json()["id"].get<std::int64_t>()});
+    if (!r) return linli::fail(r.error());
+    return {};
+  }));
+  auto expired = http().post("/api/v1/points/verify",
+                             {{"merchant_id", merchant}, {"code", late.json()["code"]}}, m);
+  EXPECT_EQ(expired.status, 409);
+  EXPECT_NE(expired.json()["detail"].get<std::string>().find("过期"), std::string::npos);
+  EXPECT_EQ(balance(me), 70);
+  // The merchant's statement lists its own redemption; another's is hidden.
+  auto month = today().substr(0, 7);
+  auto st =
+      http().get("/api/v1/points/statements/" + std::to_string(merchant) + "?month=" + month, m);
+  ASSERT_EQ(st.status, 200) << st.body;
+  EXPECT_EQ(st.json()["total_points"], 30);
+  EXPECT_EQ(http()
+                .get("/api/v1/points/statements/" + std::to_string(other) + "?month=" + month, m)
+                .status,
+            404);
+  expect_ledger_ok();
+}
+
+TEST_P(PointsTest, BuildingHeadRecordsOnlyInItsBuilding) {
+  auto building = env().path_of(env().accounts["building_head"].node);
+  auto outside =
+      env()
+          .db
+          ->one(
+              "SELECT min(id) AS id FROM residents WHERE NOT (node_path >= $1 AND node_path < $2)",
+              {building, linli::auth::subtree_end(building)})
+          ->i64("id");
+  auto r =
+      http().post("/api/v1/points/deeds",
+                  {{"resident_id", outside}, {"rule_code", "volunteer"}, {"deed_date", today()}},
+                  tok("building_head"));
+  EXPECT_EQ(r.status, 404);
+  // Penalties are recorded by community staff only.
+  auto r2 = http().post(
+      "/api/v1/points/deeds",
+      {{"resident_id", resident_id()}, {"rule_code", "clutter"}, {"deed_date", today()}},
+      tok("building_head"));
+  EXPECT_EQ(r2.status, 403);
+  EXPECT_EQ(
+      http().post("/api/v1/points/review", {{"items", json::array()}}, tok("building_head")).status,
+      403);
+  EXPECT_EQ(http().get("/api/v1/points/deeds", tok("merchant")).status, 403);
+}
+
+INSTANTIATE_TEST_SUITE_P(Store, PointsTest, ::testing::ValuesIn(store_kinds()), store_param_name);
+
+}  // namespace
