@@ -123,12 +123,15 @@ int run_demo(const Common& c, const std::string& accounts_json) {
             << " 名党员, " << s->orgs << " 个单位, " << s->accounts.size() << " 个账号\n";
   if (!accounts_json.empty()) {
     Json arr = Json::array();
-    for (const auto& a : s->accounts)
-      arr.push_back({{"username", a.username},
-                     {"password", a.password},
-                     {"role", a.role},
-                     {"node", a.node ? Json(a.node) : Json(nullptr)},
-                     {"org", a.org ? Json(a.org) : Json(nullptr)}});
+    for (const auto& a : s->accounts) {
+      Json entry = {{"username", a.username},
+                    {"password", a.password},
+                    {"role", a.role},
+                    {"node", a.node ? Json(a.node) : Json(nullptr)},
+                    {"org", a.org ? Json(a.org) : Json(nullptr)}};
+      if (!a.api_key.empty()) entry["api_key"] = a.api_key;
+      arr.push_back(std::move(entry));
+    }
     std::ofstream out(accounts_json);
     out << arr.dump(2) << "\n";
     if (!out) return die("无法写入 " + accounts_json);
@@ -148,7 +151,7 @@ int run_import(const Common& c, const std::string& file, bool dry_run) {
   if (!p) return die(p.error().detail);
   org::OrgService svc(**db);
   std::cerr << "正在检查 " << file << " …\n";
-  auto rep = svc.import_residents(*p, ss.str(), dry_run, {0, "cli", "", ""});
+  auto rep = svc.import_residents(*p, ss.str(), dry_run, auth::Actor::named("cli"));
   if (!rep) return die(rep.error().detail);
   for (const auto& e : rep->errors)
     std::cout << "第" << e.row << "行 " << e.column << ": " << e.message << "\n";
@@ -166,7 +169,7 @@ int run_export(const Common& c, std::int64_t node, const std::string& format,
   auto p = cli_principal(**db);
   if (!p) return die(p.error().detail);
   org::OrgService svc(**db);
-  auto rows = svc.export_residents(*p, node, {0, "cli", "", ""});
+  auto rows = svc.export_residents(*p, node, auth::Actor::named("cli"));
   if (!rows) return die(rows.error().detail);
   std::string body = format == "csv" ? csv::format(*rows) : xlsx::workbook("居民名单", *rows);
   if (out_file.empty() || out_file == "-") {
@@ -237,7 +240,7 @@ int run_open311_keys(const Common& c, const std::string& action, const std::stri
       if (!r) return fail(r.error());
       changed = r->changes;
       if (!changed) return {};
-      return auth::record(tx, {0, "cli", "", ""},
+      return auth::record(tx, auth::Actor::named("cli"),
                           {"open311.key_revoke", "api_key", id, "", "停用 Open311 api_key"});
     });
     if (!w)
@@ -351,7 +354,7 @@ int main(int argc, char** argv) {
     auto db = open_store(c);
     if (!db) return die(db.error().detail);
     auth::AuthService svc(**db);
-    auth::Actor cli_actor{0, "cli", "", ""};
+    auto cli_actor = auth::Actor::named("cli");
     Status s;
     if (user_add->parsed()) {
       auto u = svc.create_user(uname, display.empty() ? uname : display, password,

@@ -148,8 +148,11 @@ TEST_P(PointsTest, FiftyConcurrentRedemptionsNeverOverdraw) {
   EXPECT_EQ(no2, 43);
   EXPECT_EQ(balance(me), 893);
   auto items = http().get("/api/v1/points/items", resident).json();
-  for (const auto& i : items)
-    if (i["id"] == scarce) EXPECT_EQ(i["stock"], 0);
+  for (const auto& i : items) {
+    if (i["id"] == scarce) {
+      EXPECT_EQ(i["stock"], 0);
+    }
+  }
   expect_ledger_ok();
 }
 

@@ -15,6 +15,14 @@ struct Actor {
   std::string ip;
   std::string request_id;
   std::string display_name;  // "王芳（社区工作者）": what timelines show
+
+  // Someone who is not a signed-in user: the command line, the sweep.
+  static Actor named(std::string name) {
+    Actor a;
+    a.username = name;
+    a.display_name = std::move(name);
+    return a;
+  }
 };
 
 struct AuditEntry {

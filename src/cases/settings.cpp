@@ -391,7 +391,7 @@ Result<int> CaseService::sweep(std::int64_t now) {
       "c.state IN ('accepted', 'assigned', 'in_progress') AND c.resolve_due IS NOT NULL AND "
       "(c.overdue_notified = 0) ORDER BY c.resolve_due LIMIT 5000");
   if (!due) return fail(due.error());
-  auth::Actor system{0, "系统", "", ""};
+  auto system = auth::Actor::named("系统");
   int touched = 0;
   std::vector<Json> pending;
   for (const auto& r : *due) {

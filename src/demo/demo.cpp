@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <compare>
 #include <cstdint>
 #include <cstdio>
@@ -17,46 +18,19 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
+#include "demo/demo_cases.hpp"
 #include "demo/names.hpp"
+#include "open311/keys.hpp"
 
 namespace linli::demo {
 namespace {
 
+using namespace detail;
 using names::Style;
-using Rng = std::mt19937_64;
 using std::chrono::sys_days;
 
 // ---------------------------------------------------------------------------
-// Drawing. std::uniform_int_distribution differs between standard libraries,
-// and the demo city must be the same everywhere for a seed, so we draw by hand.
-
-long rand_between(Rng& rng, long lo, long hi) {
-  auto span = static_cast<std::uint64_t>(hi - lo) + 1;
-  return lo + static_cast<long>(rng() % span);
-}
-
-bool chance(Rng& rng, int per_mille) { return rand_between(rng, 0, 999) < per_mille; }
-
-// Uniform in [-span, span], drawn in millionths so no floating draw is involved.
-double jitter(Rng& rng, double span) {
-  return span * static_cast<double>(rand_between(rng, -1000000, 1000000)) / 1e6;
-}
-
-template <class List>
-const auto& pick(Rng& rng, const List& items) {
-  return items[static_cast<std::size_t>(rand_between(rng, 0, std::ssize(items) - 1))];
-}
-
-std::string pick_weighted(Rng& rng, std::span<const names::Weighted> items) {
-  long total = 0;
-  for (const auto& w : items) total += w.weight;
-  long r = rand_between(rng, 0, total - 1);
-  for (const auto& w : items) {
-    if (r < w.weight) return std::string(w.text);
-    r -= w.weight;
-  }
-  return std::string(items.back().text);
-}
+// Drawing (the basic draws are in demo_cases.hpp).
 
 // The first `count` of `items` become a random sample (partial Fisher–Yates).
 template <class T>
@@ -115,111 +89,11 @@ sys_days born_at_age(Rng& rng, int age) {
 }
 
 // ---------------------------------------------------------------------------
-// The city as planned in memory. Indices link the parts; ids are filled in
-// as rows are written.
-
-struct Place {  // a territory node
-  int parent = -1;
-  std::string kind{}, name{};
-  std::optional<std::int64_t> floors{};
-  std::optional<double> lat{}, lng{};
-  std::int64_t id = 0;
-  std::int64_t depth = 0;
-  std::string path{};
-};
-
-struct Grid {
-  int place = 0, community = 0;
-  std::string compound;
-  Style style = Style::walkup;
-  std::vector<int> buildings;
-};
-
-struct Building {
-  int place = 0, grid = 0, number = 0;
-  int floors = 0, units = 0, doors = 0;  // doors per floor in each unit
-  std::vector<int> unit_places, homes;
-  int party_group = -1;
-};
-
-struct Home {
-  int unit_place = 0, building = 0;
-  std::string room, address;
-  double area = 0;
-  std::vector<int> people;
-  std::int64_t id = 0;
-};
-
-struct Person {
-  int home = 0;
-  std::string surname, name, relation, phone, id_number, tags;
-  char gender = 'M';
-  int age = 0;
-  sys_days born{};
-  std::int64_t id = 0;
-};
-
-struct PartyOrg {
-  int parent = -1, place = 0;
-  std::string kind, name;
-  std::int64_t id = 0;
-};
-
-struct Member {
-  int person = 0, party_org = 0;
-  std::string category{}, employer{}, joined_on{};
-  bool central = false;
-  std::vector<int> linked_homes{};
-  std::int64_t id = 0;
-};
-
-struct Org {
-  std::string kind, name, contact_name, contact_phone;
-  int place = -1;
-  std::vector<int> serves;
-  std::int64_t id = 0;
-};
-
-struct Login {
-  std::string username, display_name, role;
-  int place = -1, org = -1, person = -1;
-  std::string password_hash{};
-};
-
-struct City {
-  std::vector<Place> places;
-  std::vector<int> streets, communities;  // place indices
-  std::vector<Grid> grids;
-  std::vector<Building> buildings;
-  std::vector<Home> homes;
-  std::vector<Person> people;
-  std::vector<PartyOrg> party_orgs;
-  std::vector<Member> members;
-  std::vector<Org> orgs;
-  std::vector<Login> logins;
-  int demo_building = 0;  // where the building/unit/group/resident accounts live
-  std::unordered_set<std::string> used_ids, used_phones;
-
-  int add_place(int parent, std::string kind, std::string name) {
-    places.push_back({.parent = parent, .kind = std::move(kind), .name = std::move(name)});
-    return static_cast<int>(places.size()) - 1;
-  }
-};
-
-// Every draw below is its own statement: the order in which function
-// arguments or operands are evaluated is unspecified, and the city must not
-// depend on the compiler.
-void place_near(Rng& rng, Place& p, double lat, double lng, double span) {
-  double dlat = jitter(rng, span);
-  double dlng = jitter(rng, span);
-  p.lat = lat + dlat;
-  p.lng = lng + dlng;
-}
-
-// ---------------------------------------------------------------------------
 // Personal data: plausible, valid, unique.
 
-std::string given_name(Rng& rng, char gender, int birth_year) {
+}  // namespace
+
+std::string detail::given_name(Rng& rng, char gender, int birth_year) {
   bool male = gender == 'M';
   if (birth_year < 1965)
     return std::string(male ? pick(rng, names::kElderMale) : pick(rng, names::kElderFemale));
@@ -230,6 +104,8 @@ std::string given_name(Rng& rng, char gender, int birth_year) {
   }
   return std::string(male ? pick(rng, names::kYoungMale) : pick(rng, names::kYoungFemale));
 }
+
+namespace {
 
 std::string new_phone(Rng& rng, City& city) {
   for (;;) {
@@ -470,17 +346,13 @@ BuildingShape draw_building_shape(Rng& rng, Style style) {
 
 void plan_building(Rng& rng, City& city, int grid_index, int number) {
   Grid& grid = city.grids[std::size_t(grid_index)];
-  double lat = *city.places[std::size_t(grid.place)].lat,
-         lng = *city.places[std::size_t(grid.place)].lng;
   Building b;
   b.grid = grid_index;
   b.number = number;
   auto shape = draw_building_shape(rng, grid.style);
   b.floors = shape.floors, b.units = shape.units, b.doors = shape.doors;
   b.place = city.add_place(grid.place, "building", std::to_string(number) + "栋");
-  Place& bp = city.places[std::size_t(b.place)];
-  bp.floors = b.floors;
-  place_near(rng, bp, lat, lng, 0.0015);
+  city.places[std::size_t(b.place)].floors = b.floors;
   for (int u = 1; u <= b.units; ++u) {
     b.unit_places.push_back(city.add_place(b.place, "unit", std::to_string(u) + "单元"));
   }
@@ -494,14 +366,11 @@ void plan_territory(Rng& rng, City& city) {
   city.places[0].lng = names::kCentreLng;
   for (auto street : names::kStreets) {
     int s = city.add_place(district, "street", std::string(street));
-    place_near(rng, city.places[std::size_t(s)], names::kCentreLat, names::kCentreLng, 0.02);
     city.streets.push_back(s);
   }
   for (const auto& community : names::kCommunities) {
     int c = city.add_place(city.streets[std::size_t(community.street)], "community",
                            std::string(community.name));
-    place_near(rng, city.places[std::size_t(c)], names::kCentreLat, names::kCentreLng, 0.03);
-    double lat = *city.places[std::size_t(c)].lat, lng = *city.places[std::size_t(c)].lng;
     city.communities.push_back(c);
     for (const auto& compound : community.compounds) {
       Grid grid;
@@ -509,12 +378,177 @@ void plan_territory(Rng& rng, City& city) {
       grid.compound = std::string(compound.name);
       grid.style = compound.style;
       grid.place = city.add_place(c, "grid", grid.compound + "网格");
-      place_near(rng, city.places[std::size_t(grid.place)], lat, lng, 0.006);
       city.grids.push_back(std::move(grid));
       int gi = int(city.grids.size()) - 1;
       long count = rand_between(rng, 7, 9);
       for (int n = 1; n <= count; ++n) plan_building(rng, city, gi, n);
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The map. Positions are planned in metres east (x) and north (y) of the
+// district centre and turned into degrees at the end. Each level sits on a
+// ring around its parent, spaced so that the circles holding the parts can
+// never touch, hence no two grids overlap:
+//   streets     1,300–1,400 m from the district centre, evenly round it
+//               (everything of a street lies within 1,080 m of its centre);
+//   communities 620 m round their street (within 460 m of their centre; at
+//               most three per street, so neighbours are ≥ 1,070 m apart);
+//   grids       260 m round their community (an outline within 200 m of the
+//               grid's centre; neighbours 450 m apart);
+//   buildings   inside their grid's outline, 22 m from its edges, ≥ 28 m apart.
+// Directions come from a table in 15° steps, not from sin and cos, and every
+// draw is an integer: the map is the same bit for bit wherever it is drawn.
+
+struct Point {
+  double x = 0, y = 0;
+};
+using Outline = std::vector<Point>;  // counter-clockwise, convex
+
+constexpr double kMetresPerDegLat = 111320.0;
+constexpr double kMetresPerDegLng = 95897.0;  // 111,320 × cos 30.52°
+
+// The unit vector `step` × 15° counter-clockwise from east.
+Point direction(long step) {
+  static constexpr double kCos[7] = {
+      1.0, 0.9659258262890683, 0.8660254037844387, 0.7071067811865476, 0.5, 0.25881904510252074,
+      0.0};
+  long k = (step % 24 + 24) % 24;
+  double c = kCos[k % 6], s = kCos[6 - k % 6];
+  switch (k / 6) {
+    case 0:
+      return {c, s};
+    case 1:
+      return {-s, c};
+    case 2:
+      return {-c, -s};
+    default:
+      return {s, -c};
+  }
+}
+
+Point towards(Point from, long step, double metres) {
+  Point d = direction(step);
+  return {from.x + d.x * metres, from.y + d.y * metres};
+}
+
+// A compound's outline: most estates are a rough rectangle, some a hexagon.
+Outline draw_outline(Rng& rng, Point centre) {
+  Outline out;
+  long turn = rand_between(rng, 0, 23);
+  if (chance(rng, 600)) {
+    auto a = double(rand_between(rng, 110, 140));
+    auto b = double(rand_between(rng, 90, 120));
+    Point ax = direction(turn), ay = direction(turn + 6);
+    const double corners[4][2] = {{a, b}, {-a, b}, {-a, -b}, {a, -b}};
+    for (const auto& corner : corners) {
+      double u = corner[0] + double(rand_between(rng, -8, 8));
+      double v = corner[1] + double(rand_between(rng, -8, 8));
+      out.push_back({centre.x + u * ax.x + v * ay.x, centre.y + u * ax.y + v * ay.y});
+    }
+  } else {
+    long radius = rand_between(rng, 150, 180);
+    for (long i = 0; i < 6; ++i) {
+      auto r = double(radius - rand_between(rng, 0, 15));
+      out.push_back(towards(centre, turn + 4 * i, r));
+    }
+  }
+  return out;
+}
+
+// How far the point lies inside the outline (negative: outside).
+double clearance(const Outline& outline, Point p) {
+  double least = 1e18;
+  for (std::size_t i = 0; i < outline.size(); ++i) {
+    Point a = outline[i], b = outline[(i + 1) % outline.size()];
+    double ex = b.x - a.x, ey = b.y - a.y;
+    double cross = ex * (p.y - a.y) - ey * (p.x - a.x);
+    least = std::min(least, cross / std::sqrt(ex * ex + ey * ey));
+  }
+  return least;
+}
+
+void set_position(Place& place, Point p) {
+  place.lat = names::kCentreLat + p.y / kMetresPerDegLat;
+  place.lng = names::kCentreLng + p.x / kMetresPerDegLng;
+}
+
+// GeoJSON Polygon coordinates, the ring closed, to about 0.1 m.
+std::string boundary_of(const Outline& outline) {
+  std::string out = "[[";
+  for (std::size_t i = 0; i <= outline.size(); ++i) {
+    const Point& p = outline[i % outline.size()];
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s[%.6f,%.6f]", i ? "," : "",
+                  names::kCentreLng + p.x / kMetresPerDegLng,
+                  names::kCentreLat + p.y / kMetresPerDegLat);
+    out += buf;
+  }
+  return out + "]]";
+}
+
+void place_buildings(Rng& rng, City& city, const Grid& grid, const Outline& outline, Point centre) {
+  double x0 = 1e18, x1 = -1e18, y0 = 1e18, y1 = -1e18;
+  for (const Point& p : outline) {
+    x0 = std::min(x0, p.x), x1 = std::max(x1, p.x);
+    y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
+  }
+  std::vector<Point> placed;
+  for (int b : grid.buildings) {
+    // Spacing gives way after many tries, and the centre is the last resort;
+    // the outlines are roomy enough that neither is ever needed.
+    Point spot = centre;
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      auto x = double(rand_between(rng, long(std::ceil(x0)), long(std::floor(x1))));
+      auto y = double(rand_between(rng, long(std::ceil(y0)), long(std::floor(y1))));
+      Point p{x, y};
+      if (clearance(outline, p) < 22) continue;
+      bool apart = true;
+      for (const Point& q : placed)
+        apart = apart && (p.x - q.x) * (p.x - q.x) + (p.y - q.y) * (p.y - q.y) >= 28.0 * 28.0;
+      if (apart || attempt >= 800) {
+        spot = p;
+        break;
+      }
+    }
+    placed.push_back(spot);
+    set_position(city.places[std::size_t(city.buildings[std::size_t(b)].place)], spot);
+  }
+}
+
+// Gives streets, communities, grids and buildings their positions and every
+// grid its boundary, from a stream of draws of its own.
+void lay_out(Rng& rng, City& city) {
+  std::vector<Point> at(city.places.size());
+  set_position(city.places[0], at[0]);
+  auto ring = [&](int parent, const std::vector<int>& children, double metres, long extra) {
+    long turn = rand_between(rng, 0, 23);
+    long n = std::max<long>(1, std::ssize(children));
+    for (long i = 0; i < std::ssize(children); ++i) {
+      long more = extra > 0 ? rand_between(rng, 0, extra) : 0;
+      auto child = std::size_t(children[std::size_t(i)]);
+      at[child] = towards(at[std::size_t(parent)], turn + 24 * i / n, metres + double(more));
+      set_position(city.places[child], at[child]);
+    }
+  };
+  ring(0, city.streets, 1300, 100);
+  for (int s : city.streets) {
+    std::vector<int> communities;
+    for (int c : city.communities)
+      if (city.places[std::size_t(c)].parent == s) communities.push_back(c);
+    ring(s, communities, 620, 0);
+  }
+  for (int c : city.communities) {
+    std::vector<int> grids;
+    for (const Grid& g : city.grids)
+      if (city.places[std::size_t(g.place)].parent == c) grids.push_back(g.place);
+    ring(c, grids, 260, 0);
+  }
+  for (const Grid& g : city.grids) {
+    Outline outline = draw_outline(rng, at[std::size_t(g.place)]);
+    city.places[std::size_t(g.place)].boundary = boundary_of(outline);
+    place_buildings(rng, city, g, outline, at[std::size_t(g.place)]);
   }
 }
 
@@ -807,6 +841,8 @@ City plan_city(const Options& opt) {
   Rng rng(opt.seed);
   City city;
   plan_territory(rng, city);
+  Rng map_rng(opt.seed ^ 0x6d61702dULL);  // the map may change without moving anyone
+  lay_out(map_rng, city);
   plan_homes(rng, city, std::max(0, opt.households));
   city.demo_building = choose_demo_building(city);
   plan_party(rng, city, long(city.homes.size()));
@@ -886,10 +922,11 @@ Status write_places(store::Tx& tx, City& city, std::int64_t now) {
     p.depth = parent ? parent->depth + 1 : 0;
     auto id = insert_id(tx,
                         "INSERT INTO nodes (parent_id, kind, name, depth, floors, lat, lng, "
-                        "created_at, updated_at) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                        "boundary, created_at, updated_at) "
+                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
                         {parent ? store::Value{parent->id} : store::null(), p.kind, p.name, p.depth,
-                         opt_value(p.floors), opt_value(p.lat), opt_value(p.lng), now, now});
+                         opt_value(p.floors), opt_value(p.lat), opt_value(p.lng),
+                         p.boundary.empty() ? store::null() : store::Value{p.boundary}, now, now});
     if (!id) return fail(id.error());
     p.id = *id;
     p.path = (parent ? parent->path : std::string("/")) + std::to_string(p.id) + "/";
@@ -990,7 +1027,7 @@ Status write_orgs(store::Tx& tx, City& city, const Options& opt, std::int64_t no
 }
 
 Status write_logins(store::Tx& tx, City& city, const Options& opt, std::int64_t now) {
-  for (const Login& l : city.logins) {
+  for (Login& l : city.logins) {
     store::Value resident =
         l.person >= 0 ? store::Value{city.people[std::size_t(l.person)].id} : store::null();
     auto id =
@@ -1004,6 +1041,7 @@ Status write_logins(store::Tx& tx, City& city, const Options& opt, std::int64_t 
         "INSERT INTO role_assignments (user_id, role, node_id, org_id) VALUES ($1, $2, $3, $4)",
         {*id, l.role, place_id(city, l.place), org});
     if (!r) return fail(r.error());
+    l.id = *id;
   }
   report(opt, "账号", long(city.logins.size()), long(city.logins.size()));
   return {};
@@ -1018,8 +1056,9 @@ Status refuse_if_not_empty(store::Tx& tx) {
   return {};
 }
 
-Summary summarise(const City& city, const Options& opt) {
+Summary summarise(const City& city, const Options& opt, long cases) {
   Summary s;
+  s.cases = cases;
   s.nodes = long(city.places.size());
   s.households = long(city.homes.size());
   s.residents = long(city.people.size());
@@ -1029,7 +1068,7 @@ Summary summarise(const City& city, const Options& opt) {
   for (const Login& l : city.logins) {
     std::int64_t node = l.place >= 0 ? city.places[std::size_t(l.place)].id : 0;
     std::int64_t org = l.org >= 0 ? city.orgs[std::size_t(l.org)].id : 0;
-    s.accounts.push_back({l.username, opt.password, l.role, node, org});
+    s.accounts.push_back({l.username, opt.password, l.role, node, org, ""});
   }
   return s;
 }
@@ -1047,8 +1086,9 @@ Result<Summary> load(store::Db& db, const Options& opt) {
 
   City city = plan_city(opt);
   if (auto s = hash_passwords(city.logins, opt.password); !s) return fail(s.error());
+  std::int64_t now = opt.now_ms ? opt.now_ms : clock::now_ms();
+  std::vector<CasePlan> cases = plan_cases(city, opt, now);
 
-  std::int64_t now = clock::now_ms();
   // One transaction: a half-loaded city would block a second attempt. The
   // function only sets ids and paths on `city`, so the PostgreSQL adapter may
   // re-run it after a serialization failure.
@@ -1059,10 +1099,19 @@ Result<Summary> load(store::Db& db, const Options& opt) {
     if (auto s = write_homes(tx, city, opt, now); !s) return s;
     if (auto s = write_party(tx, city, opt, now); !s) return s;
     if (auto s = write_orgs(tx, city, opt, now); !s) return s;
-    return write_logins(tx, city, opt, now);
+    if (auto s = write_logins(tx, city, opt, now); !s) return s;
+    return write_cases(tx, city, cases, opt);
   });
   if (!written) return fail(written.error());
-  return summarise(city, opt);
+  Summary summary = summarise(city, opt, long(cases.size()));
+
+  // The Open311 client's key is made the way an administrator would make one,
+  // after the city (the key service writes on its own).
+  auto key = open311::add_key(db, "演示Open311客户端");
+  if (!key)
+    return fail(Error::internal("演示城市已载入，但未能创建Open311密钥：" + key.error().detail));
+  summary.accounts.push_back({"open311", "", "open311_client", 0, 0, std::move(*key)});
+  return summary;
 }
 
 }  // namespace linli::demo

@@ -361,7 +361,8 @@ Result<Json> PointsService::issue_code(const auth::Principal& p, std::int64_t se
          now + minutes * 60000, now});
     if (!r) return fail(r.error());
     id = r->i64("id");
-    return {};
+    return auth::record(
+        tx, by, {"points.code", "redemption", id, "", "生成商家兑换码：" + svc.str("name")});
   });
   if (!w) return fail(w.error());
   return Json{{"id", id},
