@@ -389,6 +389,41 @@ TEST_P(CasesApiTest, PhotosAreStoredByHashAndShownInScope) {
   EXPECT_EQ(http().get("/api/v1/blobs/" + sha, tok("department_staff")).status, 404);
 }
 
+TEST_P(CasesApiTest, MapPointIsLocatedToItsGrid) {
+  auto map = http().get("/api/v1/map/grids", tok("resident"));
+  ASSERT_EQ(map.status, 200) << map.body;
+  auto fc = map.json();
+  EXPECT_EQ(fc["type"], "FeatureCollection");
+  ASSERT_FALSE(fc["features"].empty());
+  // The centre of a grid's polygon lies in that grid: a report there lands in it.
+  auto feature = fc["features"][0];
+  double lng = 0, lat = 0;
+  auto ring = feature["geometry"]["coordinates"][0];
+  for (const auto& pt : ring) {
+    lng += pt[0].get<double>();
+    lat += pt[1].get<double>();
+  }
+  lng /= static_cast<double>(ring.size());
+  lat /= static_cast<double>(ring.size());
+  auto r = http().post("/api/v1/cases",
+                       {{"title", "路灯不亮"},
+                        {"description", "小区门口路灯坏了"},
+                        {"category_id", leaf_category("repair.light")},
+                        {"lat", lat},
+                        {"lng", lng}},
+                       tok("resident"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.json()["node_id"], feature["properties"]["id"]);
+  auto far = http().post("/api/v1/cases",
+                         {{"title", "路灯不亮"},
+                          {"description", "路灯坏了"},
+                          {"category_id", leaf_category("repair.light")},
+                          {"lat", 10.0},
+                          {"lng", 10.0}},
+                         tok("resident"));
+  EXPECT_EQ(far.status, 422) << "a point outside every grid is refused with a reason";
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, CasesApiTest, ::testing::ValuesIn(store_kinds()), store_param_name);
 
 }  // namespace
