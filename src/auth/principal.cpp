@@ -29,6 +29,26 @@ std::string subtree_end(const std::string& root) {
   return end;
 }
 
+std::vector<std::int64_t> path_ids(const std::string& path) {
+  std::vector<std::int64_t> ids;
+  for (std::size_t i = 1; i < path.size();) {
+    auto j = path.find('/', i);
+    if (j == std::string::npos) break;
+    ids.push_back(std::atoll(path.substr(i, j - i).c_str()));
+    i = j + 1;
+  }
+  return ids;
+}
+
+std::string ancestor_path(const std::string& path, std::size_t depth) {
+  std::size_t cut = 0;
+  for (std::size_t i = 0; i <= depth; ++i) {
+    cut = path.find('/', cut + 1);
+    if (cut == std::string::npos) return path;
+  }
+  return path.substr(0, cut + 1);
+}
+
 bool Principal::can(const std::string& permission) const {
   return std::any_of(grants.begin(), grants.end(),
                      [&](const Grant& g) { return auth::grants(g, permission); });

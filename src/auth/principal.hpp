@@ -49,5 +49,11 @@ Status authorize_org(const Principal& p, const std::string& permission, std::int
 // Path helpers: a subtree is the key range [path, upper_bound(path)).
 bool in_subtree(const std::string& path, const std::string& root);
 std::string subtree_end(const std::string& root);
+// The ids along a path, root first: "/1/2/4/" → {1, 2, 4}. By depth they are
+// district, street, community, grid, building, unit.
+std::vector<std::int64_t> path_ids(const std::string& path);
+// The path of the ancestor at `depth` (0 = district; 2 = community), or the
+// path itself when it is not that deep.
+std::string ancestor_path(const std::string& path, std::size_t depth);
 
 }  // namespace linli::auth

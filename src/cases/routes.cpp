@@ -235,10 +235,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc) {
          auto me =
              app.db.one("SELECT node_path FROM residents WHERE id = $1", {caller(req).resident_id});
          if (!me) return fail(Error::not_found("您的账号尚未关联居民信息，请联系社区"));
-         auto path = me->str("node_path");
-         std::size_t cut = 0;
-         for (int i = 0; i < 4 && cut != std::string::npos; ++i) cut = path.find('/', cut + 1);
-         auto community = cut == std::string::npos ? path : path.substr(0, cut + 1);
+         auto community = auth::ancestor_path(me->str("node_path"), 2);
          auto rows = app.db.query(
              "SELECT id, parent_id, kind, name FROM nodes WHERE path >= $1 AND path < $2 AND "
              "kind IN ('grid', 'building') ORDER BY id",

@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
+#include "org/place.hpp"
 #include "store/sql.hpp"
 
 namespace linli::cases {
@@ -110,16 +111,9 @@ double similarity(const std::string& a, const std::string& b) {
   return static_cast<double>(common) / static_cast<double>(x.size() + y.size() - common);
 }
 
-// "和平街道桃源社区幸福里小区网格3栋": a place as a letter would name it.
+// A place as a letter would name it (org/place.hpp); empty if the store fails.
 std::string place_name(store::Db& db, const std::string& path) {
-  auto rows = db.query(
-      "SELECT name FROM nodes WHERE $1 >= path AND substr($1, 1, length(path)) = path AND kind "
-      "<> 'district' ORDER BY depth",
-      {path});
-  std::string out;
-  if (rows)
-    for (const auto& r : *rows) out += r.str("name");
-  return out;
+  return org::place_name(db, path).value_or("");
 }
 
 std::string sha256_hex(std::string_view bytes) {
@@ -546,13 +540,7 @@ Result<std::int64_t> CaseService::level_node(const std::string& node_path,
   // Path ids by depth: district, street, community, grid, building, unit.
   static const std::vector<std::string> kinds = {"district", "street",   "community",
                                                  "grid",     "building", "unit"};
-  std::vector<std::int64_t> ids;
-  std::size_t i = 1;
-  while (i < node_path.size()) {
-    auto j = node_path.find('/', i);
-    ids.push_back(std::stoll(node_path.substr(i, j - i)));
-    i = j + 1;
-  }
+  auto ids = auth::path_ids(node_path);
   std::string kind = level == "department" ? "community" : level;
   for (std::size_t k = 0; k < kinds.size() && k < ids.size(); ++k)
     if (kinds[k] == kind) return ids[k];
@@ -634,12 +622,8 @@ Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
   if (!p.can("case.report")) {
     if (auto a = auth::authorize(p, "case.create", path); !a) return a;
   } else if (!own_path.empty() && !in.household_id && !(in.lat && in.lng)) {
-    // A resident's place must be in their own community (the first three
-    // path ids: district, street, community).
-    std::size_t cut = 0;
-    for (int i = 0; i < 4 && cut != std::string::npos; ++i) cut = own_path.find('/', cut + 1);
-    auto community = cut == std::string::npos ? own_path : own_path.substr(0, cut + 1);
-    if (!auth::in_subtree(path, community))
+    // A resident's place must be in their own community.
+    if (!auth::in_subtree(path, auth::ancestor_path(own_path, 2)))
       return fail(Error::invalid("请检查填写的内容",
                                  {{"node_id", "请选择您所在社区里的地点，或在地图上选择"}}));
   }

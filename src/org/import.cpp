@@ -10,6 +10,7 @@
 #include "core/crypto.hpp"
 #include "core/csv.hpp"
 #include "core/validate.hpp"
+#include "org/place.hpp"
 #include "org/service.hpp"
 
 namespace linli::org {
@@ -247,17 +248,12 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
         if (auto it = new_households.find(key); it != new_households.end()) {
           pl.household_id = it->second;
         } else {
-          auto names = tx.query(
-              "SELECT name FROM nodes WHERE $1 >= path AND substr($1, 1, length(path)) = path "
-              "AND kind <> 'district' ORDER BY depth",
-              {pl.unit_path});
-          if (!names) return fail(names.error());
-          std::string address;
-          for (const auto& n : *names) address += n.str("name");
+          auto address = place_name(tx, pl.unit_path);
+          if (!address) return fail(address.error());
           auto h = tx.one(
               "INSERT INTO households (node_id, node_path, room, address, created_at, "
               "updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-              {pl.unit_id, pl.unit_path, pl.room, address + pl.room + "室", now});
+              {pl.unit_id, pl.unit_path, pl.room, *address + pl.room + "室", now});
           if (!h) return fail(h.error());
           pl.household_id = h->i64("id");
           new_households[key] = pl.household_id;

@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
+#include "org/place.hpp"
 #include "store/sql.hpp"
 
 namespace linli::org {
@@ -94,14 +95,9 @@ Household household_from(const store::Row& r) {
 // "和平街道桃源社区幸福里小区3栋2单元301室": what a letter would carry.
 Result<std::string> address_of(store::Db& db, const std::string& node_path,
                                const std::string& room) {
-  auto rows = db.query(
-      "SELECT name, kind FROM nodes WHERE $1 >= path AND substr($1, 1, length(path)) = path "
-      "AND kind <> 'district' ORDER BY depth",
-      {node_path});
-  if (!rows) return fail(rows.error());
-  std::string out;
-  for (const auto& r : *rows) out += r.str("name");
-  return out + room + "室";
+  auto place = place_name(db, node_path);
+  if (!place) return fail(place.error());
+  return *place + room + "室";
 }
 
 }  // namespace

@@ -118,12 +118,7 @@ Result<std::string> PointsService::community_path(std::int64_t community_id) {
 
 Result<std::int64_t> PointsService::community_of(const std::string& node_path) {
   // Paths run district/street/community/…: the community is the third id.
-  std::vector<std::int64_t> ids;
-  for (std::size_t i = 1; i < node_path.size();) {
-    auto j = node_path.find('/', i);
-    ids.push_back(std::atoll(node_path.substr(i, j - i).c_str()));
-    i = j + 1;
-  }
+  auto ids = auth::path_ids(node_path);
   if (ids.size() < 3) return fail(Error::invalid("该居民不在任何社区"));
   return ids[2];
 }
