@@ -262,6 +262,9 @@ void add_household_routes(App& app, std::shared_ptr<OrgService> svc) {
                     Json j = household_json(*h);
                     j["residents"] = Json::array();
                     for (const auto& r : *members) j["residents"].push_back(resident_json(r));
+                    // Residents' pages ask for their community's rules and notices.
+                    auto ids = auth::path_ids(h->node_path);
+                    j["community_id"] = ids.size() >= 3 ? Json(ids[2]) : Json(nullptr);
                     return j;
                   })});
 }

@@ -51,6 +51,8 @@ Result<Json> PointsService::object(const auth::Principal& p, std::int64_t deed_i
                 {deed_id});
   if (!d) return fail(d.error());
   if (d->empty()) return fail(Error::not_found());
+  if ((*d)[0].str("state") != "approved")
+    return fail(Error::conflict("只能对公示中的积分提出异议"));
   auto mine = db_.one("SELECT node_path FROM residents WHERE id = $1", {p.resident_id});
   if (!mine) return fail(mine.error());
   auto community = community_of(mine->str("node_path"));

@@ -470,6 +470,32 @@ Result<Json> PointsService::my_redemptions(const auth::Principal& p) {
   return out;
 }
 
+Result<Json> PointsService::redemptions(const auth::Principal& p, std::int64_t org_id,
+                                        const std::string& state) {
+  auto o = db_.query(
+      "SELECT n.path FROM orgs o LEFT JOIN nodes n ON n.id = o.node_id WHERE o.id = $1", {org_id});
+  if (!o) return fail(o.error());
+  if (o->empty()) return fail(Error::not_found());
+  if (!serves_me(p, org_id, "merchant.portal"))
+    if (auto a = auth::authorize(p, "points.shop", (*o)[0].str("path")); !a) return fail(a.error());
+  auto rows = db_.query(
+      "SELECT x.id, x.state, x.points, x.created_at, r.name AS resident, COALESCE(i.name, s.name) "
+      "AS what FROM redemptions x JOIN residents r ON r.id = x.resident_id LEFT JOIN shop_items i "
+      "ON i.id = x.item_id LEFT JOIN merchant_services s ON s.id = x.service_id WHERE x.org_id = "
+      "$1 AND ($2 = '' OR x.state = $2) ORDER BY x.id DESC LIMIT 500",
+      {org_id, state});
+  if (!rows) return fail(rows.error());
+  Json out = Json::array();
+  for (const auto& r : *rows)
+    out.push_back({{"id", r.i64("id")},
+                   {"state", r.str("state")},
+                   {"points", r.i64("points")},
+                   {"what", r.str("what")},
+                   {"resident", validate::mask_name(r.str("resident"))},
+                   {"created_at", clock::iso(r.i64("created_at"))}});
+  return out;
+}
+
 Result<Json> PointsService::statement(const auth::Principal& p, std::int64_t org_id,
                                       const std::string& month) {
   auto o = db_.query(

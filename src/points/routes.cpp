@@ -298,6 +298,17 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                     if (!id) return fail(id.error());
                     return svc->cancel(caller(req), *id, App::actor(req));
                   })});
+  app.router.add({"GET",
+                  "/api/v1/points/redemptions",
+                  http::access::kSignedIn,
+                  "points",
+                  "服务站或商户的兑换单（如待发放）",
+                  json_handler([svc](http::Request& req) {
+                    return svc->redemptions(caller(req), q_id(req, "org"),
+                                            req.q("state").value_or(""));
+                  }),
+                  nullptr,
+                  {"org", "state"}});
   app.router.add(
       {"GET", "/api/v1/points/redemptions/mine", "points.self", "points", "我的兑换",
        json_handler([svc](http::Request& req) { return svc->my_redemptions(caller(req)); })});

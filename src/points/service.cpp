@@ -233,7 +233,13 @@ Result<Json> PointsService::record(const auth::Principal& p, const DeedInput& in
     if (!g.node_path.empty() && auth::in_subtree(path, g.node_path) &&
         (recorders.find(g.role) != std::string::npos || g.role == "admin"))
       may = true;
-  if (!may) return fail(Error::forbidden("此项积分只能由" + recorders + "记录"));
+  if (!may) {
+    std::string names;
+    for (const auto& r : auth::roles())
+      if (recorders.find(r.code) != std::string::npos)
+        names += (names.empty() ? "" : "、") + std::string(r.name_zh);
+    return fail(Error::forbidden("此项积分只能由" + names + "记录"));
+  }
   if ((*rule)["evidence_required"].get<bool>() && in.evidence_sha.empty() && in.note.empty())
     return fail(invalid("note", "此项需要附照片或说明"));
   if (validate::utf8_length(in.note).value_or(1000) > 200)

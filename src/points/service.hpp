@@ -96,6 +96,8 @@ class PointsService {
   Result<Json> verify_code(const auth::Principal& p, std::int64_t merchant_org,
                            const std::string& code, const auth::Actor& by);
   Result<Json> my_redemptions(const auth::Principal& p);
+  // A station's (or merchant's) redemptions in a state, for the counter.
+  Result<Json> redemptions(const auth::Principal& p, std::int64_t org_id, const std::string& state);
   // A merchant's (or station's) redemptions in a month, with the total.
   Result<Json> statement(const auth::Principal& p, std::int64_t org_id, const std::string& month);
 

@@ -58,6 +58,49 @@ const routes = [
         props: true,
         meta: { title: 'nav.caseDetail', group: 'nav.cases', parent: { title: 'nav.casesQueue', path: '/cases/queue' }, perm: 'case.read' },
       },
+      { path: 'points', redirect: () => (can('points.record') ? '/points/record' : '/points/notice') },
+      {
+        path: 'points/record',
+        name: 'points-record',
+        component: () => import('./views/points/PointsRecordView.vue'),
+        meta: { title: 'points.nav.record', group: 'nav.points', perm: 'points.record' },
+      },
+      {
+        path: 'points/review',
+        name: 'points-review',
+        component: () => import('./views/points/PointsReviewView.vue'),
+        meta: { title: 'points.nav.review', group: 'nav.points', perm: 'points.review' },
+      },
+      {
+        path: 'points/notice',
+        name: 'points-notice',
+        component: () => import('./views/points/PointsNoticeView.vue'),
+        meta: { title: 'points.nav.notice', group: 'nav.points', perm: 'points.read' },
+      },
+      {
+        path: 'points/objections',
+        name: 'points-objections',
+        component: () => import('./views/points/PointsObjectionsView.vue'),
+        meta: { title: 'points.nav.objections', group: 'nav.points', perm: 'points.review' },
+      },
+      {
+        path: 'points/shop',
+        name: 'points-shop',
+        component: () => import('./views/points/PointsShopView.vue'),
+        meta: { title: 'points.nav.shop', group: 'nav.points', perm: 'points.read' },
+      },
+      {
+        path: 'points/rankings',
+        name: 'points-rankings',
+        component: () => import('./views/points/PointsRankingsView.vue'),
+        meta: { title: 'points.nav.rankings', group: 'nav.points', perm: 'points.read' },
+      },
+      {
+        path: 'points/rules',
+        name: 'points-rules',
+        component: () => import('./views/points/PointsRulesView.vue'),
+        meta: { title: 'points.nav.rules', group: 'nav.points', perm: 'points.read' },
+      },
       {
         path: 'territory',
         name: 'territory',
@@ -139,6 +182,14 @@ const routes = [
         meta: { title: 'notFoundPage.title' },
       },
     ],
+  },
+  // The printable notice: a bare A4 sheet, no menu around it.
+  {
+    path: '/points/notice/:community(\\d+)/:month(\\d{4}-\\d{2})/print',
+    name: 'points-notice-print',
+    component: () => import('./views/points/PointsNoticePrintView.vue'),
+    props: true,
+    meta: { title: 'points.print.title', perm: 'points.read' },
   },
   // Department and merchant accounts get one page each and no console menu.
   {

@@ -1,8 +1,10 @@
 // English, the second language: complete, never the default.
 // vue-i18n treats { } @ $ | as syntax; write {'@'} to show a literal one.
 import casesMessages from './cases.en.js';
+import pointsMessages from './points.en.js';
 export default {
   ...casesMessages,
+  ...pointsMessages,
   app: {
     name: 'Linli',
     fullName: 'Linli · Party-led Community Governance',

@@ -1,8 +1,10 @@
 // 简体中文（默认语言）。措辞以社区工作者日常说法为准。
 // 注意：vue-i18n 把 { } @ $ | 当作语法字符，原样显示时要写成 {'@'} 这种形式。
 import casesMessages from './cases.zh-CN.js';
+import pointsMessages from './points.zh-CN.js';
 export default {
   ...casesMessages,
+  ...pointsMessages,
   app: {
     name: '邻里',
     fullName: '邻里 · 党建引领基层治理平台',

@@ -6,8 +6,6 @@ import LoginView from './views/LoginView.vue';
 import HomeTab from './views/HomeTab.vue';
 import MineTab from './views/MineTab.vue';
 
-const SoonTab = () => import('./views/SoonTab.vue');
-
 const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
   { path: '/staff', name: 'staff', component: () => import('./views/StaffView.vue') },
@@ -20,7 +18,18 @@ const routes = [
       { path: 'snap/done/:id(\\d+)', name: 'snap-done', component: () => import('./views/SnapDoneView.vue'), props: true, meta: { tab: 'snap' } },
       { path: 'cases', name: 'cases', component: () => import('./views/MyCasesTab.vue') },
       { path: 'cases/:id(\\d+)', name: 'my-case', component: () => import('./views/MyCaseView.vue'), props: true, meta: { tab: 'cases' } },
-      { path: 'points', name: 'points', component: SoonTab, props: { icon: 'gold-coin-o', text: 'mobile.pointsDesc', title: 'mobile.tabs.points' } },
+      { path: 'points', name: 'points', component: () => import('./views/points/PointsTab.vue') },
+      { path: 'points/shop', name: 'points-shop', component: () => import('./views/points/PointsShopPage.vue'), meta: { tab: 'points' } },
+      { path: 'points/merchants', name: 'points-merchants', component: () => import('./views/points/PointsMerchantsPage.vue'), meta: { tab: 'points' } },
+      { path: 'points/redemptions', name: 'points-redemptions', component: () => import('./views/points/PointsRedemptionsPage.vue'), meta: { tab: 'points' } },
+      { path: 'points/rules', name: 'points-rules', component: () => import('./views/points/PointsRulesPage.vue'), meta: { tab: 'points' } },
+      {
+        path: 'points/notice/:community(\\d+)/:month(\\d{4}-\\d{2})',
+        name: 'points-notice',
+        component: () => import('./views/points/PointsNoticePage.vue'),
+        props: true,
+        meta: { tab: 'points' },
+      },
       { path: 'mine', name: 'mine', component: MineTab },
     ],
   },
