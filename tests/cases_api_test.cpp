@@ -389,6 +389,47 @@ TEST_P(CasesApiTest, PhotosAreStoredByHashAndShownInScope) {
   EXPECT_EQ(http().get("/api/v1/blobs/" + sha, tok("department_staff")).status, 404);
 }
 
+TEST_P(CasesApiTest, GridWorkerSeesOnlyItsGrid) {
+  auto grid = env().path_of(env().accounts["grid_worker"].node);
+  auto community = env().path_of(env().accounts["community_staff"].node);
+  // A household in the same community but another grid.
+  auto other = env().db->one(
+      "SELECT min(id) AS id FROM households WHERE node_path >= $1 AND node_path < $2 AND NOT "
+      "(node_path >= $3 AND node_path < $4)",
+      {community, linli::auth::subtree_end(community), grid, linli::auth::subtree_end(grid)});
+  auto next_door = report("community_staff", "env.garbage", {{"household_id", other->i64("id")}});
+  auto mine = report("community_staff", "env.garbage");
+  auto g = tok("grid_worker");
+  auto next_id = std::to_string(next_door["id"].get<std::int64_t>());
+  EXPECT_EQ(http().get("/api/v1/cases/" + next_id, g).status, 404);
+  EXPECT_EQ(http().post("/api/v1/cases/" + next_id + "/actions/accept", json::object(), g).status,
+            404);
+  EXPECT_EQ(http().get("/api/v1/cases/" + std::to_string(mine["id"].get<std::int64_t>()), g).status,
+            200);
+  auto list = http().get("/api/v1/cases?limit=200&state=open", g).json();
+  auto items = list["items"];
+  bool saw_mine = false;
+  for (const auto& c : items) {
+    auto path =
+        env().db->one("SELECT node_path FROM cases WHERE id = $1", {c["id"].get<std::int64_t>()});
+    EXPECT_TRUE(linli::auth::in_subtree(path->str("node_path"), grid)) << c["code"];
+    if (c["id"] == mine["id"]) saw_mine = true;
+  }
+  EXPECT_TRUE(saw_mine);
+  auto csv = http().get("/api/v1/cases/export?format=csv", g);
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.body.find(next_door["code"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(
+      http()
+          .get("/api/v1/cases/kpis?node=" + std::to_string(env().accounts["community_staff"].node),
+               g)
+          .status,
+      404);
+  auto queue = http().get("/api/v1/cases/queue", g).json();
+  auto queued = queue["items"];
+  for (const auto& c : queued) EXPECT_NE(c["id"], next_door["id"]);
+}
+
 TEST_P(CasesApiTest, MapPointIsLocatedToItsGrid) {
   auto map = http().get("/api/v1/map/grids", tok("resident"));
   ASSERT_EQ(map.status, 200) << map.body;
