@@ -375,6 +375,63 @@ TEST_P(PointsTest, BuildingHeadRecordsOnlyInItsBuilding) {
   EXPECT_EQ(http().get("/api/v1/points/deeds", tok("merchant")).status, 403);
 }
 
+TEST_P(PointsTest, BasePointsOncePerYearAndSolvedReportsEarn) {
+  auto me = resident_id();
+  auto year = std::stoi(today().substr(0, 4));
+  auto grant = [&] {
+    return http().post("/api/v1/points/base-grant", {{"community_id", community()}, {"year", year}},
+                       tok("community_staff"));
+  };
+  auto first = grant();
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto path = env().path_of(community());
+  auto households = env().count(
+      "SELECT count(DISTINCT household_id) AS n FROM residents WHERE status = 'active' AND "
+      "node_path >= $1 AND node_path < $2",
+      {path, linli::auth::subtree_end(path)});
+  EXPECT_EQ(first.json()["households"].get<std::int64_t>(), households)
+      << "one grant per household";
+  auto second = grant();
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.json()["households"], 0) << "once a year";
+  EXPECT_EQ(http()
+                .post("/api/v1/points/base-grant", {{"community_id", community()}, {"year", year}},
+                      tok("building_head"))
+                .status,
+            403);
+  expect_ledger_ok();
+  // A solved report earns a pending deed for the reporter, reviewed monthly.
+  auto household =
+      env().db->one("SELECT household_id FROM residents WHERE id = $1", {me})->i64("household_id");
+  auto c = http().post(
+      "/api/v1/cases",
+      {{"title", "楼道灯不亮"},
+       {"description", "三楼楼道灯坏了"},
+       {"category_id",
+        env().db->one("SELECT id FROM case_categories WHERE code = 'repair.light'")->i64("id")},
+       {"household_id", household}},
+      tok("resident"));
+  ASSERT_EQ(c.status, 201) << c.body;
+  auto id = std::to_string(c.json()["id"].get<std::int64_t>());
+  auto act = [&](const std::string& a, const std::string& role, json body) {
+    auto r = http().post("/api/v1/cases/" + id + "/actions/" + a, body, tok(role));
+    EXPECT_EQ(r.status, 200) << a << " " << r.body;
+  };
+  act("accept", "community_staff", {{"level", "grid"}});
+  act("start", "grid_worker", json::object());
+  act("resolve", "grid_worker", {{"note", "已更换灯泡"}});
+  act("verify", "community_staff", {{"passed", true}});
+  act("rate", "resident", {{"solved", true}, {"rating", "satisfied"}});
+  auto deeds =
+      http()
+          .get("/api/v1/points/deeds?resident=" + std::to_string(me), tok("community_staff"))
+          .json();
+  bool earned = false;
+  for (const auto& d : deeds)
+    if (d["source"] == "case" && d["state"] == "pending") earned = true;
+  EXPECT_TRUE(earned);
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, PointsTest, ::testing::ValuesIn(store_kinds()), store_param_name);
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "cases/service.hpp"
 #include "core/clock.hpp"
 #include "core/validate.hpp"
+#include "points/service.hpp"
 
 namespace linli::cases {
 namespace {
@@ -382,6 +383,15 @@ Result<Case> CaseService::step(const auth::Principal& p, std::int64_t id, const 
                           in.comment.empty() ? "" : "：", in.comment));
           !e)
         return e;
+      // Serve to earn: a resident whose report was solved earns points,
+      // reviewed with the month's other deeds (rule case_solved).
+      if (*in.solved && c.reporter_resident_id && !c.anonymous) {
+        points::PointsService points(db_);
+        if (auto a = points.award(tx, c.reporter_resident_id, "case_solved", "case", id,
+                                  "诉求" + c.code + "已解决");
+            !a)
+          return fail(a.error());
+      }
     } else if (action == "comment") {
       if (auto e = event(tx, c, by, "comment", "", "", in.note, 0, in.is_public); !e) return e;
       if (in.is_public)

@@ -242,6 +242,42 @@ Result<Json> PointsService::check_ledger() {
   return problems;
 }
 
+// ---- base points ----
+
+Result<Json> PointsService::grant_base(const auth::Principal& p, std::int64_t community_id,
+                                       int year, const auth::Actor& by) {
+  auto path = community_path(community_id);
+  if (!path) return fail(path.error());
+  if (auto a = auth::authorize(p, "points.review", *path); !a) return fail(a.error());
+  if (year < 2000 || year > 2100)
+    return fail(Error::invalid("请检查填写的内容", {{"year", "年份不正确"}}));
+  // The head of each household (户主, else its first member) not yet granted
+  // this year.
+  auto heads = db_.query(
+      "SELECT h.id, (SELECT r.id FROM residents r WHERE r.household_id = h.id AND r.status = "
+      "'active' ORDER BY CASE WHEN r.relation = '户主' THEN 0 ELSE 1 END, r.id LIMIT 1) AS head "
+      "FROM households h WHERE h.node_path >= $1 AND h.node_path < $2 AND NOT EXISTS (SELECT 1 "
+      "FROM points_deeds d JOIN residents m ON m.id = d.resident_id WHERE m.household_id = h.id "
+      "AND d.source = 'base' AND d.source_ref = $3) ORDER BY h.id",
+      {*path, auth::subtree_end(*path), static_cast<std::int64_t>(year)});
+  if (!heads) return fail(heads.error());
+  int granted = 0;
+  auto w = db_.write([&](store::Tx& tx) -> Status {
+    granted = 0;
+    for (const auto& h : *heads) {
+      if (h.is_null("head")) continue;
+      auto d = award(tx, h.i64("head"), "base", "base", year, fmt::format("{}年度基础积分", year));
+      if (!d) return fail(d.error());
+      ++granted;
+    }
+    return auth::record(tx, by,
+                        {"points.base", "points_deed", 0, *path,
+                         fmt::format("发放{}年度基础积分：{}户", year, granted)});
+  });
+  if (!w) return fail(w.error());
+  return Json{{"year", year}, {"households", granted}};
+}
+
 // ---- roll-up and honours ----
 
 Result<Json> PointsService::rankings(const auth::Principal& p, std::int64_t community_id,

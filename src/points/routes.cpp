@@ -215,6 +215,20 @@ void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
 }
 
 void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
+  app.router.add({"POST",
+                  "/api/v1/points/base-grant",
+                  "points.review",
+                  "points",
+                  "发放年度基础积分（每户每年一次）",
+                  body_handler([svc](http::Request& req, const Json& b) -> Result<Json> {
+                    Fields f(b);
+                    auto community = f.integer("community_id", "社区", true, 1);
+                    auto year = f.integer("year", "年份", true, 2000, 2100);
+                    if (!f.ok()) return fail(f.error());
+                    return svc->grant_base(caller(req), *community, static_cast<int>(*year),
+                                           App::actor(req));
+                  }),
+                  {{"type", "object"}}});
   app.router.add({"GET",
                   "/api/v1/points/balance",
                   http::access::kSignedIn,

@@ -101,6 +101,12 @@ class PointsService {
   // A merchant's (or station's) redemptions in a month, with the total.
   Result<Json> statement(const auth::Principal& p, std::int64_t org_id, const std::string& month);
 
+  // 基础积分: the year's base points to each household's head in a
+  // community, once a year (the rule "base"; its points are the amount).
+  // Returns how many households received them now.
+  Result<Json> grant_base(const auth::Principal& p, std::int64_t community_id, int year,
+                          const auth::Actor& by);
+
   // "居民+支部" roll-up and honours
   Result<Json> rankings(const auth::Principal& p, std::int64_t community_id,
                         const std::string& month);
