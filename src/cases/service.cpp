@@ -746,13 +746,18 @@ Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
                                                     const auth::Actor& by) {
   if (!p.can("case.create")) return fail(Error::forbidden());
   if (inputs.empty() || inputs.size() > 100) return fail(Error::invalid("一次可登记1到100条诉求"));
+  // Every row's problems at once, so a meeting secretary fixes them in one go.
   std::vector<CaseInput> checked = inputs;
+  Error all = Error::invalid("请检查填写的内容");
   for (std::size_t i = 0; i < checked.size(); ++i)
     if (auto v = validate(p, checked[i]); !v) {
-      Error e = v.error();
-      for (auto& f : e.errors) f.field = fmt::format("cases[{}].{}", i, f.field);
-      return fail(e);
+      if (v.error().kind != ErrorKind::invalid) return fail(v.error());
+      for (auto f : v.error().errors) {
+        f.field = fmt::format("cases[{}].{}", i, f.field);
+        all.errors.push_back(std::move(f));
+      }
     }
+  if (!all.errors.empty()) return fail(all);
   std::vector<std::int64_t> ids;
   std::vector<Json> pending;
   auto w = db_.write([&](store::Tx& tx) -> Status {

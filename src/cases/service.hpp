@@ -64,7 +64,8 @@ class CaseService {
   Result<int> sweep(std::int64_t now_ms);
 
   // Settings
-  Result<Json> categories();
+  // The category tree; settings pages also see switched-off ones.
+  Result<Json> categories(bool include_inactive = false);
   Result<Json> settings(const auth::Principal& p);
   Status put_limits(const auth::Principal& p, const Json& rows, const auth::Actor& by);
   Status put_routing(const auth::Principal& p, const Json& rows, const auth::Actor& by);

@@ -108,10 +108,11 @@ Result<std::vector<std::int64_t>> CaseService::users_of_org(store::Tx& tx, std::
   return out;
 }
 
-Result<Json> CaseService::categories() {
+Result<Json> CaseService::categories(bool include_inactive) {
   auto rows = db_.query(
-      "SELECT id, parent_id, code, name, default_level, auto_escalate FROM case_categories WHERE "
-      "active = 1 ORDER BY id");
+      "SELECT id, parent_id, code, name, default_level, auto_escalate, active FROM "
+      "case_categories WHERE active = 1 OR $1 = 1 ORDER BY id",
+      {static_cast<std::int64_t>(include_inactive ? 1 : 0)});
   if (!rows) return fail(rows.error());
   Json top = Json::array();
   std::map<std::int64_t, std::size_t> index;
@@ -122,6 +123,7 @@ Result<Json> CaseService::categories() {
               {"name", r.str("name")},
               {"default_level", r.str("default_level")},
               {"auto_escalate", r.i64("auto_escalate") != 0},
+              {"active", r.i64("active") != 0},
               {"children", Json::array()}};
     if (r.is_null("parent_id")) {
       index[r.i64("id")] = top.size();
@@ -135,7 +137,7 @@ Result<Json> CaseService::categories() {
 
 Result<Json> CaseService::settings(const auth::Principal& p) {
   if (!p.can("case.dispatch") && !p.can("case.settings")) return fail(Error::forbidden());
-  auto cats = categories();
+  auto cats = categories(true);
   if (!cats) return fail(cats.error());
   Json out = {{"categories", *cats}};
   auto limits = db_.query("SELECT * FROM case_limits ORDER BY id");
@@ -171,7 +173,7 @@ Result<Json> CaseService::settings(const auth::Principal& p) {
   auto kv = db_.query("SELECT k, v FROM case_settings ORDER BY k");
   if (!kv) return fail(kv.error());
   out["settings"] = Json::object();
-  for (const auto& r : *kv) out["settings"][r.str("k")] = r.str("v");
+  for (const auto& r : *kv) out["settings"][r.str("k")] = std::atof(r.str("v").c_str());
   return out;
 }
 

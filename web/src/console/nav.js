@@ -25,7 +25,9 @@ export const NAV = [
       { path: '/cases/queue', title: 'nav.casesQueue', perm: 'case.read' },
       { path: '/cases/search', title: 'nav.casesSearch', perm: 'case.read' },
       { path: '/cases/new', title: 'nav.casesNew', perm: 'case.create' },
+      { path: '/cases/meeting', title: 'nav.casesMeeting', perm: 'case.create' },
       { path: '/cases/kpis', title: 'nav.casesKpis', perm: 'case.kpi' },
+      { path: '/cases/settings', title: 'nav.casesSettings', perm: 'case.settings' },
     ],
   },
   {

@@ -46,6 +46,18 @@ const routes = [
         meta: { title: 'nav.casesNew', group: 'nav.cases', perm: 'case.create' },
       },
       {
+        path: 'cases/meeting',
+        name: 'case-meeting',
+        component: () => import('./views/CaseMeetingView.vue'),
+        meta: { title: 'nav.casesMeeting', group: 'nav.cases', perm: 'case.create' },
+      },
+      {
+        path: 'cases/settings',
+        name: 'case-settings',
+        component: () => import('./views/CaseSettingsView.vue'),
+        meta: { title: 'nav.casesSettings', group: 'nav.cases', perm: 'case.settings' },
+      },
+      {
         path: 'cases/kpis',
         name: 'case-kpis',
         component: () => import('./views/CaseKpiView.vue'),

@@ -107,6 +107,8 @@ export default {
     casesSearch: 'Find requests',
     casesNew: 'Register a request',
     casesKpis: 'Performance',
+    casesMeeting: 'Meeting intake',
+    casesSettings: 'Case settings',
     caseDetail: 'Request',
     department: 'Department check-in',
     merchant: 'Points redemption',

@@ -107,6 +107,8 @@ export default {
     casesSearch: '诉求查询',
     casesNew: '登记诉求',
     casesKpis: '考核指标',
+    casesMeeting: '会议登记',
+    casesSettings: '办理设置',
     caseDetail: '诉求详情',
     department: '部门报到',
     merchant: '积分核销',

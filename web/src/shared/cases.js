@@ -133,6 +133,11 @@ export function loadCategories() {
   return categoriesPromise;
 }
 
+/** Forgets the cached tree (after 办理设置 changed it). */
+export function resetCategories() {
+  categoriesPromise = null;
+}
+
 /** [parentId, id] for a category id (cascader value), or [id] for a top one. */
 export function categoryPath(tree, id) {
   for (const top of tree || []) {
