@@ -212,12 +212,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc) {
                     if (!f) return fail(f.error());
                     auto list = svc->list(caller(req), *f);
                     if (!list) return fail(list.error());
-                    Json items = summaries(*list);
-                    bool more = static_cast<int>(items.size()) > f->limit;
-                    if (more) items.erase(items.size() - 1);
-                    Json next = more ? Json(std::to_string(items.back()["id"].get<std::int64_t>()))
-                                     : Json(nullptr);
-                    return Json{{"items", items}, {"next_cursor", next}};
+                    return page_json(summaries(*list), f->limit);
                   }),
                   nullptr, kFilters});
   app.router.add({"GET", "/api/v1/me/cases", "case.report", "cases", "我的诉求（居民）",

@@ -149,6 +149,11 @@ std::string unbase64(const std::string& s) {
   return out;
 }
 
+// An optional instant as JSON: ISO-8601 UTC, or null.
+Json opt_iso(const std::optional<std::int64_t>& v) {
+  return v ? Json(clock::iso(*v)) : Json(nullptr);
+}
+
 }  // namespace
 
 Json case_summary_json(const Case& c, std::int64_t now) {
@@ -156,9 +161,6 @@ Json case_summary_json(const Case& c, std::int64_t now) {
   bool overdue = open && c.resolve_due && now > *c.resolve_due;
   bool near = open && !overdue && c.resolve_due &&
               now >= c.created_at + (*c.resolve_due - c.created_at) * 8 / 10;
-  auto opt_iso = [](const std::optional<std::int64_t>& v) {
-    return v ? Json(clock::iso(*v)) : Json(nullptr);
-  };
   return {{"id", c.id},
           {"code", c.code},
           {"title", c.title},
@@ -276,9 +278,6 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
   if (!c) return fail(c.error());
   auto now = clock::now_ms();
   Json j = case_summary_json(*c, now);
-  auto opt_iso = [](const std::optional<std::int64_t>& v) {
-    return v ? Json(clock::iso(*v)) : Json(nullptr);
-  };
   bool staff_view = p.can("case.read") && auth::authorize(p, "case.read", c->node_path);
   bool own = c->reporter_user_id == p.user_id;
   j["description"] = c->description;
@@ -382,7 +381,6 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
   // department, or handled by my property company.
   q << " AND (c.reporter_user_id = " << q.bind(p.user_id);
   if (p.can("case.read")) {
-    store::Sql scope;
     auto roots = p.scope_paths("case.read");
     for (const auto& root : roots)
       q << " OR (c.node_path >= " << q.bind(root) << " AND c.node_path < "
