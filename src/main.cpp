@@ -90,12 +90,15 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   auto port = server.start();
   if (!port) return die(port.error().detail);
   log::info("listening", {{"url", "http://" + opt.host + ":" + std::to_string(*port)}});
-  // Background duties: the deadline sweep each minute, SSE keep-alives.
+  // Background duties: the deadline sweep and the modules' minute jobs,
+  // SSE keep-alives.
   std::jthread duties([&app](std::stop_token stop) {
     for (int tick = 0; !stop.stop_requested(); ++tick) {
-      if (tick % 60 == 0)
+      if (tick % 60 == 0) {
         if (auto n = app.cases.sweep(clock::now_ms()); !n)
           log::warn("sweep failed", {{"detail", n.error().detail}});
+        for (auto& duty : app.minutely) duty(clock::now_ms());
+      }
       if (tick % 20 == 0) app.notifier.heartbeat();
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }

@@ -432,6 +432,146 @@ TEST_P(PointsTest, BasePointsOncePerYearAndSolvedReportsEarn) {
   EXPECT_TRUE(earned);
 }
 
+// "2026-11" + k months.
+std::string month_plus(const std::string& ym, int k) {
+  int idx = std::stoi(ym.substr(0, 4)) * 12 + std::stoi(ym.substr(5, 2)) - 1 + k;
+  auto mm = std::to_string(idx % 12 + 1);
+  return std::to_string(idx / 12) + (mm.size() < 2 ? "-0" : "-") + mm;
+}
+
+TEST_P(PointsTest, ExpiryIsATransferAnnouncedAMonthAhead) {
+  auto me = resident_id();
+  auto staff = tok("community_staff");
+  auto settings = "/api/v1/points/settings?community=" + std::to_string(community());
+  // Off unless the community says so: nothing is ever announced.
+  auto before = http().get(settings, staff);
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(before.json()["expiry_months"]["value"], 0);
+
+  grant_rule("t_expiry", 10);
+  give(me, "t_expiry");
+  auto item = add_item(3, 5);
+  auto order = http().post("/api/v1/points/items/" + std::to_string(item) + "/order",
+                           json::object(), tok("resident"));
+  ASSERT_EQ(order.status, 201) << order.body;
+  ASSERT_EQ(balance(me), 7);
+  // The award happened twelve months ago; the spend was today (oldest
+  // points are spent first, so 7 of the old 10 remain).
+  auto month = today().substr(0, 7);
+  auto long_ago = *linli::clock::shanghai_day_start(month_plus(month, -12) + "-15");
+  auto backdated = env().db->write([&](linli::store::Tx& tx) -> linli::Status {
+    auto r = tx.exec(
+        "UPDATE points_transfers SET at = $1 WHERE kind = 'award' AND to_account = (SELECT id "
+        "FROM points_accounts WHERE kind = 'resident' AND ref_id = $2)",
+        {long_ago, me});
+    return r ? linli::Status{} : linli::fail(r.error());
+  });
+  ASSERT_TRUE(backdated);
+  EXPECT_TRUE(http().get("/api/v1/points/balance", tok("resident")).json()["expiring"].is_null());
+
+  // Bad values change nothing; only the community's reviewers may set it.
+  auto bad = http().request("PUT", settings, json{{"expiry_months", 500}}.dump(), staff,
+                            {{"content-type", "application/json"}});
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(http()
+                .request("PUT", settings, json{{"expiry_months", 12}}.dump(), tok("building_head"),
+                         {{"content-type", "application/json"}})
+                .status,
+            403);
+  auto put = http().request("PUT", settings, json{{"expiry_months", 12}}.dump(), staff,
+                            {{"content-type", "application/json"}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.json()["expiry_months"]["value"], 12);
+
+  // The resident sees what will run out, and when.
+  auto next = month_plus(month, 1);
+  auto mine = http().get("/api/v1/points/balance", tok("resident")).json();
+  ASSERT_FALSE(mine["expiring"].is_null()) << mine.dump();
+  EXPECT_EQ(mine["expiring"]["points"], 7);
+  EXPECT_EQ(mine["expiring"]["on"], next + "-01");
+
+  auto run_at = [&](const std::string& ym) {
+    auto at = *linli::clock::shanghai_day_start(ym + "-01") + 3600 * 1000;
+    for (auto& duty : env().app->minutely) duty(at);
+  };
+  // This month's run moves nothing yet but tells the resident.
+  run_at(month);
+  EXPECT_EQ(balance(me), 7);
+  auto inbox = http().get("/api/v1/notifications", tok("resident")).json();
+  bool told = false;
+  for (const auto& n : inbox["items"])
+    if (n["kind"] == "points_expiry" &&
+        n["body"].get<std::string>().find("7积分") != std::string::npos)
+      told = true;
+  EXPECT_TRUE(told) << inbox.dump();
+
+  // Next month the 7 old points go back to the fund, as a transfer.
+  run_at(next);
+  EXPECT_EQ(balance(me), 0);
+  auto history = http().get("/api/v1/points/balance", tok("resident")).json()["history"];
+  ASSERT_FALSE(history.empty());
+  EXPECT_EQ(history[0]["kind"], "expiry");
+  EXPECT_EQ(history[0]["delta"], -7);
+  expect_ledger_ok();
+  // A month runs once; a later month finds nothing left to expire.
+  give(me, "t_expiry");
+  run_at(next);
+  run_at(month_plus(month, 2));
+  EXPECT_EQ(balance(me), 10) << "points earned today are valid for twelve months";
+  expect_ledger_ok();
+
+  auto off = http().request("PUT", settings, json{{"expiry_months", 0}}.dump(), staff,
+                            {{"content-type", "application/json"}});
+  ASSERT_EQ(off.status, 200) << off.body;
+}
+
+TEST_P(PointsTest, StreetRankingsAndHonoursOnResidentPagesAndExports) {
+  auto me = resident_id();
+  grant_rule("t_rank", 7);
+  give(me, "t_rank");
+  auto month = today().substr(0, 7);
+  auto street =
+      env().db->one("SELECT parent_id FROM nodes WHERE id = $1", {community()})->i64("parent_id");
+  auto r =
+      http().get("/api/v1/points/rankings?street=" + std::to_string(street) + "&period=" + month,
+                 tok("street_center"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto ranks = r.json();
+  EXPECT_EQ(ranks["scope"], "street");
+  bool found = false;
+  for (const auto& c : ranks["communities"])
+    if (c["node_id"] == community()) found = c["points"].get<std::int64_t>() >= 7;
+  EXPECT_TRUE(found) << ranks.dump();
+  // Community staff cannot see the whole street's ranking.
+  EXPECT_EQ(
+      http()
+          .get("/api/v1/points/rankings?street=" + std::to_string(street) + "&period=" + month,
+               tok("community_staff"))
+          .status,
+      404);
+
+  auto year = std::stoi(month.substr(0, 4));
+  auto h = http().post("/api/v1/points/honours",
+                       {{"community_id", community()},
+                        {"year", year},
+                        {"kind", "best_resident"},
+                        {"resident_id", me}},
+                       tok("community_staff"));
+  ASSERT_EQ(h.status, 201) << h.body;
+  auto mine = http().get("/api/v1/points/balance", tok("resident")).json();
+  ASSERT_FALSE(mine["honours"].empty()) << mine.dump();
+  EXPECT_EQ(mine["honours"][0]["kind_name"], "最美居民");
+  auto page = http().get("/api/v1/residents/" + std::to_string(me), tok("community_staff"));
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.json()["honours"][0]["kind"], "best_resident");
+  auto csv =
+      http().get("/api/v1/export/residents?node=" + std::to_string(community()) + "&format=csv",
+                 tok("community_staff"));
+  ASSERT_EQ(csv.status, 200) << csv.body.substr(0, 200);
+  EXPECT_NE(csv.body.find("荣誉"), std::string::npos);
+  EXPECT_NE(csv.body.find(std::to_string(year) + "最美居民"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, PointsTest, ::testing::ValuesIn(store_kinds()), store_param_name);
 
 }  // namespace

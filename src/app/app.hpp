@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "auth/service.hpp"
 #include "cases/service.hpp"
@@ -36,6 +37,9 @@ class App {
   http::Router router;
   http::Metrics metrics;
   http::StaticFiles statics;
+  // Duties the server runs once a minute (modules add theirs when they
+  // register routes): the deadline sweep, points expiry.
+  std::vector<std::function<void(std::int64_t now_ms)>> minutely;
 
   // The actor for audit rows: the signed-in user, their address, the request.
   static auth::Actor actor(const http::Request& req);

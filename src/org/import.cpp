@@ -12,6 +12,7 @@
 #include "core/validate.hpp"
 #include "org/place.hpp"
 #include "org/service.hpp"
+#include "points/service.hpp"
 
 namespace linli::org {
 namespace {
@@ -289,8 +290,10 @@ Result<std::vector<std::vector<std::string>>> OrgService::export_residents(const
                                                                            const auth::Actor& by) {
   auto n = node(p, node_id, "resident.export");
   if (!n) return fail(n.error());
-  std::vector<std::vector<std::string>> rows = {
-      {"姓名", "性别", "出生日期", "年龄", "与户主关系", "手机号", "身份证号", "住址", "标签"}};
+  std::vector<std::vector<std::string>> rows = {{"姓名", "性别", "出生日期", "年龄", "与户主关系",
+                                                 "手机号", "身份证号", "住址", "标签", "荣誉"}};
+  auto honours = points::honours_in(db_, n->path);
+  if (!honours) return fail(honours.error());
   std::int64_t after = 0;
   for (;;) {
     ListQuery lq;
@@ -305,7 +308,8 @@ Result<std::vector<std::vector<std::string>>> OrgService::export_residents(const
       for (const auto& t : r.tags) tags += (tags.empty() ? "" : "、") + t;
       rows.push_back({r.name, r.gender == "M" ? "男" : "女", r.birth_date,
                       std::to_string(clock::age_from_birth(r.birth_date)), r.relation, r.phone_mask,
-                      r.id_mask, r.address, tags});
+                      r.id_mask, r.address, tags,
+                      honours->count(r.id) ? honours->at(r.id) : std::string()});
       after = r.id;
     }
     if (page->size() <= 5000) break;

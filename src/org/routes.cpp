@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/csv.hpp"
 #include "org/service.hpp"
+#include "points/service.hpp"
 
 namespace linli {
 namespace {
@@ -300,12 +301,16 @@ void add_resident_routes(App& app, std::shared_ptr<OrgService> svc) {
                   nullptr,
                   {"node", "q", "tag", "cursor", "limit"}});
   app.router.add({"GET", "/api/v1/residents/{id}", "resident.read", "org", "居民详情（脱敏）",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
+                  json_handler([&app, svc](http::Request& req) -> Result<Json> {
                     auto id = req.id_param("id");
                     if (!id) return fail(id.error());
                     auto r = svc->resident(caller(req), *id);
                     if (!r) return fail(r.error());
-                    return resident_json(*r);
+                    auto out = resident_json(*r);
+                    auto honours = points::honours_of(app.db, *id);
+                    if (!honours) return fail(honours.error());
+                    out["honours"] = *honours;
+                    return out;
                   })});
   app.router.add({"POST", "/api/v1/residents", "resident.write", "org", "登记居民",
                   json_handler(

@@ -2,6 +2,8 @@
 // ledger check; roll-up rankings and honours.
 #include <fmt/format.h>
 
+#include <map>
+
 #include "auth/scope_sql.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
@@ -10,6 +12,15 @@
 #include "store/sql.hpp"
 
 namespace linli::points {
+
+std::string honour_name(const std::string& kind) {
+  static const std::map<std::string, std::string> names = {{"best_resident", "最美居民"},
+                                                           {"best_volunteer", "最美志愿者"},
+                                                           {"best_merchant", "最美商户"},
+                                                           {"ten_star_household", "十星文明户"}};
+  auto it = names.find(kind);
+  return it == names.end() ? std::string() : it->second;
+}
 
 Result<Json> PointsService::month_view_unchecked(std::int64_t community_id,
                                                  const std::string& month) {
@@ -214,7 +225,13 @@ Result<Json> PointsService::balance(const auth::Principal& p, std::int64_t resid
                          {"note", t.str("note")},
                          {"delta", t.i64("delta")}});
   }
-  return Json{{"resident_id", resident_id}, {"balance", bal}, {"history", history}};
+  auto soon = expiring(resident_id, clock::now_ms());
+  if (!soon) return fail(soon.error());
+  return Json{{"resident_id", resident_id},
+              {"balance", bal},
+              {"expiring", *soon},
+              {"honours", honours_of(db_, resident_id).value_or(Json::array())},
+              {"history", history}};
 }
 
 Result<Json> PointsService::check_ledger() {
@@ -280,27 +297,34 @@ Result<Json> PointsService::grant_base(const auth::Principal& p, std::int64_t co
 
 // ---- roll-up and honours ----
 
-Result<Json> PointsService::rankings(const auth::Principal& p, std::int64_t community_id,
+Result<Json> PointsService::rankings(const auth::Principal& p, std::int64_t node_id,
                                      const std::string& month) {
-  auto path = community_path(community_id);
-  if (!path) return fail(path.error());
-  if (auto a = auth::authorize(p, "points.read", *path); !a) return fail(a.error());
+  auto node = db_.query("SELECT path, kind FROM nodes WHERE id = $1", {node_id});
+  if (!node) return fail(node.error());
+  if (node->empty() ||
+      ((*node)[0].str("kind") != "community" && (*node)[0].str("kind") != "street"))
+    return fail(Error::not_found("社区或街道不存在"));
+  auto path = (*node)[0].str("path");
+  bool street = (*node)[0].str("kind") == "street";
+  if (auto a = auth::authorize(p, "points.read", path); !a) return fail(a.error());
   // A month ("2026-11") or a year ("2026") for the annual composite.
   bool year = month.size() == 4;
   if (!year && month.size() != 7) return fail(Error::invalid("请指定月份 YYYY-MM 或年份 YYYY"));
-  auto period = year ? "substr(d.month, 1, 4) = $2" : "d.month = $2";
+  auto period = year ? "substr(d.month, 1, 4) = $3" : "d.month = $3";
+  store::Params args{path, auth::subtree_end(path), month};
   auto sum_by = [&](const char* kind) -> Result<Json> {
     // Residents' points roll up to the unit, the building and the compound
-    // (grid, where the party branch sits): "居民+支部" double points.
+    // (grid, where the party branch sits): "居民+支部" double points; on a
+    // street, also to each community.
     auto rows = db_.query(
         fmt::format(
             "SELECT n.id, n.name, sum(d.final_points) AS points, count(DISTINCT "
             "d.resident_id) AS people FROM points_deeds d JOIN nodes n ON n.kind = '{}' AND "
-            "substr(d.node_path, 1, length(n.path)) = n.path WHERE d.community_node_id = $1 "
-            "AND d.state = 'approved' AND {} GROUP BY n.id, n.name ORDER BY points DESC, n.id "
-            "LIMIT 100",
+            "substr(d.node_path, 1, length(n.path)) = n.path WHERE d.node_path >= $1 AND "
+            "d.node_path < $2 AND d.state = 'approved' AND {} GROUP BY n.id, n.name ORDER BY "
+            "points DESC, n.id LIMIT 100",
             kind, period),
-        {community_id, month});
+        args);
     if (!rows) return fail(rows.error());
     Json out = Json::array();
     int rank = 0;
@@ -315,11 +339,11 @@ Result<Json> PointsService::rankings(const auth::Principal& p, std::int64_t comm
   auto residents = db_.query(
       fmt::format(
           "SELECT d.resident_id, r.name, sum(d.final_points) AS points FROM points_deeds d "
-          "JOIN residents r ON r.id = d.resident_id WHERE d.community_node_id = $1 AND "
-          "d.state = 'approved' AND {} GROUP BY d.resident_id, r.name ORDER BY points DESC, "
-          "d.resident_id LIMIT 50",
+          "JOIN residents r ON r.id = d.resident_id WHERE d.node_path >= $1 AND d.node_path < "
+          "$2 AND d.state = 'approved' AND {} GROUP BY d.resident_id, r.name ORDER BY points "
+          "DESC, d.resident_id LIMIT 50",
           period),
-      {community_id, month});
+      args);
   if (!residents) return fail(residents.error());
   Json top = Json::array();
   int rank = 0;
@@ -332,26 +356,26 @@ Result<Json> PointsService::rankings(const auth::Principal& p, std::int64_t comm
   auto buildings = sum_by("building");
   auto branches = sum_by("grid");
   if (!units || !buildings || !branches) return fail(Error::internal("统计失败"));
-  return Json{{"period", month},
-              {"residents", top},
-              {"units", *units},
-              {"buildings", *buildings},
-              {"branches", *branches}};
+  Json out{{"period", month},         {"scope", street ? "street" : "community"},
+           {"residents", top},        {"units", *units},
+           {"buildings", *buildings}, {"branches", *branches}};
+  if (street) {
+    auto communities = sum_by("community");
+    if (!communities) return fail(communities.error());
+    out["communities"] = *communities;
+  }
+  return out;
 }
 
 Result<Json> PointsService::add_honour(const auth::Principal& p, const Json& body,
                                        const auth::Actor& by) {
-  static const std::map<std::string, const char*> kinds = {{"best_resident", "最美居民"},
-                                                           {"best_volunteer", "最美志愿者"},
-                                                           {"best_merchant", "最美商户"},
-                                                           {"ten_star_household", "十星文明户"}};
   if (!body.is_object()) return fail(Error::invalid("请求内容应为JSON对象"));
   auto community = body.value("community_id", std::int64_t{0});
   auto path = community_path(community);
   if (!path) return fail(path.error());
   if (auto a = auth::authorize(p, "points.review", *path); !a) return fail(a.error());
   auto kind = body.value("kind", std::string());
-  if (!kinds.count(kind))
+  if (honour_name(kind).empty())
     return fail(Error::invalid("请检查填写的内容", {{"kind", "请选择荣誉称号"}}));
   auto year = body.value("year", std::int64_t{0});
   if (year < 2000 || year > 2100)
@@ -375,7 +399,7 @@ Result<Json> PointsService::add_honour(const auth::Principal& p, const Json& bod
     id = r->i64("id");
     return auth::record(
         tx, by,
-        {"points.honour", "honour", id, *path, fmt::format("评选{}年{}", year, kinds.at(kind))});
+        {"points.honour", "honour", id, *path, fmt::format("评选{}年{}", year, honour_name(kind))});
   });
   if (!w) return fail(w.error());
   return Json{{"id", id}};
@@ -394,10 +418,6 @@ Result<Json> PointsService::honours(const auth::Principal& p, std::int64_t commu
       "ORDER BY h.year DESC, h.id",
       {community_id, year});
   if (!rows) return fail(rows.error());
-  static const std::map<std::string, const char*> kinds = {{"best_resident", "最美居民"},
-                                                           {"best_volunteer", "最美志愿者"},
-                                                           {"best_merchant", "最美商户"},
-                                                           {"ten_star_household", "十星文明户"}};
   Json out = Json::array();
   for (const auto& r : *rows) {
     auto who = !r.is_null("org") ? r.str("org")
@@ -407,9 +427,42 @@ Result<Json> PointsService::honours(const auth::Principal& p, std::int64_t commu
     out.push_back({{"id", r.i64("id")},
                    {"year", r.i64("year")},
                    {"kind", r.str("kind")},
-                   {"kind_name", kinds.at(r.str("kind"))},
+                   {"kind_name", honour_name(r.str("kind"))},
                    {"who", who},
                    {"note", r.str("note")}});
+  }
+  return out;
+}
+
+Result<Json> honours_of(store::Db& db, std::int64_t resident_id) {
+  auto rows = db.query(
+      "SELECT h.year, h.kind, h.note, CASE WHEN h.resident_id = $1 THEN 'resident' ELSE "
+      "'household' END AS whose FROM honours h WHERE h.resident_id = $1 OR h.household_id = "
+      "(SELECT household_id FROM residents WHERE id = $1) ORDER BY h.year DESC, h.id",
+      {resident_id});
+  if (!rows) return fail(rows.error());
+  Json out = Json::array();
+  for (const auto& r : *rows)
+    out.push_back({{"year", r.i64("year")},
+                   {"kind", r.str("kind")},
+                   {"kind_name", honour_name(r.str("kind"))},
+                   {"whose", r.str("whose")},
+                   {"note", r.str("note")}});
+  return out;
+}
+
+Result<std::map<std::int64_t, std::string>> honours_in(store::Db& db, const std::string& path) {
+  auto rows = db.query(
+      "SELECT r.id, h.year, h.kind FROM honours h JOIN residents r ON r.id = h.resident_id WHERE "
+      "r.node_path >= $1 AND r.node_path < $2 UNION ALL SELECT r.id, h.year, h.kind FROM honours "
+      "h JOIN residents r ON r.household_id = h.household_id WHERE r.node_path >= $1 AND "
+      "r.node_path < $2 ORDER BY 1, 2 DESC",
+      {path, auth::subtree_end(path)});
+  if (!rows) return fail(rows.error());
+  std::map<std::int64_t, std::string> out;
+  for (const auto& r : *rows) {
+    auto& s = out[r.i64("id")];
+    s += (s.empty() ? "" : "、") + std::to_string(r.i64("year")) + honour_name(r.str("kind"));
   }
   return out;
 }

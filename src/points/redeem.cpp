@@ -332,12 +332,12 @@ Result<Json> PointsService::issue_code(const auth::Principal& p, std::int64_t se
     return fail(
         Error::conflict(fmt::format("积分不足：需要{}分，您现有{}分", svc.i64("points_price"),
                                     (*bal)["balance"].get<std::int64_t>())));
-  auto minutes = std::max<std::int64_t>(1, [&] {
-    auto r = db_.query(
-        "SELECT v FROM points_settings WHERE k = 'code_minutes' ORDER BY community_node_id DESC "
-        "LIMIT 1");
-    return r && !r->empty() ? std::atoll((*r)[0].str("v").c_str()) : 10;
-  }());
+  // The resident's community decides how long a code lives.
+  std::int64_t community = 0;
+  if (auto home = db_.query("SELECT node_path FROM residents WHERE id = $1", {p.resident_id});
+      home && !home->empty())
+    community = community_of((*home)[0].str("node_path")).value_or(0);
+  auto minutes = std::max<std::int64_t>(1, setting(community, "code_minutes", 10));
   auto org = svc.i64("merchant_org_id");
   std::string code;
   std::int64_t id = 0;

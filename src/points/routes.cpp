@@ -3,6 +3,7 @@
 
 #include "app/app.hpp"
 #include "core/csv.hpp"
+#include "core/log.hpp"
 #include "points/service.hpp"
 
 namespace linli {
@@ -184,13 +185,14 @@ void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
                   "/api/v1/points/rankings",
                   "points.read",
                   "points",
-                  "排名：居民、单元、楼栋、支部",
+                  "排名：居民、单元、楼栋、支部（街道另有社区排名）",
                   json_handler([svc](http::Request& req) {
-                    return svc->rankings(caller(req), q_id(req, "community"),
+                    auto street = q_id(req, "street");
+                    return svc->rankings(caller(req), street ? street : q_id(req, "community"),
                                          req.q("period").value_or(""));
                   }),
                   nullptr,
-                  {"community", "period"}});
+                  {"community", "street", "period"}});
   app.router.add({"POST",
                   "/api/v1/points/honours",
                   "points.review",
@@ -384,12 +386,42 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
 
 }  // namespace
 
+void add_settings_routes(App& app, std::shared_ptr<PointsService> svc) {
+  app.router.add({"GET",
+                  "/api/v1/points/settings",
+                  "points.read",
+                  "points",
+                  "社区积分设置：异议期、兑换码有效期、积分有效期",
+                  json_handler([svc](http::Request& req) {
+                    return svc->settings(caller(req), q_id(req, "community"));
+                  }),
+                  nullptr,
+                  {"community"}});
+  app.router.add({"PUT",
+                  "/api/v1/points/settings",
+                  "points.review",
+                  "points",
+                  "修改社区积分设置",
+                  body_handler([svc](http::Request& req, const Json& b) {
+                    return svc->put_settings(caller(req), q_id(req, "community"), b,
+                                             App::actor(req));
+                  }),
+                  {{"type", "object"}},
+                  {"community"}});
+}
+
 void register_points_routes(App& app) {
   auto svc = std::make_shared<PointsService>(app.db);
   add_rule_and_deed_routes(app, svc);
   add_month_routes(app, svc);
   add_ledger_routes(app, svc);
   add_redemption_routes(app, svc);
+  add_settings_routes(app, svc);
+  // Expiry is checked every minute and runs once per community and month.
+  app.minutely.push_back([svc, &app](std::int64_t now) {
+    if (auto r = svc->expire(now, &app.notifier); !r)
+      log::warn("points expiry failed", {{"detail", r.error().detail}});
+  });
 }
 
 }  // namespace linli

@@ -26,15 +26,6 @@ bool is_month(const std::string& m) { return m.size() == 7 && validate::is_date(
 
 std::string month_of(std::int64_t ms) { return calendar::shanghai_day(ms).substr(0, 7); }
 
-std::int64_t setting(store::Db& db, std::int64_t community, const char* k, std::int64_t dflt) {
-  auto r = db.query(
-      "SELECT v FROM points_settings WHERE k = $1 AND community_node_id IN ($2, 0) ORDER BY "
-      "community_node_id DESC LIMIT 1",
-      {std::string(k), community});
-  if (!r || r->empty()) return dflt;
-  return std::atoll((*r)[0].str("v").c_str());
-}
-
 Result<store::Row> resident_row(store::Db& db, std::int64_t id) {
   auto r = db.query("SELECT id, name, node_path, household_id FROM residents WHERE id = $1", {id});
   if (!r) return fail(r.error());
@@ -449,7 +440,7 @@ Result<Json> PointsService::publish(const auth::Principal& p, std::int64_t commu
   if (!path) return fail(path.error());
   if (auto a = auth::authorize(p, "points.review", *path); !a) return fail(a.error());
   if (!is_month(month)) return fail(invalid("month", "月份应为 YYYY-MM"));
-  auto days = setting(db_, community_id, "objection_days", 7);
+  auto days = setting(community_id, "objection_days", 7);
   auto w = db_.write([&](store::Tx& tx) -> Status {
     auto pending = tx.one(
         "SELECT count(*) AS n FROM points_deeds WHERE community_node_id = $1 AND month = $2 AND "

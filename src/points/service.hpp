@@ -4,6 +4,7 @@
 // balances are sums, nothing overdraws. Redemption at the 积分超市 and the
 // 商家联盟 with one-time codes.
 #pragma once
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "auth/audit.hpp"
 #include "auth/principal.hpp"
+#include "notify/service.hpp"
 #include "store/db.hpp"
 
 namespace linli::points {
@@ -31,6 +33,15 @@ struct Review {
   std::optional<std::int64_t> points;  // for adjust (signed, same sign as the rule)
   std::string reason;
 };
+
+// 最美居民, 最美志愿者, 最美商户, 十星文明户 by code; empty when unknown.
+std::string honour_name(const std::string& kind);
+// One resident's honours and their household's, newest first, for the
+// resident's own pages and staff's resident page.
+Result<Json> honours_of(store::Db& db, std::int64_t resident_id);
+// "2026最美居民、2025十星文明户" per resident in a subtree (own or
+// household's), for exports.
+Result<std::map<std::int64_t, std::string>> honours_in(store::Db& db, const std::string& path);
 
 class PointsService {
  public:
@@ -107,9 +118,26 @@ class PointsService {
   Result<Json> grant_base(const auth::Principal& p, std::int64_t community_id, int year,
                           const auth::Actor& by);
 
-  // "居民+支部" roll-up and honours
-  Result<Json> rankings(const auth::Principal& p, std::int64_t community_id,
-                        const std::string& month);
+  // Community options, each falling back to the city default (community 0):
+  // objection_days, code_minutes, expiry_months (0 = points never expire).
+  Result<Json> settings(const auth::Principal& p, std::int64_t community_id);
+  Result<Json> put_settings(const auth::Principal& p, std::int64_t community_id, const Json& body,
+                            const auth::Actor& by);
+  std::int64_t setting(std::int64_t community_id, const char* key, std::int64_t dflt);
+
+  // 积分到期 (expiry.cpp). Where a community's rule says points expire N
+  // months after the month they were earned, each month start moves what
+  // has expired back to the fund (spending uses the oldest points first)
+  // and tells residents a month ahead what will expire next. Runs once per
+  // community and month; the server calls it every minute.
+  Result<Json> expire(std::int64_t now_ms, notify::Notifier* notifier);
+  // What a resident will lose at the next month start, if anything:
+  // {"points", "on": "YYYY-MM-DD"}, or null.
+  Result<Json> expiring(std::int64_t resident_id, std::int64_t now_ms);
+
+  // "居民+支部" roll-up and honours. The node is a community or a street;
+  // a street's rankings add its communities.
+  Result<Json> rankings(const auth::Principal& p, std::int64_t node_id, const std::string& month);
   Result<Json> add_honour(const auth::Principal& p, const Json& body, const auth::Actor& by);
   Result<Json> honours(const auth::Principal& p, std::int64_t community_id, std::int64_t year);
 
@@ -124,6 +152,10 @@ class PointsService {
   // a penalty takes no more than the resident holds.
   Result<std::int64_t> apply_deed(store::Tx& tx, std::int64_t deed_id, std::int64_t points);
   Result<std::string> community_path(std::int64_t community_id);
+  Result<std::int64_t> expire_community(std::int64_t community_id, const std::string& path,
+                                        int months, const std::string& boundary);
+  Result<int> notice_expiry(const std::string& path, int months, const std::string& boundary,
+                            notify::Notifier* notifier);
   Result<std::int64_t> community_of(const std::string& node_path);
   Result<Json> month_view_unchecked(std::int64_t community_id, const std::string& month);
   Result<store::Row> redemption_row(std::int64_t id);
