@@ -265,4 +265,42 @@ describe('points (积分制)', () => {
     assert.deepEqual({ head: h.problems, staff: c.problems, resident: r.problems, merchant: merchantProblems }, { head: [], staff: [], resident: [], merchant: [] });
     await Promise.all([h.context.close(), c.context.close(), r.context.close(), m.context.close()]);
   });
+
+  it('(h) the points group sets expiry in the settings card; an honour shows on the resident page and on the phone', { skip }, async () => {
+    const staff = account('community_staff');
+    const resident = account('resident');
+    const [staffTok, resTok] = await Promise.all([staff, resident].map(apiLogin));
+    const residentId = (await apiGet(resTok, 'auth/me')).body.resident_id;
+    const community = staff.node;
+
+    const c = await openPage(browser);
+    await consoleLogin(c.page, staff);
+    await c.page.goto(`${BASE}/points/rules`);
+    const card = c.page.locator('[data-test=points-settings]');
+    await card.waitFor();
+    const months = inputOf(c.page, 'setting-expiry_months');
+    await months.fill('24');
+    await c.page.locator('[data-test=settings-save]').click();
+    await c.page.locator('.el-message--success', { hasText: '积分设置已保存' }).waitFor();
+    const saved = (await apiGet(staffTok, `points/settings?community=${community}`)).body;
+    assert.equal(saved.expiry_months.value, 24);
+    await shot(c.page, 'points-settings');
+
+    const year = Number(shanghaiDay().slice(0, 4));
+    const h = await apiSend(staffTok, 'POST', 'points/honours', { community_id: community, year, kind: 'ten_star_household', household_id: (await apiGet(staffTok, `residents/${residentId}`)).body.household_id });
+    assert.equal(h.status, 201, JSON.stringify(h.body));
+    await c.page.goto(`${BASE}/residents/${residentId}`);
+    await c.page.locator('[data-test=resident-honour]', { hasText: `${year} 十星文明户` }).first().waitFor();
+
+    const r = await openPage(browser, { mobile: true });
+    await mobileLogin(r.page, resident);
+    await r.page.locator('[data-test=tab-points]').click();
+    await r.page.locator('[data-test=my-honours]', { hasText: '十星文明户' }).waitFor();
+    await shot(r.page, 'points-mobile-honours');
+
+    const off = await apiSend(staffTok, 'PUT', `points/settings?community=${community}`, { expiry_months: 0 });
+    assert.equal(off.status, 200);
+    assert.deepEqual({ staff: c.problems, resident: r.problems }, { staff: [], resident: [] });
+    await Promise.all([c.context.close(), r.context.close()]);
+  });
 });

@@ -28,12 +28,14 @@ export function myCommunity() {
 }
 
 // Balance: shared so the header of every points page shows the same number.
-export const wallet = reactive({ balance: null, history: [], loaded: false });
+export const wallet = reactive({ balance: null, history: [], expiring: null, honours: [], loaded: false });
 
 export async function loadBalance() {
   const res = await get('points/balance');
   wallet.balance = res.balance;
   wallet.history = res.history || [];
+  wallet.expiring = res.expiring || null;
+  wallet.honours = res.honours || [];
   wallet.loaded = true;
   return res;
 }
