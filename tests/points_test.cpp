@@ -3,6 +3,7 @@
 // one-time merchant codes, and scope.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -570,6 +571,57 @@ TEST_P(PointsTest, StreetRankingsAndHonoursOnResidentPagesAndExports) {
   ASSERT_EQ(csv.status, 200) << csv.body.substr(0, 200);
   EXPECT_NE(csv.body.find("荣誉"), std::string::npos);
   EXPECT_NE(csv.body.find(std::to_string(year) + "最美居民"), std::string::npos);
+}
+
+TEST_P(PointsTest, ShopCounterRestocksHandsOverAndCancels) {
+  auto me = resident_id();
+  grant_rule("t_shop", 20);
+  give(me, "t_shop");
+  auto item = add_item(6, 1);
+  auto path = "/api/v1/points/items/" + std::to_string(item);
+  auto staff = tok("community_staff");
+  // Stock of one: the second order is refused until the counter restocks.
+  ASSERT_EQ(http().post(path + "/order", json::object(), tok("resident")).status, 201);
+  auto none = http().post(path + "/order", json::object(), tok("resident"));
+  EXPECT_EQ(none.status, 409) << none.body;
+  EXPECT_EQ(http().post(path + "/stock", {{"delta", 2}}, tok("building_head")).status, 403);
+  auto restock = http().post(path + "/stock", {{"delta", 2}}, staff);
+  ASSERT_EQ(restock.status, 200) << restock.body;
+  auto second = http().post(path + "/order", json::object(), tok("resident"));
+  ASSERT_EQ(second.status, 201) << second.body;
+  EXPECT_EQ(balance(me), 8);
+
+  // The station's counter lists what waits to be handed over.
+  auto waiting = http().get(
+      "/api/v1/points/redemptions?org=" + std::to_string(station()) + "&state=ordered", staff);
+  ASSERT_EQ(waiting.status, 200) << waiting.body;
+  auto list = waiting.json();
+  std::vector<std::int64_t> ids;
+  for (const auto& r : list) ids.push_back(r["id"]);
+  auto own = http().get("/api/v1/points/redemptions/mine", tok("resident")).json();
+  std::vector<std::int64_t> mine;
+  for (const auto& r : own)
+    if (r["state"] == "ordered") mine.push_back(r["id"]);
+  ASSERT_EQ(mine.size(), 2u) << own.dump();
+  for (auto id : mine)
+    EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << "on the counter's list";
+
+  auto hand = http().post("/api/v1/points/redemptions/" + std::to_string(mine[0]) + "/hand-over",
+                          json::object(), staff);
+  ASSERT_EQ(hand.status, 200) << hand.body;
+  auto again = http().post("/api/v1/points/redemptions/" + std::to_string(mine[0]) + "/hand-over",
+                           json::object(), staff);
+  EXPECT_EQ(again.status, 409) << "handed over once";
+  auto late = http().post("/api/v1/points/redemptions/" + std::to_string(mine[0]) + "/cancel",
+                          json::object(), tok("resident"));
+  EXPECT_EQ(late.status, 409) << "goods handed over cannot be cancelled";
+  auto cancel = http().post("/api/v1/points/redemptions/" + std::to_string(mine[1]) + "/cancel",
+                            json::object(), tok("resident"));
+  ASSERT_EQ(cancel.status, 200) << cancel.body;
+  EXPECT_EQ(balance(me), 14) << "a cancelled order returns its points";
+  ASSERT_EQ(http().post(path + "/order", json::object(), tok("resident")).status, 201)
+      << "and its unit of stock";
+  expect_ledger_ok();
 }
 
 INSTANTIATE_TEST_SUITE_P(Store, PointsTest, ::testing::ValuesIn(store_kinds()), store_param_name);
