@@ -624,6 +624,53 @@ TEST_P(PointsTest, ShopCounterRestocksHandsOverAndCancels) {
   expect_ledger_ok();
 }
 
+TEST_P(PointsTest, LedgerSearchAndExportForStaffInScope) {
+  auto me = resident_id();
+  grant_rule("t_ledger", 9);
+  give(me, "t_ledger");
+  auto item = add_item(4, 3);
+  ASSERT_EQ(http()
+                .post("/api/v1/points/items/" + std::to_string(item) + "/order", json::object(),
+                      tok("resident"))
+                .status,
+            201);
+  auto base = "/api/v1/points/ledger?community=" + std::to_string(community()) +
+              "&resident=" + std::to_string(me);
+  auto staff = tok("community_staff");
+  auto all = http().get(base, staff);
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto items = all.json()["items"];
+  ASSERT_EQ(items.size(), 2u) << all.body;
+  EXPECT_EQ(items[0]["kind"], "redeem") << "newest first";
+  EXPECT_EQ(items[0]["amount"], 4);
+  EXPECT_EQ(items[1]["kind"], "award");
+  EXPECT_EQ(items[1]["to"]["kind"], "resident");
+  auto awards = http().get(base + "&kind=award&month=" + today().substr(0, 7), staff).json();
+  ASSERT_EQ(awards["items"].size(), 1u);
+  EXPECT_EQ(awards["items"][0]["amount"], 9);
+  EXPECT_TRUE(http().get(base + "&month=2001-01", staff).json()["items"].empty());
+  EXPECT_EQ(http().get(base + "&kind=gift", staff).status, 422);
+  // One page at a time: the cursor continues where the first page stopped.
+  auto first = http().get(base + "&limit=1", staff).json();
+  ASSERT_TRUE(first["next_cursor"].is_string()) << first.dump();
+  auto rest =
+      http().get(base + "&limit=1&cursor=" + first["next_cursor"].get<std::string>(), staff).json();
+  ASSERT_EQ(rest["items"].size(), 1u);
+  EXPECT_EQ(rest["items"][0]["kind"], "award");
+
+  auto csv = http().get("/api/v1/points/ledger/export?format=csv&community=" +
+                            std::to_string(community()) + "&resident=" + std::to_string(me),
+                        staff);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_NE(csv.body.find("流水号"), std::string::npos);
+  EXPECT_NE(csv.body.find("兑换"), std::string::npos);
+  EXPECT_GE(env().count("SELECT count(*) AS n FROM audit_log WHERE action = 'points.export'"), 1)
+      << "every export is audited";
+  // Outside the caller's scope the community does not exist for them.
+  EXPECT_EQ(http().get(base, tok("building_head")).status, 404);
+  EXPECT_EQ(http().get(base, tok("resident")).status, 403);
+}
+
 INSTANTIATE_TEST_SUITE_P(Store, PointsTest, ::testing::ValuesIn(store_kinds()), store_param_name);
 
 }  // namespace

@@ -214,14 +214,11 @@ Result<Json> PointsService::balance(const auth::Principal& p, std::int64_t resid
         {id});
     if (!sum) return fail(sum.error());
     bal = sum->i64("b");
-    static const std::map<std::string, const char*> kinds = {
-        {"award", "获得积分"}, {"penalty", "扣减积分"},    {"redeem", "兑换"},
-        {"refund", "退回"},    {"correction", "异议更正"}, {"expiry", "积分到期"}};
     for (const auto& t : *rows)
       history.push_back({{"id", t.i64("id")},
                          {"at", clock::iso(t.i64("at"))},
                          {"kind", t.str("kind")},
-                         {"kind_name", kinds.count(t.str("kind")) ? kinds.at(t.str("kind")) : ""},
+                         {"kind_name", transfer_kind_name(t.str("kind"))},
                          {"note", t.str("note")},
                          {"delta", t.i64("delta")}});
   }

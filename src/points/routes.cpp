@@ -15,6 +15,15 @@ std::int64_t q_id(const http::Request& req, const char* key) {
   return std::atoll(req.q(key).value_or("0").c_str());
 }
 
+points::LedgerQuery ledger_query(const http::Request& req) {
+  points::LedgerQuery q;
+  q.community_id = q_id(req, "community");
+  q.resident_id = q_id(req, "resident");
+  q.kind = req.q("kind").value_or("");
+  q.month = req.q("month").value_or("");
+  return q;
+}
+
 // A POST handler taking a JSON body.
 http::Handler body_handler(std::function<Result<Json>(http::Request&, const Json&)> fn,
                            int status = 200) {
@@ -241,6 +250,44 @@ void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
                   }),
                   nullptr,
                   {"resident"}});
+  app.router.add({"GET",
+                  "/api/v1/points/ledger",
+                  "points.read",
+                  "points",
+                  "积分台账：按居民、类型、月份查询积分流水",
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto page = page_of(req);
+                    if (!page) return fail(page.error());
+                    auto q = ledger_query(req);
+                    q.before = page->after;
+                    q.limit = page->limit;
+                    auto items = svc->ledger(caller(req), q);
+                    if (!items) return fail(items.error());
+                    return page_json(std::move(*items), page->limit);
+                  }),
+                  nullptr,
+                  {"community", "resident", "kind", "month", "cursor", "limit"}});
+  app.router.add(
+      {"GET",
+       "/api/v1/points/ledger/export",
+       "points.read",
+       "points",
+       "导出积分台账（CSV或Excel）",
+       [svc](http::Request& req) {
+         auto format = req.q("format").value_or("xlsx");
+         if (format != "csv" && format != "xlsx")
+           return http::Response::problem(Error::invalid("格式应为csv或xlsx"), req.request_id);
+         auto rows = svc->export_ledger(caller(req), ledger_query(req), App::actor(req));
+         if (!rows) return http::Response::problem(rows.error(), req.request_id);
+         if (format == "csv")
+           return http::Response::file(csv::format(*rows), "text/csv; charset=utf-8",
+                                       "积分台账.csv");
+         return http::Response::file(
+             xlsx::workbook("积分台账", *rows),
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "积分台账.xlsx");
+       },
+       nullptr,
+       {"community", "resident", "kind", "month", "format"}});
   app.router.add({"GET", "/api/v1/points/ledger/check", "points.review", "points", "积分账本核对",
                   json_handler([svc](http::Request&) -> Result<Json> {
                     auto problems = svc->check_ledger();

@@ -36,6 +36,19 @@ struct Review {
 
 // 最美居民, 最美志愿者, 最美商户, 十星文明户 by code; empty when unknown.
 std::string honour_name(const std::string& kind);
+// 获得积分, 扣减积分, 兑换 … for a transfer kind; empty when unknown.
+std::string transfer_kind_name(const std::string& kind);
+
+// 积分台账: transfers touching a community's accounts, newest first.
+struct LedgerQuery {
+  std::int64_t community_id = 0;
+  std::int64_t resident_id = 0;  // 0 = everyone
+  std::string kind;              // award, penalty, redeem, refund, correction, expiry; "" = all
+  std::string month;             // YYYY-MM (Shanghai); "" = all time
+  std::int64_t before = 0;       // cursor: transfers with a smaller id
+  int limit = 50;
+};
+
 // One resident's honours and their household's, newest first, for the
 // resident's own pages and staff's resident page.
 Result<Json> honours_of(store::Db& db, std::int64_t resident_id);
@@ -82,6 +95,10 @@ class PointsService {
 
   // Ledger
   Result<Json> balance(const auth::Principal& p, std::int64_t resident_id);
+  // 积分台账 search (limit + 1 rows, for page_json) and its export, audited.
+  Result<Json> ledger(const auth::Principal& p, const LedgerQuery& q);
+  Result<std::vector<std::vector<std::string>>> export_ledger(const auth::Principal& p,
+                                                              LedgerQuery q, const auth::Actor& by);
   // Every check of the ledger: sum zero, no resident or shop below zero, no
   // stock below zero. Empty array when all hold.
   Result<Json> check_ledger();
@@ -157,6 +174,7 @@ class PointsService {
   Result<int> notice_expiry(const std::string& path, int months, const std::string& boundary,
                             notify::Notifier* notifier);
   Result<std::int64_t> community_of(const std::string& node_path);
+  Result<store::Rows> ledger_rows(const auth::Principal& p, const LedgerQuery& q);
   Result<Json> month_view_unchecked(std::int64_t community_id, const std::string& month);
   Result<store::Row> redemption_row(std::int64_t id);
 

@@ -298,6 +298,12 @@ describe('points (积分制)', () => {
     await r.page.locator('[data-test=my-honours]', { hasText: '十星文明户' }).waitFor();
     await shot(r.page, 'points-mobile-honours');
 
+    // 积分台账: the community's movements, newest first, with an export link.
+    await c.page.goto(`${BASE}/points/ledger`);
+    await c.page.locator('[data-test=ledger-table] .el-table__row').first().waitFor();
+    assert.match(await c.page.locator('[data-test=ledger-xlsx]').getAttribute('href'), /points\/ledger\/export\?.*format=xlsx/);
+    await shot(c.page, 'points-ledger');
+
     const off = await apiSend(staffTok, 'PUT', `points/settings?community=${community}`, { expiry_months: 0 });
     assert.equal(off.status, 200);
     assert.deepEqual({ staff: c.problems, resident: r.problems }, { staff: [], resident: [] });

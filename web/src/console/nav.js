@@ -41,6 +41,7 @@ export const NAV = [
       { path: '/points/objections', title: 'points.nav.objections', perm: 'points.review' },
       { path: '/points/shop', title: 'points.nav.shop', perm: 'points.read' },
       { path: '/points/rankings', title: 'points.nav.rankings', perm: 'points.read' },
+      { path: '/points/ledger', title: 'points.nav.ledger', perm: 'points.read' },
       { path: '/points/rules', title: 'points.nav.rules', perm: 'points.read' },
     ],
   },

@@ -108,6 +108,12 @@ const routes = [
         meta: { title: 'points.nav.rankings', group: 'nav.points', perm: 'points.read' },
       },
       {
+        path: 'points/ledger',
+        name: 'points-ledger',
+        component: () => import('./views/points/PointsLedgerView.vue'),
+        meta: { title: 'points.nav.ledger', group: 'nav.points', perm: 'points.read' },
+      },
+      {
         path: 'points/rules',
         name: 'points-rules',
         component: () => import('./views/points/PointsRulesView.vue'),

@@ -3,6 +3,7 @@
 export default {
   points: {
     nav: {
+      ledger: 'Ledger',
       record: 'Record deeds',
       review: 'Monthly review',
       notice: 'Monthly notice',
@@ -282,6 +283,21 @@ export default {
       soon: '{points} points expire on {on}: use them before then',
     },
     honoursMine: 'My honours',
+    ledger: {
+      intro: 'Every movement of points in the community: earned, deducted, redeemed, refunded, corrected, expired. Search by resident, kind and month, and export.',
+      anyone: 'All residents (type a name)',
+      anyKind: 'All kinds',
+      exportXlsx: 'Export Excel',
+      no: 'No.',
+      at: 'Time',
+      kind: 'Kind',
+      from: 'From',
+      to: 'To',
+      note: 'Note',
+      empty: 'No movements match',
+      prev: 'Previous',
+      next: 'Next',
+    },
     rules: {
       intro: 'A community uses the city\'s rules unless it sets its own. A change becomes a new version: points recorded before keep the version they were recorded under; history is never rewritten.',
       add: 'Add rule',

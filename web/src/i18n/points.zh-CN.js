@@ -3,6 +3,7 @@
 export default {
   points: {
     nav: {
+      ledger: '积分台账',
       record: '积分记录',
       review: '月度评议',
       notice: '月度公示',
@@ -282,6 +283,21 @@ export default {
       soon: '您有 {points} 积分将于 {on} 到期，请尽早使用',
     },
     honoursMine: '我的荣誉',
+    ledger: {
+      intro: '本社区每一笔积分变动：获得、扣减、兑换、退回、更正和到期。可按居民、类型、月份查询，并导出表格。',
+      anyone: '全部居民（可输入姓名筛选）',
+      anyKind: '全部类型',
+      exportXlsx: '导出Excel',
+      no: '流水号',
+      at: '时间',
+      kind: '类型',
+      from: '转出',
+      to: '转入',
+      note: '说明',
+      empty: '没有符合条件的积分流水',
+      prev: '上一页',
+      next: '下一页',
+    },
     rules: {
       intro: '社区默认使用全市统一的积分规则，也可以按本社区情况修改或新增。修改会生成新版本，以前记录的积分仍按原版本计算，历史不会被改动。',
       add: '新增规则',
