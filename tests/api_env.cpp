@@ -48,6 +48,7 @@ ApiEnv& ApiEnv::get(const std::string& kind) {
   env->db = open_migrated(fresh_store_url(kind));
   demo::Options opt;
   opt.households = 400;
+  opt.points = false;  // points tests count balances from zero
   auto summary = demo::load(*env->db, opt);
   if (!summary) throw std::runtime_error("demo: " + summary.error().detail);
   env->password = opt.password;

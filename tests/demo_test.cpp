@@ -18,6 +18,7 @@
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
 #include "open311/keys.hpp"
+#include "points/service.hpp"
 #include "store/db.hpp"
 #include "support.hpp"
 
@@ -493,8 +494,8 @@ TEST_P(DemoCity, AccountScopesNest) {
 }
 
 TEST_P(DemoCity, ReportsEveryStage) {
-  EXPECT_EQ(city_stages(),
-            (std::set<std::string>{"区划", "住户与居民", "党组织与党员", "单位", "账号", "诉求"}));
+  EXPECT_EQ(city_stages(), (std::set<std::string>{"区划", "住户与居民", "党组织与党员", "单位",
+                                                  "账号", "诉求", "积分"}));
 }
 
 // ---------------------------------------------------------------------------
@@ -836,6 +837,30 @@ TEST_P(DemoCity, Resident1HasCasesToFollowAndToRate) {
                   "household_id <> " +
                       std::to_string(me->i64("household_id"))),
             0);
+}
+
+TEST_P(DemoCity, PointsHistoryFollowsTheMonthlyCycle) {
+  // Every community: two months published, last month reviewed and waiting
+  // to be published, this month's deeds pending; the ledger balances.
+  auto communities = count(db(), "SELECT count(*) AS n FROM nodes WHERE kind = 'community'");
+  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM points_months"), 2 * communities);
+  EXPECT_EQ(count(db(),
+                  "SELECT count(DISTINCT community_node_id) AS n FROM points_deeds WHERE state = "
+                  "'pending'"),
+            communities);
+  EXPECT_EQ(count(db(),
+                  "SELECT count(*) AS n FROM points_deeds d WHERE d.state = 'pending' AND "
+                  "EXISTS (SELECT 1 FROM points_months m WHERE m.community_node_id = "
+                  "d.community_node_id AND m.month = d.month)"),
+            0)
+      << "a published month holds no pending deed";
+  EXPECT_GT(count(db(), "SELECT count(*) AS n FROM points_deeds WHERE state = 'rejected'"), 0);
+  auto check = points::PointsService(db()).check_ledger();
+  ASSERT_TRUE(check);
+  EXPECT_TRUE(check->empty()) << check->dump();
+  EXPECT_GT(count(db(), "SELECT count(*) AS n FROM redemptions WHERE state = 'handed_over'"), 0);
+  EXPECT_EQ(count(db(), "SELECT count(*) AS n FROM honours"), 2 * communities);
+  EXPECT_GT(count(db(), "SELECT count(*) AS n FROM merchant_services"), 0);
 }
 
 TEST_P(DemoCity, LoadingTwiceIsRefused) {

@@ -19,6 +19,7 @@
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
 #include "demo/demo_cases.hpp"
+#include "demo/demo_points.hpp"
 #include "demo/names.hpp"
 #include "open311/keys.hpp"
 
@@ -1104,6 +1105,11 @@ Result<Summary> load(store::Db& db, const Options& opt) {
   });
   if (!written) return fail(written.error());
   Summary summary = summarise(city, opt, long(cases.size()));
+  if (opt.points) {
+    if (auto s = load_points(db, opt, now); !s)
+      return fail(Error::internal("演示城市已载入，但未能写入积分记录：" + s.error().detail));
+    report(opt, "积分", 1, 1);
+  }
 
   // The Open311 client's key is made the way an administrator would make one,
   // after the city (the key service writes on its own).

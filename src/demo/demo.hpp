@@ -26,6 +26,9 @@ struct Options {
   // give the same history every time.
   std::int64_t now_ms = 0;
   std::string password = "Linli@2026";
+  // Three months of 积分 (demo_points.cpp) after the city; tests that count
+  // balances from zero leave it out.
+  bool points = true;
   // Called now and then with (stage in Chinese, done, total) for progress output.
   std::function<void(const std::string&, long, long)> progress;
 };
