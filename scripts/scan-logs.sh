@@ -8,7 +8,7 @@ set -uo pipefail
 
 kinds=(mobile id_number bearer_token session_cookie secret_field api_key_param)
 patterns=(
-  '(?<![0-9])1[3-9][0-9]{9}(?![0-9])'
+  '(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])'
   '(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])'
   '(?i)bearer\s+[A-Za-z0-9._~+/=-]{8,}'
   'linli_session=[^;"\s]{8,}'
@@ -53,6 +53,7 @@ self_test() {
   trap 'rm -rf "$dir"' RETURN
   local planted=(
     '{"msg":"access","detail":"13812345678"}'
+    '{"msg":"x","detail":"居民手机13812345678已登记"}'
     '{"msg":"x","q":"身份证 110101199003078515"}'
     '{"msg":"x","id":"11010119900307851X"}'
     '{"authorization":"Bearer abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}'
@@ -64,6 +65,7 @@ self_test() {
     '{"ts":"2026-11-26T00:00:00.123Z","level":"info","msg":"access","request_id":"9f3c2a","method":"GET","route":"/api/v1/residents/{id}","status":200,"ms":3}'
     '{"msg":"x","at":1764115200000,"masked":"138****5678","count":12345678901234}'
     '{"msg":"x","hash":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}'
+    '{"msg":"access","request_id":"13812345678a44f1","route":"/api/v1/points/verify"}'
   )
   local i=0
   for line in "${planted[@]}"; do

@@ -3,10 +3,13 @@
 // rows inserted behind the application's back are caught at the right entry
 // by verify_chain, `linli audit verify` and GET /api/v1/audit/verify.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "auth/audit.hpp"
@@ -172,6 +175,33 @@ TEST_P(AuditChainTest, ConcurrentAppendsStayOrdered) {
   auto rep = verify();
   EXPECT_FALSE(rep.broken) << rep.broken->detail;
   EXPECT_EQ(rep.checked, kThreads * kEach);
+}
+
+// The command line: exit 0 on an intact chain, 1 naming the entry when not.
+TEST_P(AuditChainTest, CommandLineReportsTheFirstBrokenLink) {
+  append(5);
+  auto key = std::filesystem::temp_directory_path() /
+             ("linli-audit-cli-" + std::to_string(getpid()) + ".key");
+  auto run = [&](std::string& out) {
+    std::string cmd = std::string(LINLI_BINARY) + " audit verify --db '" + url() +
+                      "' --key-file '" + key.string() + "' 2>/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) throw std::runtime_error("cannot run " + cmd);
+    char buf[4096];
+    out.clear();
+    while (auto n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  std::string out;
+  EXPECT_EQ(run(out), 0) << out;
+  EXPECT_NE(out.find("完整"), std::string::npos) << out;
+  auto id = id_at(3);
+  raw("UPDATE audit_log SET username = 'someone else' WHERE id = $1", {id});
+  EXPECT_EQ(run(out), 1) << out;
+  EXPECT_NE(out.find("id=" + std::to_string(id)), std::string::npos) << out;
+  EXPECT_NE(out.find("expected"), std::string::npos) << out;
+  std::filesystem::remove(key);
 }
 
 LINLI_STORE_TESTS(AuditChainTest);
