@@ -138,6 +138,15 @@ TEST_P(AuditChainTest, RowsFromBeforeTheChainAreSealed) {
   auto rep = verify();
   EXPECT_FALSE(rep.broken) << rep.broken->detail;
   EXPECT_EQ(rep.checked, 4);
+  // Rows restored after a sealed part continue from it.
+  raw("INSERT INTO audit_log (at, username, action, entity, node_path, summary, seq) VALUES "
+      "(3, 'old', 'c', 'x', '/1/', 'three', 5)");
+  raw("UPDATE audit_chain SET seq = 5, hash = NULL WHERE id = 1");
+  ASSERT_TRUE(auth::seal_existing(db()));
+  append(1);
+  rep = verify();
+  EXPECT_FALSE(rep.broken) << rep.broken->detail;
+  EXPECT_EQ(rep.checked, 6);
 }
 
 // Strict order under concurrency; also the cost figure for the report.

@@ -38,8 +38,14 @@ Result<std::pair<std::int64_t, std::string>> head_sealed(store::Tx& tx) {
       "SELECT id, seq, at, user_id, username, ip, request_id, action, entity, entity_id, "
       "node_path, summary FROM audit_log WHERE hash IS NULL ORDER BY seq");
   if (!rows) return fail(rows.error());
-  std::string prev = kChainGenesis;
-  std::int64_t seq = 0;
+  // Entries already sealed (a chain started before rows were restored into
+  // it) stay as they are; the unsealed ones continue from the last of them.
+  auto last = tx.query(
+      "SELECT seq, hash FROM audit_log WHERE hash IS NOT NULL AND seq IS NOT "
+      "NULL ORDER BY seq DESC LIMIT 1");
+  if (!last) return fail(last.error());
+  std::string prev = last->empty() ? kChainGenesis : (*last)[0].str("hash");
+  std::int64_t seq = last->empty() ? 0 : (*last)[0].i64("seq");
   for (const auto& r : *rows) {
     ChainEntry e;
     e.id = r.i64("id");
