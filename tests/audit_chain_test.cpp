@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "api_env.hpp"
 #include "auth/audit.hpp"
 #include "support.hpp"
 
@@ -214,5 +215,47 @@ TEST_P(AuditChainTest, CommandLineReportsTheFirstBrokenLink) {
 }
 
 LINLI_STORE_TESTS(AuditChainTest);
+
+}  // namespace
+
+// GET /api/v1/audit/verify: administrators only; reports the first broken
+// link like the command line. The edit is undone so the shared server's
+// chain holds again for the tests after this one.
+namespace {
+
+class AuditVerifyApiTest : public StoreParamTest {};
+
+TEST_P(AuditVerifyApiTest, AdminSeesTheFirstBrokenLink) {
+  auto& env = linli::test::ApiEnv::get(GetParam());
+  auto admin = env.token("admin");
+  auto ok = env.client->get("/api/v1/audit/verify", admin);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_TRUE(ok.json()["ok"].get<bool>()) << ok.body;
+  EXPECT_GT(ok.json()["checked"].get<std::int64_t>(), 0);
+  EXPECT_EQ(env.client->get("/api/v1/audit/verify", env.token("community_staff")).status, 403);
+  EXPECT_EQ(env.client->get("/api/v1/audit/verify").status, 401);
+  auto row = env.db->one("SELECT id, summary FROM audit_log ORDER BY id LIMIT 1");
+  ASSERT_TRUE(row);
+  auto set = [&](const std::string& summary) {
+    auto s = env.db->write([&](store::Tx& tx) -> Status {
+      auto r =
+          tx.exec("UPDATE audit_log SET summary = $1 WHERE id = $2", {summary, row->i64("id")});
+      if (!r) return fail(r.error());
+      return {};
+    });
+    ASSERT_TRUE(s) << s.error().detail;
+  };
+  set("无事发生");
+  auto bad = env.client->get("/api/v1/audit/verify", admin);
+  set(row->str("summary"));
+  ASSERT_EQ(bad.status, 200) << bad.body;
+  auto j = bad.json();
+  EXPECT_FALSE(j["ok"].get<bool>()) << bad.body;
+  EXPECT_EQ(j["broken"]["id"], row->i64("id"));
+  EXPECT_EQ(j["broken"]["what"], "hash");
+  EXPECT_TRUE(env.client->get("/api/v1/audit/verify", admin).json()["ok"].get<bool>());
+}
+
+LINLI_STORE_TESTS(AuditVerifyApiTest);
 
 }  // namespace
