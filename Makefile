@@ -38,9 +38,14 @@ run: build web
 
 # Every test: unit and API tests on SQLite and a throwaway PostgreSQL, then the
 # browser tests against a real server with the demo city.
+# The server logs of the whole run are kept in $(BUILD)/test-logs and scanned
+# for phone and ID numbers, tokens and keys (scripts/scan-logs.sh).
+TEST_LOGS := $(CURDIR)/$(BUILD)/test-logs
 test: build web
-	scripts/with-postgres.sh ctest --test-dir $(BUILD) --output-on-failure -j 2
-	scripts/e2e.sh $(BUILD)/linli
+	rm -rf $(TEST_LOGS)
+	LINLI_TEST_LOG_DIR=$(TEST_LOGS) scripts/with-postgres.sh ctest --test-dir $(BUILD) --output-on-failure -j 2
+	LINLI_TEST_LOG_DIR=$(TEST_LOGS) scripts/e2e.sh $(BUILD)/linli
+	scripts/scan-logs.sh $(TEST_LOGS)
 
 test-unit: build
 	scripts/with-postgres.sh ctest --test-dir $(BUILD) --output-on-failure -j 2

@@ -12,7 +12,10 @@ export LINLI_FAST_HASH=1
 "$bin" serve --db "sqlite:$dir/linli.db" --listen "127.0.0.1:$port" --web "$root/web/dist" \
   2>"$dir/server.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+# LINLI_TEST_LOG_DIR: keep the server's log for scripts/scan-logs.sh.
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null
+  [[ -n ${LINLI_TEST_LOG_DIR:-} ]] && mkdir -p "$LINLI_TEST_LOG_DIR" && cp "$dir/server.log" "$LINLI_TEST_LOG_DIR/e2e-server.log"
+  rm -rf "$dir"' EXIT
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
   sleep 0.1

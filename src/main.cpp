@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "app/app.hpp"
+#include "app/audit_cli.hpp"
 #include "auth/roles.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
@@ -53,6 +54,7 @@ Result<std::unique_ptr<store::Db>> open_store(const Common& c) {
   auto applied = store::migrate(**db);
   if (!applied) return fail(applied.error());
   if (*applied > 0) log::info("migrations applied", {{"count", *applied}});
+  if (auto s = auth::seal_existing(**db); !s) return fail(s.error());
   return db;
 }
 
@@ -337,7 +339,19 @@ int main(int argc, char** argv) {
   add_common(o311_revoke, c);
   o311_revoke->add_option("ID", o311_id, "密钥编号（见 list）")->required();
 
+  auto* audit_cmd = cli.add_subcommand("audit", "审计日志");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify = audit_cmd->add_subcommand("verify", "校验审计哈希链，报告第一处断裂");
+  add_common(audit_verify, c);
+
   CLI11_PARSE(cli, argc, argv);
+  if (audit_verify->parsed()) {
+    auto db = open_store(c);
+    if (!db) return die(db.error().detail);
+    int rc = run_audit_verify(**db);
+    (*db)->close();
+    return rc;
+  }
 
   if (serve->parsed()) return run_serve(c, listen, web, workers);
   if (migrate->parsed()) {

@@ -1,5 +1,7 @@
 #include "api_env.hpp"
 
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -36,7 +38,24 @@ ApiEnv& ApiEnv::get(const std::string& kind) {
   if (slot) return *slot;
   setenv("LINLI_FAST_HASH", "1", 1);
   // Access logs of every test request drown the report; LINLI_TEST_LOG=info shows them.
-  spdlog::set_level(getenv("LINLI_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
+  // LINLI_TEST_LOG_DIR keeps every server log line of the run in a file there,
+  // which `make test` scans for personal data and secrets (scripts/scan-logs.sh).
+  if (const char* dir = getenv("LINLI_TEST_LOG_DIR"); dir && *dir) {
+    auto console = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    console->set_level(getenv("LINLI_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
+    std::filesystem::create_directories(dir);
+    auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(
+        (std::filesystem::path(dir) / ("api-" + kind + "-" + std::to_string(getpid()) + ".log"))
+            .string());
+    auto logger =
+        std::make_shared<spdlog::logger>("linli-test", spdlog::sinks_init_list{console, file});
+    logger->set_pattern("%v");
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::info);
+  } else {
+    spdlog::set_level(getenv("LINLI_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
+  }
   crypto::init();
   auto key_dir =
       std::filesystem::temp_directory_path() / ("linli-api-key-" + std::to_string(getpid()));

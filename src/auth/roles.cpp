@@ -69,7 +69,7 @@ std::vector<RoleInfo> make_roles() {
        {"property.portal", "case.property"}},
       {"merchant", "商户", "Merchant", ScopeKind::org, "merchant", {"merchant.portal"}},
       {"admin", "系统管理员", "Administrator", ScopeKind::node, "console",
-       with(community, {"org.write", "user.manage", "user.read", "case.settings"})},
+       with(community, {"org.write", "user.manage", "user.read", "case.settings", "audit.verify"})},
   };
 }
 

@@ -1,5 +1,6 @@
 // /api/v1/auth/*, /api/v1/users/*, /api/v1/audit: decode, call the service, encode.
 #include "app/app.hpp"
+#include "app/audit_cli.hpp"
 #include "auth/roles.hpp"
 #include "auth/scope_sql.hpp"
 #include "core/clock.hpp"
@@ -334,6 +335,13 @@ void register_auth_routes(App& app) {
                   json_handler([&app](http::Request& req) { return list_audit(app, req); }),
                   nullptr,
                   {"node", "user", "action", "from", "to", "cursor", "limit"}});
+  app.router.add({"GET", "/api/v1/audit/verify", "audit.verify", "auth",
+                  "校验审计哈希链（报告第一处断裂）",
+                  json_handler([&app](http::Request&) -> Result<Json> {
+                    auto rep = auth::verify_chain(app.db);
+                    if (!rep) return fail(rep.error());
+                    return chain_report_json(*rep);
+                  })});
 }
 
 }  // namespace linli

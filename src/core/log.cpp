@@ -1,14 +1,23 @@
 #include "core/log.hpp"
 
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+
+#include <cstdlib>
 
 #include "core/clock.hpp"
 
 namespace linli::log {
 
 void init() {
-  auto logger = spdlog::stderr_logger_mt("linli");
+  std::vector<spdlog::sink_ptr> sinks{std::make_shared<spdlog::sinks::stderr_sink_mt>()};
+  // LINLI_LOG_FILE: the same lines appended to a file as well (test runs scan
+  // it for personal data and secrets: scripts/scan-logs.sh).
+  if (const char* file = std::getenv("LINLI_LOG_FILE"); file && *file)
+    sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(file));
+  auto logger = std::make_shared<spdlog::logger>("linli", sinks.begin(), sinks.end());
   logger->set_pattern("%v");
+  logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
 

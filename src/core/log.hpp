@@ -8,7 +8,8 @@
 
 namespace linli::log {
 
-// Sets the JSON line format on the default logger.
+// Sets the JSON line format on the default logger (stderr, and the file
+// named by LINLI_LOG_FILE when set).
 void init();
 // {"ts":…,"level":…,"msg":msg, …fields}
 void event(spdlog::level::level_enum level, const std::string& msg,

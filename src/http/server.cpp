@@ -1,5 +1,8 @@
 #include "http/server.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -56,7 +59,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (srv_.stopping) return close();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(srv_.opt.header_limit));
-    parser_->body_limit(srv_.opt.body_limit);
+    // Beast refuses a Content-Length above body_limit while it reads the
+    // header, before we know the target: read it against the larger limit
+    // and apply the route's own in on_header.
+    parser_->body_limit(std::max(srv_.opt.body_limit, srv_.opt.upload_body_limit));
+    upload_ = false;
     stream_.expires_after(first_ ? srv_.opt.header_timeout : srv_.opt.idle_timeout);
     first_ = false;
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -64,19 +71,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_header(beast::error_code ec, std::size_t) {
-    if (ec) return on_error(ec);
     std::string_view target = parser_->get().target();
     // Spreadsheets and photos are larger than any JSON body.
-    if (target.starts_with("/api/v1/import/") || target.starts_with("/api/v1/blobs") ||
-        target.starts_with("/api/v1/case-settings/calendar"))
-      parser_->body_limit(srv_.opt.upload_body_limit);
+    upload_ = target.starts_with("/api/v1/import/") || target.starts_with("/api/v1/blobs") ||
+              target.starts_with("/api/v1/case-settings/calendar");
+    if (ec) return on_error(ec);
+    const std::size_t limit = upload_ ? srv_.opt.upload_body_limit : srv_.opt.body_limit;
+    if (auto len = parser_->content_length(); len && *len > limit)
+      return on_error(bhttp::error::body_limit);
+    parser_->body_limit(limit);  // chunked bodies are cut while they are read
     stream_.expires_after(srv_.opt.body_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Connection::on_body, shared_from_this()));
   }
 
   void on_error(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) return reply_error(413, "请求内容过大");
+    if (ec == bhttp::error::body_limit)
+      return reply_error(
+          413, upload_ ? fmt::format("上传的文件过大（上限{} MiB），请拆分后分批上传",
+                                     srv_.opt.upload_body_limit >> 20)
+                       : fmt::format("请求内容过大（上限{} KiB）", srv_.opt.body_limit >> 10));
     if (ec == bhttp::error::header_limit) return reply_error(431, "请求头过大");
     if (ec == bhttp::error::bad_target || ec == bhttp::error::bad_method ||
         ec == bhttp::error::bad_field || ec == bhttp::error::bad_value ||
@@ -87,7 +101,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   // An error found before a handler runs: answer once and close.
-  void reply_error(int status, const char* detail) {
+  void reply_error(int status, const std::string& detail) {
     nlohmann::json j = {
         {"type", "about:blank"}, {"title", detail}, {"status", status}, {"detail", detail}};
     Response r = Response::json(j, status);
@@ -253,6 +267,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string remote_ip_;
   bool keep_alive_ = true;
   bool first_ = true;
+  bool upload_ = false;  // this request may carry a file (upload_body_limit)
   std::atomic<bool> stream_closed_{false};
   std::deque<std::shared_ptr<std::string>> queue_;
   char sink_byte_[64];

@@ -4,6 +4,7 @@
 #include "app/app.hpp"
 #include "core/clock.hpp"
 #include "core/csv.hpp"
+#include "org/privacy.hpp"
 #include "org/service.hpp"
 #include "points/service.hpp"
 
@@ -504,6 +505,7 @@ void register_org_routes(App& app) {
   add_party_and_org_routes(app, svc);
   add_import_export_routes(app, svc);
   add_map_routes(app);
+  org::add_privacy_routes(app);
 }
 
 }  // namespace linli

@@ -385,6 +385,9 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                   "商家发布积分服务",
                   body_handler(
                       [svc](http::Request& req, const Json& b) -> Result<Json> {
+                        // Who first (403), then what.
+                        if (!caller(req).can("merchant.portal") && !caller(req).can("points.shop"))
+                          return fail(Error::forbidden());
                         Fields f(b);
                         auto merchant = f.integer("merchant_id", "商户", true, 1);
                         auto name = f.text("name", "服务名称", 30);

@@ -253,7 +253,13 @@ Failure PgConn::failure(const PGresult* r, std::string_view sql) const {
   Failure f;
   f.state = code ? code : "";
   f.broken = broken();
-  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+  // The primary message and the constraint only: PostgreSQL's DETAIL line
+  // quotes the offending values ("Key (username)=(13812345678)"), and logs
+  // carry no personal data.
+  const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  const char* constraint = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : nullptr;
+  std::string msg = primary ? primary : PQerrorMessage(c_);
+  if (constraint) msg += fmt::format(" (constraint {})", constraint);
   while (!msg.empty() && msg.back() == '\n') msg.pop_back();
   log::event(spdlog::level::warn, "store",
              {{"detail", fmt::format("postgres error {}: {} [{}]", f.state, msg, clip(sql))}});
@@ -480,7 +486,9 @@ class PgDb final : public Db {
   Stats stats() const override;
 
  private:
-  std::expected<void, Failure> run_tx(PgConn& c, const std::function<Status(Tx&)>& fn);
+  std::expected<void, Failure> run_tx(PgConn& c, const std::function<Status(Tx&)>& fn,
+                                      bool chain_lock);
+  std::expected<void, Failure> run_tx_body(PgConn& c, const std::function<Status(Tx&)>& fn);
 
   Pool pool_;
   std::atomic<std::int64_t> writes_{0}, reads_{0};
@@ -499,7 +507,26 @@ Result<Rows> PgDb::query(std::string_view sql, const Params& params) {
   }
 }
 
-std::expected<void, Failure> PgDb::run_tx(PgConn& c, const std::function<Status(Tx&)>& fn) {
+// A retry holds the audit chain's lock (auth::record serializes on the same
+// key) from before BEGIN, so its snapshot already sees the chain head it will
+// extend: a writer that lost the race for the head once cannot lose it again.
+constexpr const char* kChainLock = "SELECT pg_advisory_lock(hashtext('linli:audit_chain'))";
+constexpr const char* kChainUnlock = "SELECT pg_advisory_unlock(hashtext('linli:audit_chain'))";
+
+std::expected<void, Failure> PgDb::run_tx(PgConn& c, const std::function<Status(Tx&)>& fn,
+                                          bool chain_lock) {
+  if (chain_lock) {
+    if (auto l = c.simple(kChainLock); !l) {
+      l.error().nothing_ran = true;
+      return std::unexpected(std::move(l.error()));
+    }
+  }
+  auto out = run_tx_body(c, fn);
+  if (chain_lock) (void)c.simple(kChainUnlock);
+  return out;
+}
+
+std::expected<void, Failure> PgDb::run_tx_body(PgConn& c, const std::function<Status(Tx&)>& fn) {
   if (auto b = c.simple("BEGIN ISOLATION LEVEL SERIALIZABLE, READ WRITE"); !b) {
     b.error().nothing_ran = true;
     return std::unexpected(std::move(b.error()));
@@ -528,7 +555,7 @@ Status PgDb::write(const std::function<Status(Tx&)>& fn) {
     {
       auto conn = pool_.borrow();
       if (!conn) return fail(std::move(conn.error().error));
-      out = run_tx(**conn, fn);
+      out = run_tx(**conn, fn, attempt > 0);
     }
     if (out) return {};
     Failure& f = out.error();
