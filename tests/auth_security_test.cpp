@@ -3,6 +3,8 @@
 // both stores.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "api_env.hpp"
@@ -500,5 +502,42 @@ TEST_P(AuthSecurityTest, WriteBurstPerAddressGets429) {
 }
 
 LINLI_STORE_TESTS(AuthSecurityTest);
+
+}  // namespace
+
+namespace {
+
+// `linli user add|passwd` go through the same policy; `linli totp-code`
+// prints the code an authenticator app would show.
+std::string run(const std::string& cmd, int& rc) {
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  char buf[512];
+  while (p && fgets(buf, sizeof buf, p)) out += buf;
+  rc = p ? pclose(p) : -1;
+  return out;
+}
+
+TEST(AuthCli, UserAddRefusesWeakPasswords) {
+  // (user passwd calls the same reset_password the admin API test covers.)
+  auto dir = std::filesystem::temp_directory_path() / ("linli-cli-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto store = " --db sqlite:" + (dir / "t.db").string() + " --key-file " + (dir / "k").string();
+  auto bin = std::string(LINLI_BINARY);
+  int rc = 0;
+  auto weak = run(bin + " user add clerk --password woaini1314 --role admin@node:1" + store, rc);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(weak.find("这是常见的弱密码"), std::string::npos) << weak;
+  auto named = run(bin + " user add clerk --password Clerk-2026x --role admin@node:1" + store, rc);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(named.find("密码不能包含用户名"), std::string::npos) << named;
+  auto short_pw = run(bin + " user add clerk --password Ab1! --role admin@node:1" + store, rc);
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(short_pw.find("密码至少需要10位"), std::string::npos) << short_pw;
+  auto code = run(bin + " totp-code GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", rc);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(code.size(), 7u) << code;  // six digits and a newline
+  std::filesystem::remove_all(dir);
+}
 
 }  // namespace
