@@ -118,6 +118,27 @@ describe('account security', { skip }, () => {
       await page.waitForLoadState('networkidle');
     }
     await shot(page, 'csp-walk-console');
+
+    // 用户与角色: the admin signs a user out everywhere.
+    const adminToken = await apiLogin(account('admin'));
+    const username = `e2e_kick_${Date.now() % 1000000}`;
+    const created = await apiSend(adminToken, 'POST', 'users', {
+      username,
+      display_name: '强制下线测试',
+      password: 'Linli@2026',
+      roles: [{ role: 'community_staff', node_id: account('community_staff').node }],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const victim = await apiLogin({ username, password: 'Linli@2026' });
+    await page.goto(`${BASE}/system/users`);
+    await page.locator('.toolbar input').first().fill(username);
+    const row = page.locator('[data-test=users-table] .el-table__body tr', { hasText: username });
+    await row.first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-test=users-table] .el-table__body tr').length === 1);
+    await row.first().locator('[data-test=revoke-user-sessions]').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click();
+    await page.locator('.el-message', { hasText: '已结束 1 个会话' }).waitFor();
+    assert.equal((await apiGet(victim, 'auth/me')).status, 401);
     await context.close();
     const m = await openPage(browser, { mobile: true });
     await mobileLogin(m.page, account('resident'));
