@@ -9,7 +9,9 @@
 
 #include "app/app.hpp"
 #include "app/audit_cli.hpp"
+#include "app/serve_flags.hpp"
 #include "auth/roles.hpp"
+#include "auth/totp.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/csv.hpp"
@@ -75,7 +77,8 @@ void add_common(CLI::App* cmd, Common& c) {
                   "个人信息加密密钥文件（默认与数据库同目录的 linli.key）");
 }
 
-int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers) {
+int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers,
+              const SecurityFlags& security) {
   auto db = open_store(c);
   if (!db) return die(db.error().detail);
   http::ServerOptions opt;
@@ -86,6 +89,7 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   if (workers > 0) opt.workers = workers;
   AppConfig cfg;
   cfg.web_dir = web;
+  if (auto bad = apply_security_flags(security, cfg); !bad.empty()) return die(bad);
   App app(**db, cfg);
   if (app.statics.empty()) log::warn("web UI not found, serving the API only", {{"dir", web}});
   http::Server server(opt, [&app](http::Request& r) { return app.handle(r); });
@@ -135,6 +139,7 @@ int run_demo(const Common& c, const std::string& accounts_json) {
                     {"node", a.node ? Json(a.node) : Json(nullptr)},
                     {"org", a.org ? Json(a.org) : Json(nullptr)}};
       if (!a.api_key.empty()) entry["api_key"] = a.api_key;
+      if (!a.totp_secret.empty()) entry["totp_secret"] = a.totp_secret;
       arr.push_back(std::move(entry));
     }
     std::ofstream out(accounts_json);
@@ -275,6 +280,14 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "HOST:PORT (默认 127.0.0.1:8080)");
   serve->add_option("--web", web, "网页文件目录 (默认 web/dist)");
   serve->add_option("--workers", workers, "处理请求的工作线程数");
+  SecurityFlags security;
+  add_security_flags(serve, security);
+
+  auto* totp_code =
+      cli.add_subcommand("totp-code", "显示两步验证密钥当前的6位验证码（演示、测试用）");
+  std::string totp_secret;
+  totp_code->add_option("SECRET", totp_secret, "base32 密钥（见 accounts.json 的 totp_secret）")
+      ->required();
 
   auto* migrate = cli.add_subcommand("migrate", "升级数据库结构");
   add_common(migrate, c);
@@ -353,7 +366,13 @@ int main(int argc, char** argv) {
     return rc;
   }
 
-  if (serve->parsed()) return run_serve(c, listen, web, workers);
+  if (serve->parsed()) return run_serve(c, listen, web, workers, security);
+  if (totp_code->parsed()) {
+    auto code = auth::totp::code_at(totp_secret, auth::totp::step_of(clock::now_ms()));
+    if (code.empty()) return die("密钥不是有效的 base32");
+    std::cout << code << "\n";
+    return 0;
+  }
   if (migrate->parsed()) {
     auto db = open_store(c);
     if (!db) return die(db.error().detail);

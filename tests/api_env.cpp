@@ -4,9 +4,13 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
+#include "auth/totp.hpp"
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 
 namespace linli::test {
@@ -22,10 +26,16 @@ struct ShutdownAtEnd : ::testing::Environment {
 };
 [[maybe_unused]] auto* const kRegistered = ::testing::AddGlobalTestEnvironment(new ShutdownAtEnd);
 
+std::atomic<std::int64_t> g_clock_offset_ms{0};
+
 }  // namespace
+
+void advance_test_clock(std::int64_t ms) { g_clock_offset_ms += ms; }
+std::int64_t test_now_ms() { return clock::now_ms() + g_clock_offset_ms.load(); }
 
 auth::AuthPolicy test_policy() {
   auth::AuthPolicy p;
+  p.now = test_now_ms;
   p.account_failures_before_throttle = 3;
   p.throttle_seconds = 1;
   p.failures_before_lock = 5;
@@ -100,9 +110,43 @@ void ApiEnv::shutdown_all() {
 std::string ApiEnv::token(const std::string& role) {
   auto it = accounts.find(role);
   if (it == accounts.end()) throw std::runtime_error("no demo account for " + role);
+  if (!it->second.totp_secret.empty()) {
+    auto& cached = totp_tokens[role];
+    if (!cached.empty() && client->get("/api/v1/auth/me", cached).status == 200) return cached;
+    cached = login_totp(it->second.username, password, it->second.totp_secret);
+    if (cached.empty()) throw std::runtime_error("two-step login failed for " + role);
+    return cached;
+  }
   auto t = client->login(it->second.username, password);
   if (t.empty()) throw std::runtime_error("login failed for " + it->second.username);
   return t;
+}
+
+std::string ApiEnv::login_totp(const std::string& username, const std::string& password,
+                               const std::string& secret) {
+  namespace totp = auth::totp;
+  for (int round = 0; round < 3; ++round) {
+    auto r = client->post("/api/v1/auth/login", {{"username", username}, {"password", password}});
+    auto j = r.json();
+    if (r.status != 200 || !j.contains("token")) return "";
+    auto token = j["token"].get<std::string>();
+    if (j["stage"] == "full") return token;
+    auto now = totp::step_of(test_now_ms());
+    for (auto step : {now, now + 1}) {
+      if (step <= last_totp_step) continue;
+      auto v =
+          client->post("/api/v1/auth/login/totp", {{"code", totp::code_at(secret, step)}}, token);
+      if (v.status == 200) {
+        last_totp_step = step;
+        return v.json()["token"].get<std::string>();
+      }
+    }
+    // Both codes of this window are spent: wait for the next step.
+    auto next_ms = (now + 1) * totp::kStepSeconds * 1000 + 200;
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::max<std::int64_t>(0, next_ms - test_now_ms())));
+  }
+  return "";
 }
 
 std::string ApiEnv::path_of(std::int64_t node_id) {

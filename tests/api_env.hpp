@@ -22,20 +22,33 @@ struct ApiEnv {
   std::unique_ptr<HttpClient> client;
   std::map<std::string, demo::Account> accounts;  // by role
   std::string password;
+  std::map<std::string, std::string> totp_tokens;  // by role
+  std::int64_t last_totp_step = 0;
 
   // The environment for a store kind, built on first use.
   static ApiEnv& get(const std::string& kind);
   // Stops every server (called once after all tests).
   static void shutdown_all();
 
-  // A token for the demo account holding `role`.
+  // A token for the demo account holding `role`. Accounts with a second
+  // factor (the admin) sign in once with a computed code and reuse the
+  // token while it stays valid: a TOTP code is accepted only once.
   std::string token(const std::string& role);
+  // Full two-step login with a base32 TOTP secret; waits for the next 30 s
+  // step when the current codes are used up. Empty on failure.
+  std::string login_totp(const std::string& username, const std::string& password,
+                         const std::string& secret);
   // The path of a node.
   std::string path_of(std::int64_t node_id);
   std::int64_t count(const std::string& sql, const store::Params& params = {});
 };
 
-// Auth policy for tests: throttling and lock-out reachable in seconds.
+// Auth policy for tests: throttling and lock-out reachable in seconds; its
+// clock is the system clock plus advance_test_clock() (sessions, throttling
+// and TOTP read it).
 auth::AuthPolicy test_policy();
+// Moves the API servers' auth clock forward (never back).
+void advance_test_clock(std::int64_t ms);
+std::int64_t test_now_ms();
 
 }  // namespace linli::test

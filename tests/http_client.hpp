@@ -35,7 +35,8 @@ class HttpClient {
                    const std::string& token = "") const {
     return request("PATCH", target, body.dump(), token, {{"content-type", "application/json"}});
   }
-  // Logs in and returns the token (empty on failure).
+  // Logs in and returns the token (empty on failure, and for accounts that
+  // need a second factor: see ApiEnv::login_totp).
   std::string login(const std::string& username, const std::string& password) const;
   unsigned short port() const { return port_; }
 

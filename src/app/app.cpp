@@ -1,5 +1,6 @@
 #include "app/app.hpp"
 
+#include <fmt/format.h>
 #include <sodium.h>
 
 #include <chrono>
@@ -11,7 +12,7 @@ namespace linli {
 namespace {
 
 constexpr const char* kCsp =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
     "data: blob:; connect-src 'self'; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'";
 
@@ -42,13 +43,34 @@ std::string token_of(const http::Request& req, bool& from_cookie) {
 
 bool unsafe_method(const std::string& m) { return m != "GET" && m != "HEAD" && m != "OPTIONS"; }
 
-// A cookie-authenticated write must come from our own pages: the browser
-// sends Origin on cross-site requests, and it must name the host we serve.
-bool cross_site(const http::Request& req) {
+// The origin a request says it comes from: Origin, or failing that the
+// scheme://host[:port] part of Referer; empty when it names neither.
+std::string claimed_origin(const http::Request& req) {
   auto origin = req.header("origin");
-  if (origin.empty()) return false;
+  if (!origin.empty() && origin != "null") return origin;
+  auto referer = req.header("referer");
+  auto scheme = referer.find("://");
+  if (scheme == std::string::npos) return {};
+  auto end = referer.find_first_of("/?#", scheme + 3);
+  return referer.substr(0, end);
+}
+
+// A cookie-authenticated write must come from our own pages (CSRF): the
+// browser names the page's origin in Origin (or Referer), and it must be the
+// configured public origin, or the http(s) origin of the Host we answer as.
+// A request naming no origin at all is refused too.
+bool same_origin(const http::Request& req, const std::string& public_origin) {
+  auto o = claimed_origin(req);
+  if (o.empty()) return false;
+  if (!public_origin.empty()) return o == public_origin;
   auto host = req.header("host");
-  return origin != "http://" + host && origin != "https://" + host;
+  return !host.empty() && (o == "http://" + host || o == "https://" + host);
+}
+
+http::Response too_many(int seconds, const std::string& request_id) {
+  Error e{ErrorKind::too_many, fmt::format("操作过于频繁，请{}秒后再试", seconds)};
+  e.retry_after = seconds;
+  return http::Response::problem(e, request_id);
 }
 
 void add_security_headers(http::Response& r, bool api) {
@@ -62,7 +84,13 @@ void add_security_headers(http::Response& r, bool api) {
 }  // namespace
 
 App::App(store::Db& d, AppConfig c)
-    : db(d), cfg(std::move(c)), auth(d, cfg.auth), notifier(d), cases(d, notifier) {
+    : db(d),
+      cfg(std::move(c)),
+      auth(d, cfg.auth),
+      notifier(d),
+      cases(d, notifier),
+      account_writes(cfg.writes_per_account),
+      address_writes(cfg.writes_per_address) {
   statics.load(cfg.web_dir);
   register_ops_routes(*this);
   register_auth_routes(*this);
@@ -102,16 +130,31 @@ http::Response App::route(http::Request& req) {
     return http::Response::problem(Error::not_found("请求的地址不存在"), req.request_id);
   }
   req.route = r->pattern;
+  bool write = unsafe_method(req.method);
+  if (write)
+    if (int wait = address_writes.take(req.remote_ip, auth.now_ms()); wait > 0)
+      return too_many(wait, req.request_id);
   if (r->permission != http::access::kPublic) {
     bool from_cookie = false;
     auto token = token_of(req, from_cookie);
     if (token.empty())
       return http::Response::problem({ErrorKind::unauthenticated, "请先登录"}, req.request_id);
-    if (from_cookie && unsafe_method(req.method) && cross_site(req))
-      return http::Response::problem(Error::forbidden("请求来源不被允许"), req.request_id);
+    if (from_cookie && write && !same_origin(req, cfg.public_origin))
+      return http::Response::problem(Error::forbidden("请求来源不被允许（跨站请求已拦截）"),
+                                     req.request_id);
     auto p = auth.authenticate(token);
     if (!p) return http::Response::problem(p.error(), req.request_id);
     req.user = std::move(*p);
+    if (!auth::allowed_at_stage(req.user->stage, req.method, r->pattern))
+      return http::Response::problem(
+          Error::forbidden(req.user->stage == auth::kStageEnrol
+                               ? "系统管理员须先设置两步验证，才能进行其他操作"
+                               : "请先输入两步验证码完成登录"),
+          req.request_id);
+    if (write)
+      if (int wait = account_writes.take("u" + std::to_string(req.user->user_id), auth.now_ms());
+          wait > 0)
+        return too_many(wait, req.request_id);
     if (r->permission != http::access::kSignedIn && !req.user->can(r->permission))
       return http::Response::problem(Error::forbidden(), req.request_id);
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/rate_limit.hpp"
 #include "auth/service.hpp"
 #include "cases/service.hpp"
 #include "core/json_fields.hpp"
@@ -22,6 +23,13 @@ struct AppConfig {
   std::string web_dir = "web/dist";
   auth::AuthPolicy auth;
   bool secure_cookie = false;  // set behind TLS so the cookie is Secure
+  // "https://linli.example.gov.cn": the only origin cookie-authenticated
+  // writes may come from. Empty: the Host header's http(s) origin.
+  std::string public_origin;
+  // Writes (POST/PUT/PATCH/DELETE) per signed-in account and per client
+  // address. Generous: they stop scripts, not people or the load tests.
+  RateLimit writes_per_account{6000, 1000};
+  RateLimit writes_per_address{60000, 10000};
 };
 
 class App {
@@ -40,6 +48,7 @@ class App {
   // Duties the server runs once a minute (modules add theirs when they
   // register routes): the deadline sweep, points expiry.
   std::vector<std::function<void(std::int64_t now_ms)>> minutely;
+  RateLimiter account_writes, address_writes;
 
   // The actor for audit rows: the signed-in user, their address, the request.
   static auth::Actor actor(const http::Request& req);

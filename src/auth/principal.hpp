@@ -25,6 +25,9 @@ struct Principal {
   std::string display_name;
   std::int64_t resident_id = 0;  // for residents: who they are
   std::vector<Grant> grants;
+  // "full", or "totp"/"enrol" while the second factor is outstanding
+  // (auth/service.hpp); such a session may call only a few auth routes.
+  std::string stage = "full";
 
   // Holds the permission through any role, anywhere.
   bool can(const std::string& permission) const;

@@ -2,6 +2,7 @@
 #include "app/app.hpp"
 #include "app/audit_cli.hpp"
 #include "auth/roles.hpp"
+#include "auth/route_helpers.hpp"
 #include "auth/scope_sql.hpp"
 #include "core/clock.hpp"
 
@@ -33,6 +34,8 @@ Json grants_json(const std::vector<auth::Grant>& grants) {
   return roles;
 }
 
+}  // namespace
+
 Json principal_json(const auth::Principal& p) {
   return {{"id", p.user_id},
           {"username", p.username},
@@ -41,8 +44,11 @@ Json principal_json(const auth::Principal& p) {
           {"resident_id", p.resident_id ? Json(p.resident_id) : Json(nullptr)},
           {"roles", grants_json(p.grants)},
           {"permissions", p.permissions()},
-          {"home", home_of(p)}};
+          {"home", home_of(p)},
+          {"stage", p.stage}};
 }
+
+namespace {
 
 Json user_json(const auth::UserInfo& u) {
   auth::Principal p;
@@ -87,36 +93,48 @@ Status roles_in_scope(App& app, const auth::Principal& p,
   return {};
 }
 
+}  // namespace
+
 std::string session_cookie(const std::string& token, std::int64_t max_age_s, bool secure) {
   return "linli_session=" + token +
          "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age_s) +
          (secure ? "; Secure" : "");
 }
 
+http::Response login_response(App& app, const auth::LoginResult& r) {
+  const auto& p = r.principal;
+  Json user = p.stage == auth::kStageTotp ? Json{{"username", p.username}, {"stage", p.stage}}
+                                          : principal_json(p);
+  auto res = http::Response::json({{"token", r.token}, {"stage", p.stage}, {"user", user}});
+  auto life = p.stage == auth::kStageFull   ? app.cfg.auth.session_absolute_ms
+              : p.stage == auth::kStageTotp ? app.cfg.auth.second_step_ms
+                                            : app.cfg.auth.enrol_ms;
+  res.headers.emplace_back("Set-Cookie",
+                           session_cookie(r.token, life / 1000, app.cfg.secure_cookie));
+  return res;
+}
+
+namespace {
+
 void add_session_routes(App& app) {
   Json login_schema = {
       {"type", "object"},
       {"required", {"username", "password"}},
       {"properties", {{"username", {{"type", "string"}}}, {"password", {{"type", "string"}}}}}};
-  app.router.add(
-      {"POST", "/api/v1/auth/login", http::access::kPublic, "auth", "登录",
-       [&app](http::Request& req) {
-         auto body = body_json(req);
-         if (!body) return http::Response::problem(body.error(), req.request_id);
-         Fields f(*body);
-         auto username = f.text("username", "用户名", 64);
-         auto password = f.text("password", "密码", 128);
-         if (!f.ok()) return http::Response::problem(f.error(), req.request_id);
-         auto r = app.auth.login(*username, *password, App::actor(req), req.header("user-agent"));
-         if (!r) return http::Response::problem(r.error(), req.request_id);
-         auto res =
-             http::Response::json({{"token", r->token}, {"user", principal_json(r->principal)}});
-         res.headers.emplace_back("Set-Cookie",
-                                  session_cookie(r->token, app.cfg.auth.session_absolute_ms / 1000,
-                                                 app.cfg.secure_cookie));
-         return res;
-       },
-       login_schema});
+  app.router.add({"POST", "/api/v1/auth/login", http::access::kPublic, "auth", "登录",
+                  [&app](http::Request& req) {
+                    auto body = body_json(req);
+                    if (!body) return http::Response::problem(body.error(), req.request_id);
+                    Fields f(*body);
+                    auto username = f.text("username", "用户名", 64);
+                    auto password = f.text("password", "密码", 128);
+                    if (!f.ok()) return http::Response::problem(f.error(), req.request_id);
+                    auto r = app.auth.login(*username, *password, App::actor(req),
+                                            req.header("user-agent"));
+                    if (!r) return http::Response::problem(r.error(), req.request_id);
+                    return login_response(app, *r);
+                  },
+                  login_schema});
   app.router.add({"POST", "/api/v1/auth/logout", http::access::kSignedIn, "auth", "退出登录",
                   [&app](http::Request& req) {
                     auto r = app.auth.logout(caller(req), App::actor(req));
@@ -327,6 +345,7 @@ Result<Json> list_audit(App& app, http::Request& req) {
 void register_auth_routes(App& app) {
   add_session_routes(app);
   add_user_routes(app);
+  register_auth_security_routes(app);
   app.router.add({"GET",
                   "/api/v1/audit",
                   "audit.read",

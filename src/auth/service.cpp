@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "auth/password_policy.hpp"
 #include "auth/roles.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
@@ -31,31 +32,28 @@ Principal principal_from(const store::Row& r, std::vector<Grant> grants) {
   p.username = r.str("username");
   p.display_name = r.str("display_name");
   p.resident_id = r.i64("resident_id");
+  p.stage = r.str("stage");
   p.grants = std::move(grants);
   return p;
 }
 
 const char* kSessionQuery =
-    "SELECT s.id AS session_id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, "
+    "SELECT s.id AS session_id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.stage, "
     "u.username, u.display_name, u.resident_id, u.locked_at, u.disabled "
     "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
 
 }  // namespace
 
-std::optional<std::string> AuthService::password_problem(const std::string& password) const {
-  auto n = validate::utf8_length(password);
-  if (!n || *n < policy_.min_password_chars)
-    return fmt::format("密码至少需要{}位", policy_.min_password_chars);
-  if (*n > 128) return "密码不能超过128位";
-  bool letter = std::any_of(password.begin(), password.end(), ::isalpha);
-  bool digit = std::any_of(password.begin(), password.end(), ::isdigit);
-  if (!letter || !digit) return "密码需同时包含字母和数字";
-  return std::nullopt;
+std::optional<std::string> AuthService::password_problem(const std::string& password,
+                                                         const std::string& username) const {
+  return password_policy_problem(password, username, policy_.min_password_chars);
 }
+
+std::int64_t AuthService::now_ms() const { return policy_.now ? policy_.now() : clock::now_ms(); }
 
 Status AuthService::check_throttle(const std::string& username, const std::string& ip) {
   std::lock_guard lock(mu_);
-  auto now = clock::now_ms();
+  auto now = now_ms();
   auto& acc = by_account_[username];
   prune(acc.at_ms, now);
   if (static_cast<int>(acc.at_ms.size()) >= policy_.account_failures_before_throttle) {
@@ -80,7 +78,7 @@ Status AuthService::check_throttle(const std::string& username, const std::strin
 
 void AuthService::note_failure(const std::string& username, const std::string& ip) {
   std::lock_guard lock(mu_);
-  auto now = clock::now_ms();
+  auto now = now_ms();
   by_account_[username].at_ms.push_back(now);
   by_address_[ip].at_ms.push_back(now);
 }
@@ -94,7 +92,9 @@ Result<LoginResult> AuthService::login(const std::string& username, const std::s
                                        const Actor& from, const std::string& user_agent) {
   if (auto t = check_throttle(username, from.ip); !t) return fail(t.error());
   auto user = db_.query(
-      "SELECT id, password_hash, locked_at, disabled FROM users WHERE username = $1", {username});
+      "SELECT id, password_hash, locked_at, disabled, totp_secret_enc FROM users WHERE username = "
+      "$1",
+      {username});
   if (!user) return fail(user.error());
   if (user->empty() || (*user)[0].i64("disabled")) {
     note_failure(username, from.ip);
@@ -114,8 +114,7 @@ Result<LoginResult> AuthService::login(const std::string& username, const std::s
       if (!r) return fail(r.error());
       if (r->i64("failed_logins") >= policy_.failures_before_lock) {
         now_locked = true;
-        if (auto l = tx.exec("UPDATE users SET locked_at = $1 WHERE id = $2",
-                             {clock::now_ms(), user_id});
+        if (auto l = tx.exec("UPDATE users SET locked_at = $1 WHERE id = $2", {now_ms(), user_id});
             !l)
           return fail(l.error());
       }
@@ -130,23 +129,40 @@ Result<LoginResult> AuthService::login(const std::string& username, const std::s
     return fail(now_locked ? locked_error() : wrong_credentials());
   }
   clear_failures(username);
+  // A second factor on file asks for a code; an administrator without one
+  // may only enrol one.
+  std::string stage = kStageFull;
+  if (!u.is_null("totp_secret_enc")) {
+    stage = kStageTotp;
+  } else {
+    auto admin = holds_admin_role(user_id);
+    if (!admin) return fail(admin.error());
+    if (*admin) stage = kStageEnrol;
+  }
+  auto life = stage == kStageFull   ? policy_.session_absolute_ms
+              : stage == kStageTotp ? policy_.second_step_ms
+                                    : policy_.enrol_ms;
   std::string token = crypto::random_token();
-  auto now = clock::now_ms();
+  auto now = now_ms();
   std::int64_t session_id = 0;
   auto w = db_.write([&](store::Tx& tx) -> Status {
     if (auto r = tx.exec("UPDATE users SET failed_logins = 0 WHERE id = $1", {user_id}); !r)
       return fail(r.error());
     auto s = tx.one(
         "INSERT INTO sessions (user_id, token_hash, ip, user_agent, created_at, last_seen_at, "
-        "expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
-        {user_id, crypto::token_hash(token), from.ip, user_agent.substr(0, 200), now,
-         now + policy_.session_absolute_ms});
+        "expires_at, stage) VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
+        {user_id, crypto::token_hash(token), from.ip, user_agent.substr(0, 200), now, now + life,
+         stage});
     if (!s) return fail(s.error());
     session_id = s->i64("id");
     Actor who = from;
     who.user_id = user_id;
     who.username = username;
-    return record(tx, who, {"auth.login", "user", user_id, "", "登录"});
+    if (stage == kStageFull) return record(tx, who, {"auth.login", "user", user_id, "", "登录"});
+    return record(
+        tx, who,
+        {"auth.login_password", "user", user_id, "",
+         stage == kStageTotp ? "密码正确，等待两步验证码" : "密码正确，须先设置两步验证"});
   });
   if (!w) return fail(w.error());
   auto p = authenticate(token);
@@ -161,7 +177,7 @@ Result<Principal> AuthService::authenticate(const std::string& token) {
   if (!rows) return fail(rows.error());
   if (rows->empty()) return fail(expired);
   const auto& r = (*rows)[0];
-  auto now = clock::now_ms();
+  auto now = now_ms();
   if (!r.is_null("revoked_at") || r.i64("expires_at") <= now ||
       now - r.i64("last_seen_at") > policy_.session_idle_ms || !r.is_null("locked_at") ||
       r.i64("disabled"))
@@ -184,7 +200,7 @@ Result<Principal> AuthService::authenticate(const std::string& token) {
 Status AuthService::logout(const Principal& p, const Actor& from) {
   return db_.write([&](store::Tx& tx) -> Status {
     auto r = tx.exec("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                     {clock::now_ms(), p.session_id});
+                     {now_ms(), p.session_id});
     if (!r) return fail(r.error());
     return record(tx, from, {"auth.logout", "user", p.user_id, "", "退出登录"});
   });
@@ -196,11 +212,11 @@ Status AuthService::change_password(const Principal& p, const std::string& old_p
   if (!u) return fail(u.error());
   if (!crypto::verify_password(u->str("password_hash"), old_password))
     return fail(Error::invalid("请检查填写的内容", {{"old_password", "原密码不正确"}}));
-  if (auto prob = password_problem(new_password))
+  if (auto prob = password_problem(new_password, p.username))
     return fail(Error::invalid("请检查填写的内容", {{"new_password", *prob}}));
   auto hash = crypto::hash_password(new_password);
   return db_.write([&](store::Tx& tx) -> Status {
-    auto now = clock::now_ms();
+    auto now = now_ms();
     if (auto r = tx.exec("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE "
                          "id = $3",
                          {hash, now, p.user_id});
@@ -313,13 +329,13 @@ Result<UserInfo> AuthService::create_user(const std::string& username,
                                           const std::string& password,
                                           const std::vector<RoleInput>& roles,
                                           std::int64_t resident_id, const Actor& by) {
-  if (auto prob = password_problem(password))
+  if (auto prob = password_problem(password, username))
     return fail(Error::invalid("请检查填写的内容", {{"password", *prob}}));
   if (auto v = validate_roles(roles); !v) return fail(v.error());
   auto hash = crypto::hash_password(password);
   std::int64_t id = 0;
   auto w = db_.write([&](store::Tx& tx) -> Status {
-    auto now = clock::now_ms();
+    auto now = now_ms();
     auto r = tx.one(
         "INSERT INTO users (username, display_name, password_hash, resident_id, "
         "password_changed_at, created_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -362,12 +378,13 @@ Status AuthService::unlock(std::int64_t user_id, const Actor& by) {
 
 Status AuthService::reset_password(std::int64_t user_id, const std::string& new_password,
                                    const Actor& by) {
-  if (auto u = get_user(user_id); !u) return fail(u.error());
-  if (auto prob = password_problem(new_password))
+  auto target = get_user(user_id);
+  if (!target) return fail(target.error());
+  if (auto prob = password_problem(new_password, target->username))
     return fail(Error::invalid("请检查填写的内容", {{"new_password", *prob}}));
   auto hash = crypto::hash_password(new_password);
   return db_.write([&](store::Tx& tx) -> Status {
-    auto now = clock::now_ms();
+    auto now = now_ms();
     if (auto r =
             tx.exec("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
                     {hash, now, user_id});

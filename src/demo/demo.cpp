@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "auth/totp.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
@@ -1031,11 +1032,16 @@ Status write_logins(store::Tx& tx, City& city, const Options& opt, std::int64_t 
   for (Login& l : city.logins) {
     store::Value resident =
         l.person >= 0 ? store::Value{city.people[std::size_t(l.person)].id} : store::null();
-    auto id =
-        insert_id(tx,
-                  "INSERT INTO users (username, display_name, password_hash, resident_id, "
-                  "password_changed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                  {l.username, l.display_name, l.password_hash, resident, now, now});
+    // Administrators cannot work without a second factor: the demo enrols
+    // them, and the secret goes to --accounts-json so tests can make codes.
+    if (l.role == "admin" && l.totp_secret.empty()) l.totp_secret = auth::totp::new_secret();
+    store::Value totp =
+        l.totp_secret.empty() ? store::null() : store::Value{crypto::seal(l.totp_secret)};
+    auto id = insert_id(tx,
+                        "INSERT INTO users (username, display_name, password_hash, resident_id, "
+                        "password_changed_at, created_at, totp_secret_enc) VALUES ($1, $2, $3, "
+                        "$4, $5, $6, $7) RETURNING id",
+                        {l.username, l.display_name, l.password_hash, resident, now, now, totp});
     if (!id) return fail(id.error());
     store::Value org = l.org >= 0 ? store::Value{city.orgs[std::size_t(l.org)].id} : store::null();
     auto r = tx.exec(
@@ -1069,7 +1075,7 @@ Summary summarise(const City& city, const Options& opt, long cases) {
   for (const Login& l : city.logins) {
     std::int64_t node = l.place >= 0 ? city.places[std::size_t(l.place)].id : 0;
     std::int64_t org = l.org >= 0 ? city.orgs[std::size_t(l.org)].id : 0;
-    s.accounts.push_back({l.username, opt.password, l.role, node, org, ""});
+    s.accounts.push_back({l.username, opt.password, l.role, node, org, "", l.totp_secret});
   }
   return s;
 }
@@ -1116,7 +1122,7 @@ Result<Summary> load(store::Db& db, const Options& opt) {
   auto key = open311::add_key(db, "演示Open311客户端");
   if (!key)
     return fail(Error::internal("演示城市已载入，但未能创建Open311密钥：" + key.error().detail));
-  summary.accounts.push_back({"open311", "", "open311_client", 0, 0, std::move(*key)});
+  summary.accounts.push_back({"open311", "", "open311_client", 0, 0, std::move(*key), ""});
   return summary;
 }
 

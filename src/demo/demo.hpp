@@ -13,9 +13,10 @@ namespace linli::demo {
 
 struct Account {
   std::string username, password, role;
-  std::int64_t node = 0;  // scope node id (0 when scoped to an organisation)
-  std::int64_t org = 0;   // scope organisation id (department, property, merchant)
-  std::string api_key;    // machine clients (Open311): the key, shown only here
+  std::int64_t node = 0;         // scope node id (0 when scoped to an organisation)
+  std::int64_t org = 0;          // scope organisation id (department, property, merchant)
+  std::string api_key;           // machine clients (Open311): the key, shown only here
+  std::string totp_secret = {};  // base32 TOTP secret (the admin account): codes for tests
 };
 
 struct Options {

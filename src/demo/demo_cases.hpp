@@ -117,7 +117,8 @@ struct Login {
   std::string username, display_name, role;
   int place = -1, org = -1, person = -1;
   std::string password_hash{};
-  std::int64_t id = 0;  // users.id once written
+  std::int64_t id = 0;           // users.id once written
+  std::string totp_secret = {};  // base32; administrators must have a second factor
 };
 
 struct City {

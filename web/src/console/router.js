@@ -188,6 +188,12 @@ const routes = [
         meta: { title: 'nav.audit', group: 'nav.system', perm: 'audit.read' },
       },
       {
+        path: 'account',
+        name: 'account',
+        component: () => import('./views/AccountView.vue'),
+        meta: { title: 'security.nav.account' },
+      },
+      {
         path: 'forbidden',
         name: 'forbidden',
         component: () => import('./views/ForbiddenView.vue'),
@@ -200,6 +206,13 @@ const routes = [
         meta: { title: 'notFoundPage.title' },
       },
     ],
+  },
+  // An administrator without a second factor sees only this page until one is set up.
+  {
+    path: '/enrol-totp',
+    name: 'enrol-totp',
+    component: () => import('./views/TotpEnrolView.vue'),
+    meta: { title: 'security.enrolTitle' },
   },
   // The printable notice: a bare A4 sheet, no menu around it.
   {
@@ -238,6 +251,8 @@ router.beforeEach(async (to) => {
       user = null; // server unreachable: the login page explains when they try
     }
   }
+  if (user && user.stage === 'enrol') return to.name === 'enrol-totp' ? true : { name: 'enrol-totp' };
+  if (to.name === 'enrol-totp') return user ? '/' : { name: 'login' };
   if (to.meta.public) {
     if (user && to.name === 'login') return homeOf(user, to.query.redirect);
     return true;

@@ -2,9 +2,11 @@
 // vue-i18n treats { } @ $ | as syntax; write {'@'} to show a literal one.
 import casesMessages from './cases.en.js';
 import pointsMessages from './points.en.js';
+import securityMessages from './security.en.js';
 export default {
   ...casesMessages,
   ...pointsMessages,
+  ...securityMessages,
   app: {
     name: 'Linli',
     fullName: 'Linli · Party-led Community Governance',
@@ -73,7 +75,7 @@ export default {
     newPassword: 'New password',
     confirmPassword: 'Confirm new password',
     passwordMismatch: 'The new passwords do not match',
-    passwordTooShort: 'The new password needs at least 8 characters',
+    passwordTooShort: 'The new password needs at least 10 characters of two or more kinds (letters, digits, symbols)',
     passwordSame: 'The new password must differ from the current one',
     passwordChanged: 'Password changed; please sign in with the new password',
     residentGoMobile: 'Residents use the mobile pages; taking you there…',

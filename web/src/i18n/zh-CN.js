@@ -2,9 +2,11 @@
 // 注意：vue-i18n 把 { } @ $ | 当作语法字符，原样显示时要写成 {'@'} 这种形式。
 import casesMessages from './cases.zh-CN.js';
 import pointsMessages from './points.zh-CN.js';
+import securityMessages from './security.zh-CN.js';
 export default {
   ...casesMessages,
   ...pointsMessages,
+  ...securityMessages,
   app: {
     name: '邻里',
     fullName: '邻里 · 党建引领基层治理平台',
@@ -73,7 +75,7 @@ export default {
     newPassword: '新密码',
     confirmPassword: '确认新密码',
     passwordMismatch: '两次输入的新密码不一致',
-    passwordTooShort: '新密码至少 8 位',
+    passwordTooShort: '新密码至少 10 位，且含两类以上字符（字母、数字、符号）',
     passwordSame: '新密码不能与原密码相同',
     passwordChanged: '密码已修改，请用新密码重新登录',
     residentGoMobile: '居民请使用手机端，正在为您跳转…',

@@ -6,26 +6,55 @@ import { api, get, post } from './api.js';
 export const session = reactive({
   user: null,
   loaded: false,
+  // Password accepted, the TOTP code still awaited: {username}. Not signed in yet.
+  pending: null,
 });
 
-/** Asks the server who we are (the cookie decides); null when not signed in. */
-export async function loadSession(force = false) {
-  if (session.loaded && !force) return session.user;
-  try {
-    session.user = await get('auth/me', null, { quiet401: true });
-  } catch (e) {
-    if (e.status !== 401) throw e;
+// A session at stage "totp" may only send its code: it is not a user yet.
+function adopt(user) {
+  if (user && user.stage === 'totp') {
+    session.pending = { username: user.username };
     session.user = null;
+  } else {
+    session.pending = null;
+    session.user = user;
   }
   session.loaded = true;
   return session.user;
 }
 
+/** Asks the server who we are (the cookie decides); null when not signed in. */
+export async function loadSession(force = false) {
+  if (session.loaded && !force) return session.user;
+  try {
+    return adopt(await get('auth/me', null, { quiet401: true }));
+  } catch (e) {
+    if (e.status !== 401) throw e;
+    return adopt(null);
+  }
+}
+
+/**
+ * First login step. Resolves with the user, or with {stage: 'totp'} when a
+ * code must follow (loginCode), or a user with stage 'enrol' (an
+ * administrator who must set up a second factor first).
+ */
 export async function login(username, password) {
   const res = await post('auth/login', { username, password }, { quiet401: true });
-  session.user = res.user;
-  session.loaded = true;
+  adopt(res.user);
   return res.user;
+}
+
+/** Second login step: the 6-digit code from the authenticator app. */
+export async function loginCode(code) {
+  const res = await post('auth/login/totp', { code }, { quiet401: true });
+  return adopt(res.user);
+}
+
+/** Completes a second-factor enrolment; an administrator's session becomes a full one. */
+export async function confirmTotp(code) {
+  const res = await post('auth/totp/confirm', { code });
+  return adopt(res.user);
 }
 
 export async function logout() {
@@ -39,6 +68,7 @@ export async function logout() {
 /** Forget the user locally, e.g. after a 401 or a password change. */
 export function clearSession() {
   session.user = null;
+  session.pending = null;
   session.loaded = true;
 }
 
