@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "app/app.hpp"
+#include "app/cluster.hpp"
 #include "auth/roles.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
@@ -73,9 +74,18 @@ void add_common(CLI::App* cmd, Common& c) {
                   "个人信息加密密钥文件（默认与数据库同目录的 linli.key）");
 }
 
-int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers) {
+int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers,
+              const std::string& replica_url, const std::vector<std::string>& trusted_proxies) {
   auto db = open_store(c);
   if (!db) return die(db.error().detail);
+  // Several nodes (docs/SCALING.md): one key, notices across nodes, a replica.
+  if (auto k = cluster::check_data_key(**db); !k) return die(k.error().detail);
+  std::unique_ptr<store::Db> reads;
+  if (!replica_url.empty()) {
+    auto r = cluster::open_reads(**db, replica_url);
+    if (!r) return die("只读副本: " + r.error().detail);
+    reads = std::move(*r);
+  }
   http::ServerOptions opt;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return die("--listen 应为 HOST:PORT");
@@ -84,7 +94,10 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   if (workers > 0) opt.workers = workers;
   AppConfig cfg;
   cfg.web_dir = web;
-  App app(**db, cfg);
+  cfg.trusted_proxies = trusted_proxies;
+  App app(**db, cfg, reads.get());
+  if ((*db)->kind() == store::Kind::postgres)
+    if (auto l = app.notifier.listen(c.db_url); !l) return die(l.error().detail);
   if (app.statics.empty()) log::warn("web UI not found, serving the API only", {{"dir", web}});
   http::Server server(opt, [&app](http::Request& r) { return app.handle(r); });
   auto port = server.start();
@@ -103,6 +116,7 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   server.wait_for_signal();
   duties.request_stop();
   duties.join();
+  if (reads) reads->close();
   (*db)->close();
   log::info("stopped cleanly");
   return 0;
@@ -270,6 +284,12 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", listen, "HOST:PORT (默认 127.0.0.1:8080)");
   serve->add_option("--web", web, "网页文件目录 (默认 web/dist)");
   serve->add_option("--workers", workers, "处理请求的工作线程数");
+  std::string replica_url;
+  serve->add_option("--replica-url", replica_url,
+                    "PostgreSQL 只读副本 (postgresql://…)：统计指标与导出从副本读取");
+  std::vector<std::string> trusted_proxies;
+  serve->add_option("--trusted-proxy", trusted_proxies,
+                    "反向代理地址 (如 127.0.0.1)：采用其 X-Real-IP 作为客户端地址");
 
   auto* migrate = cli.add_subcommand("migrate", "升级数据库结构");
   add_common(migrate, c);
@@ -336,7 +356,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
 
-  if (serve->parsed()) return run_serve(c, listen, web, workers);
+  if (serve->parsed()) return run_serve(c, listen, web, workers, replica_url, trusted_proxies);
   if (migrate->parsed()) {
     auto db = open_store(c);
     if (!db) return die(db.error().detail);

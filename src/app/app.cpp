@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -61,8 +62,13 @@ void add_security_headers(http::Response& r, bool api) {
 
 }  // namespace
 
-App::App(store::Db& d, AppConfig c)
-    : db(d), cfg(std::move(c)), auth(d, cfg.auth), notifier(d), cases(d, notifier) {
+App::App(store::Db& d, AppConfig c, store::Db* r)
+    : db(d),
+      reads(r ? *r : d),
+      cfg(std::move(c)),
+      auth(d, cfg.auth),
+      notifier(d),
+      cases(d, notifier) {
   statics.load(cfg.web_dir);
   register_ops_routes(*this);
   register_auth_routes(*this);
@@ -125,6 +131,13 @@ http::Response App::handle(http::Request& req) {
                     rid.find_first_not_of("0123456789abcdefABCDEF-") == std::string::npos)
                        ? rid
                        : new_request_id();
+  if (!cfg.trusted_proxies.empty() &&
+      std::ranges::find(cfg.trusted_proxies, req.remote_ip) != cfg.trusted_proxies.end()) {
+    auto real = req.header("x-real-ip");
+    if (!real.empty() && real.size() <= 45 &&
+        real.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos)
+      req.remote_ip = real;
+  }
   http::Response res;
   try {
     res = route(req);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "auth/service.hpp"
 #include "cases/service.hpp"
@@ -21,14 +22,21 @@ struct AppConfig {
   std::string web_dir = "web/dist";
   auth::AuthPolicy auth;
   bool secure_cookie = false;  // set behind TLS so the cookie is Secure
+  // Peers (a reverse proxy such as nginx) whose X-Real-IP header names the
+  // client: audit rows and the per-address login limit then see the client,
+  // not the proxy. Empty: the header is ignored.
+  std::vector<std::string> trusted_proxies;
 };
 
 class App {
  public:
-  App(store::Db& db, AppConfig cfg);
+  // reads, when given, serves KPIs, dashboards and exports (a streaming
+  // replica, store::ReadReplicaDb); everything else uses db.
+  App(store::Db& db, AppConfig cfg, store::Db* reads = nullptr);
   http::Response handle(http::Request& req);
 
   store::Db& db;
+  store::Db& reads;  // may lag db by the replication delay (docs/SCALING.md)
   AppConfig cfg;
   auth::AuthService auth;
   notify::Notifier notifier;
