@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: deploy/local-cluster.sh up|down|status
+# Usage: deploy/local-cluster.sh up|down|status|restart-node N
 #
 # A whole linli cluster on loopback, to try and test what docs/SCALING.md
 # describes:  nginx → two linli nodes → a PostgreSQL 15 primary and one
@@ -158,7 +158,7 @@ up() {
   [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$DIR" "$DIR/run"
 
   say "PostgreSQL primary on 127.0.0.1:$PG_PORT"
-  as_pg "$PGBIN/initdb" -D "$DIR/primary" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+  as_pg "$PGBIN/initdb" -D "$DIR/primary" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync \
     >"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
   start_pg "$DIR/primary" "$PG_PORT" "$DIR/primary.log"
   psql_at "$PG_PORT" -c "CREATE ROLE linli LOGIN" -c "CREATE DATABASE linli OWNER linli" \
@@ -166,11 +166,11 @@ up() {
 
   say "streaming replica on 127.0.0.1:$REPLICA_PORT (pg_basebackup -R, slot $SLOT)"
   as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$DIR/replica" \
-    -R -S "$SLOT" -X stream >"$DIR/basebackup.log" 2>&1 ||
+    -R -S "$SLOT" -X stream --checkpoint=fast >"$DIR/basebackup.log" 2>&1 ||
     { cat "$DIR/basebackup.log" >&2; die "pg_basebackup failed"; }
   start_pg "$DIR/replica" "$REPLICA_PORT" "$DIR/replica.log"
 
-  say "linli migrate + demo city on the primary"
+  say "linli migrate + demo city on the primary ($(date +%T))"
   # One key for every node: created here once, before any node starts.
   "$LINLI" migrate --db "$PRIMARY_URL" --key-file "$DIR/linli.key" >"$DIR/migrate.log" 2>&1 ||
     { cat "$DIR/migrate.log" >&2; die "migrate failed"; }
@@ -185,7 +185,7 @@ up() {
     start_node "node$i" "$p"
   done
 
-  say "nginx on 127.0.0.1:$NGINX_PORT"
+  say "nginx on 127.0.0.1:$NGINX_PORT ($(date +%T))"
   write_nginx_conf
   [[ $(id -u) -eq 0 ]] && chown -R "$(awk '/^user/ {print $2}' "$DIR/nginx/nginx.conf" | tr -d ';')" \
     "$DIR/nginx/tmp" 2>/dev/null || true
@@ -269,12 +269,23 @@ status() {
   return $bad
 }
 
+# Starts node N again (after a crash or a kill), as `up` started it.
+restart_node() {
+  local n=${1:-}
+  [[ $n =~ ^[0-9]+$ && $n -ge 1 && $n -le ${#NODE_PORTS[@]} ]] || die "restart-node 1..${#NODE_PORTS[@]}"
+  [[ -e $DIR/state ]] || die "no cluster in $DIR"
+  stop_pid "$DIR/node$n.pid"
+  start_node "node$n" "${NODE_PORTS[$((n - 1))]}"
+  say "node$n ready on 127.0.0.1:${NODE_PORTS[$((n - 1))]}"
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
+  restart-node) restart_node "${2:-}" ;;
   *)
-    echo "usage: $0 up|down|status" >&2
+    echo "usage: $0 up|down|status|restart-node N" >&2
     exit 2
     ;;
 esac

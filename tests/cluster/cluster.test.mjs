@@ -263,5 +263,11 @@ describe('linli cluster (nginx → two nodes → primary + replica)', () => {
       const r = await get(LB, '/api/v1/cases?limit=5', staff);
       assert.equal(r.status, 200, r.text);
     }
+    // The killed node comes back and serves what was written while it was down.
+    execFileSync(new URL('../../deploy/local-cluster.sh', import.meta.url).pathname,
+      ['restart-node', '1'], { stdio: 'inherit' });
+    const last = answered[answered.length - 1];
+    const back = await get(NODE_A, `/api/v1/cases/${last}`, staff);
+    assert.equal(back.status, 200, back.text);
   });
 });
