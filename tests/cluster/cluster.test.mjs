@@ -162,6 +162,9 @@ describe('linli cluster (nginx → two nodes → primary + replica)', () => {
     const users = ['grid1', 'building1', 'community1', 'street1', 'branch1', 'unit1'];
     const streams = [];
     for (const u of users) streams.push(await openStream(NODE_B, await login(NODE_B, u)));
+    // And the same consoles through nginx (unbuffered SSE), wherever it sends them.
+    const proxied = [];
+    for (const u of users) proxied.push(await openStream(LB, await login(LB, u)));
     try {
       const made = await post(NODE_A, '/api/v1/cases', staff, caseBody(`集群通知-${stamp()}`));
       assert.equal(made.status, 201, made.text);
@@ -171,12 +174,16 @@ describe('linli cluster (nginx → two nodes → primary + replica)', () => {
       ).catch(() => null);
       assert.ok(got, `a console on node B heard about case ${id} written through node A`);
       assert.equal(got.kind, 'assignment');
+      const viaNginx = await Promise.any(
+        proxied.map((s) => s.next((n) => n.case_id === id, 20000)),
+      ).catch(() => null);
+      assert.ok(viaNginx, 'a console streaming through nginx heard about it too');
       // Nothing is pushed twice (once from memory, once from NOTIFY).
       await sleep(500);
       for (const s of streams)
         assert.ok(s.notices.filter((n) => n.id === got.id).length <= 1, 'each notice arrives once');
     } finally {
-      for (const s of streams) s.close();
+      for (const s of [...streams, ...proxied]) s.close();
     }
   });
 
