@@ -120,6 +120,19 @@ TEST_P(ClusterTest, NoticeWrittenThroughOneNodeReachesConsolesOnAnother) {
   EXPECT_EQ(on_a->count("回滚的通知") + on_b->count("回滚的通知"), 0);
   EXPECT_EQ(on_b->count("跨节点通知"), 1) << "never pushed twice";
 
+  // The LISTEN connection dies (a restarted or failed-over server): node B
+  // reconnects and hears the next notice.
+  auto killed = db().one(
+      "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE "
+      "application_name = 'linli_listener'");
+  ASSERT_TRUE(killed) << killed.error().detail;
+  EXPECT_GE(killed->i64("n"), 2);
+  ASSERT_TRUE(eventually([&] {
+    return a.listen_connects() >= 2 && b.listen_connects() >= 2 && a.listening() && b.listening();
+  })) << "both listeners reconnect";
+  ASSERT_TRUE(notify(a, db(), user, "重连之后"));
+  EXPECT_TRUE(eventually([&] { return on_b->count("重连之后") == 1; }));
+
   // A notice too big for a NOTIFY payload travels as ids and is read back.
   std::string big(3000, 'x');
   big = "长通知" + big + big + big;

@@ -29,6 +29,8 @@ Status Notifier::listen(const std::string& url) {
 
 bool Notifier::listening() const { return listener_ && listener_->connected(); }
 
+std::int64_t Notifier::listen_connects() const { return listener_ ? listener_->connects() : 0; }
+
 void Notifier::on_payload(std::string_view payload) {
   auto n = nlohmann::json::parse(payload, nullptr, false);
   if (!n.is_object() || !n.contains("user_id") || !n.contains("id")) return;

@@ -37,6 +37,8 @@ class Notifier {
   Status listen(const std::string& url);
   // True while the LISTEN connection is up (always false without listen).
   bool listening() const;
+  // How many times the LISTEN connection was (re)established.
+  std::int64_t listen_connects() const;
   // Adds a notice for each user inside the caller's transaction and keeps it
   // to push once that transaction commits (see flush).
   Status add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, const Notice& n,

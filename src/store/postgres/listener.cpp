@@ -46,8 +46,11 @@ Result<std::unique_ptr<Listener>> Listener::start(const std::string& url, std::s
                                                   Handler on_payload) {
   auto conninfo = conninfo_of(url);
   if (!conninfo) return fail(conninfo.error());
+  // Named, so an operator (or a test) can tell it from the pool's connections.
+  auto named = *conninfo + (conninfo->find('?') == std::string::npos ? "?" : "&") +
+               "application_name=linli_listener";
   std::unique_ptr<Listener> l(
-      new Listener(std::move(*conninfo), std::move(channel), std::move(on_payload)));
+      new Listener(std::move(named), std::move(channel), std::move(on_payload)));
   l->thread_ = std::jthread([p = l.get()](std::stop_token st) { p->run(std::move(st)); });
   return l;
 }
