@@ -60,6 +60,12 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/with-postgres.sh ctest --test-dir $(ASAN_BUILD) --output-on-failure -j 2
 
+# The loopback cluster of docs/SCALING.md (nginx → two nodes → PostgreSQL
+# primary + streaming replica, deploy/local-cluster.sh) and its tests.
+.PHONY: test-cluster
+test-cluster: build
+	tests/cluster/run.sh $(BUILD)/linli
+
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
 

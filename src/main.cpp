@@ -9,6 +9,7 @@
 
 #include "app/app.hpp"
 #include "app/audit_cli.hpp"
+#include "app/cluster.hpp"
 #include "app/serve_flags.hpp"
 #include "auth/roles.hpp"
 #include "auth/totp.hpp"
@@ -78,9 +79,18 @@ void add_common(CLI::App* cmd, Common& c) {
 }
 
 int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers,
-              const SecurityFlags& security) {
+              const SecurityFlags& security, const std::string& replica_url,
+              const std::vector<std::string>& trusted_proxies) {
   auto db = open_store(c);
   if (!db) return die(db.error().detail);
+  // Several nodes (docs/SCALING.md): one key, notices across nodes, a replica.
+  if (auto k = cluster::check_data_key(**db); !k) return die(k.error().detail);
+  std::unique_ptr<store::Db> reads;
+  if (!replica_url.empty()) {
+    auto r = cluster::open_reads(**db, replica_url);
+    if (!r) return die("只读副本: " + r.error().detail);
+    reads = std::move(*r);
+  }
   http::ServerOptions opt;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return die("--listen 应为 HOST:PORT");
@@ -90,7 +100,10 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   AppConfig cfg;
   cfg.web_dir = web;
   if (auto bad = apply_security_flags(security, cfg); !bad.empty()) return die(bad);
-  App app(**db, cfg);
+  cfg.trusted_proxies = trusted_proxies;
+  App app(**db, cfg, reads.get());
+  if ((*db)->kind() == store::Kind::postgres)
+    if (auto l = app.notifier.listen(c.db_url); !l) return die(l.error().detail);
   if (app.statics.empty()) log::warn("web UI not found, serving the API only", {{"dir", web}});
   http::Server server(opt, [&app](http::Request& r) { return app.handle(r); });
   auto port = server.start();
@@ -112,6 +125,7 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   server.wait_for_signal();
   duties.request_stop();
   duties.join();
+  if (reads) reads->close();
   (*db)->close();
   log::info("stopped cleanly");
   return 0;
@@ -288,6 +302,12 @@ int main(int argc, char** argv) {
   std::string totp_secret;
   totp_code->add_option("SECRET", totp_secret, "base32 密钥（见 accounts.json 的 totp_secret）")
       ->required();
+  std::string replica_url;
+  serve->add_option("--replica-url", replica_url,
+                    "PostgreSQL 只读副本 (postgresql://…)：统计指标与导出从副本读取");
+  std::vector<std::string> trusted_proxies;
+  serve->add_option("--trusted-proxy", trusted_proxies,
+                    "反向代理地址 (如 127.0.0.1)：采用其 X-Real-IP 作为客户端地址");
 
   auto* migrate = cli.add_subcommand("migrate", "升级数据库结构");
   add_common(migrate, c);
@@ -366,7 +386,8 @@ int main(int argc, char** argv) {
     return rc;
   }
 
-  if (serve->parsed()) return run_serve(c, listen, web, workers, security);
+  if (serve->parsed())
+    return run_serve(c, listen, web, workers, security, replica_url, trusted_proxies);
   if (totp_code->parsed()) {
     auto code = auth::totp::code_at(totp_secret, auth::totp::step_of(clock::now_ms()));
     if (code.empty()) return die("密钥不是有效的 base32");

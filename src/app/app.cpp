@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -83,8 +84,9 @@ void add_security_headers(http::Response& r, bool api) {
 
 }  // namespace
 
-App::App(store::Db& d, AppConfig c)
+App::App(store::Db& d, AppConfig c, store::Db* r)
     : db(d),
+      reads(r ? *r : d),
       cfg(std::move(c)),
       auth(d, cfg.auth),
       notifier(d),
@@ -168,6 +170,13 @@ http::Response App::handle(http::Request& req) {
                     rid.find_first_not_of("0123456789abcdefABCDEF-") == std::string::npos)
                        ? rid
                        : new_request_id();
+  if (!cfg.trusted_proxies.empty() &&
+      std::ranges::find(cfg.trusted_proxies, req.remote_ip) != cfg.trusted_proxies.end()) {
+    auto real = req.header("x-real-ip");
+    if (!real.empty() && real.size() <= 45 &&
+        real.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos)
+      req.remote_ip = real;
+  }
   http::Response res;
   try {
     res = route(req);

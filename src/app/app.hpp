@@ -30,14 +30,21 @@ struct AppConfig {
   // address. Generous: they stop scripts, not people or the load tests.
   RateLimit writes_per_account{6000, 1000};
   RateLimit writes_per_address{60000, 10000};
+  // Peers (a reverse proxy such as nginx) whose X-Real-IP header names the
+  // client: audit rows and the per-address login limit then see the client,
+  // not the proxy. Empty: the header is ignored.
+  std::vector<std::string> trusted_proxies;
 };
 
 class App {
  public:
-  App(store::Db& db, AppConfig cfg);
+  // reads, when given, serves KPIs, dashboards and exports (a streaming
+  // replica, store::ReadReplicaDb); everything else uses db.
+  App(store::Db& db, AppConfig cfg, store::Db* reads = nullptr);
   http::Response handle(http::Request& req);
 
   store::Db& db;
+  store::Db& reads;  // may lag db by the replication delay (docs/SCALING.md)
   AppConfig cfg;
   auth::AuthService auth;
   notify::Notifier notifier;

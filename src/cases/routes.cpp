@@ -215,7 +215,8 @@ void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
         {"properties", {{"channel", {{"type", "string"}}}, {"cases", {{"type", "array"}}}}}}});
 }
 
-void add_reading_routes(App& app, std::shared_ptr<CaseService> svc) {
+void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
+                        std::shared_ptr<CaseService> exports) {
   app.router.add({"GET", "/api/v1/cases", http::access::kSignedIn, "cases",
                   "诉求列表与搜索（按范围）",
                   json_handler([svc](http::Request& req) -> Result<Json> {
@@ -279,11 +280,11 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc) {
                   {"node_id", "category_id", "text"}});
   app.router.add(
       {"GET", "/api/v1/cases/export", "case.export", "cases", "导出诉求（CSV或Excel）",
-       [svc](http::Request& req) {
+       [exports](http::Request& req) {
          auto f = case_filter(req);
          if (!f) return http::Response::problem(f.error(), req.request_id);
          f->limit = 50000;
-         auto list = svc->list(caller(req), *f);
+         auto list = exports->list(caller(req), *f);
          if (!list) return http::Response::problem(list.error(), req.request_id);
          std::vector<std::vector<std::string>> rows = {{"编号", "标题", "分类", "五事类型",
                                                         "紧急程度", "来源", "状态", "层级", "地点",
@@ -325,7 +326,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc) {
          if (auto a = auth::authorize(p, "case.kpi", path); !a) return fail(a.error());
          auto q = cases::kpi_query(path, req.q("from").value_or(""), req.q("to").value_or(""));
          if (!q) return fail(q.error());
-         return cases::compute_kpis(app.db, *q);
+         return cases::compute_kpis(app.reads, *q);
        }),
        nullptr,
        {"node", "from", "to"}});
@@ -545,7 +546,8 @@ void add_notification_routes(App& app) {
 void register_case_routes(App& app) {
   auto svc = std::shared_ptr<CaseService>(&app.cases, [](CaseService*) {});
   add_intake_routes(app, svc);
-  add_reading_routes(app, svc);
+  // Exports read through app.reads (a replica in a cluster).
+  add_reading_routes(app, svc, std::make_shared<CaseService>(app.reads, app.notifier));
   add_action_routes(app, svc);
   add_settings_routes(app, svc);
   add_notification_routes(app);

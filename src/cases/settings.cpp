@@ -409,8 +409,12 @@ Result<int> CaseService::sweep(std::int64_t now) {
       auto c = load_in(tx, id);
       if (!c) return fail(c.error());
       auto col = overdue ? "overdue_notified" : "near_due_notified";
-      if (auto u = tx.exec(fmt::format("UPDATE cases SET {} = 1 WHERE id = $1", col), {id}); !u)
-        return fail(u.error());
+      // Every node sweeps: the flag is claimed here, so a case another node's
+      // sweep already flagged is not announced twice.
+      auto u =
+          tx.exec(fmt::format("UPDATE cases SET {0} = 1 WHERE id = $1 AND {0} = 0", col), {id});
+      if (!u) return fail(u.error());
+      if (u->changes == 0) return {};
       if (auto e = event(tx, *c, system, overdue ? "overdue" : "near_due", "", "", "", 0, false);
           !e)
         return e;

@@ -3,9 +3,58 @@
 #include <algorithm>
 
 #include "core/clock.hpp"
+#include "core/log.hpp"
 #include "store/sql.hpp"
 
 namespace linli::notify {
+namespace {
+
+constexpr const char* kChannel = "linli_notifications";
+// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
+constexpr std::size_t kMaxPayload = 7000;
+
+}  // namespace
+
+Notifier::~Notifier() { listener_.reset(); }
+
+Status Notifier::listen(const std::string& url) {
+  if (db_.kind() != store::Kind::postgres)
+    return fail(Error::invalid("只有 PostgreSQL 支持跨节点实时通知"));
+  auto l = store::pg::Listener::start(url, kChannel, [this](std::string_view p) { on_payload(p); });
+  if (!l) return fail(l.error());
+  listener_ = std::move(*l);
+  publish_ = true;
+  return {};
+}
+
+bool Notifier::listening() const { return listener_ && listener_->connected(); }
+
+std::int64_t Notifier::listen_connects() const { return listener_ ? listener_->connects() : 0; }
+
+void Notifier::on_payload(std::string_view payload) {
+  auto n = nlohmann::json::parse(payload, nullptr, false);
+  if (!n.is_object() || !n.contains("user_id") || !n.contains("id")) return;
+  if (!n.contains("kind")) {
+    {
+      std::lock_guard lock(mu_);
+      if (!sinks_.contains(n["user_id"].get<std::int64_t>())) return;
+    }
+    auto r = db_.one(
+        "SELECT id, user_id, at, kind, case_id, title, body FROM notifications WHERE id = $1",
+        {n["id"].get<std::int64_t>()});
+    if (!r) return;
+    n = {{"user_id", r->i64("user_id")},
+         {"id", r->i64("id")},
+         {"at", clock::iso(r->i64("at"))},
+         {"kind", r->str("kind")},
+         {"case_id",
+          r->is_null("case_id") ? nlohmann::json(nullptr) : nlohmann::json(r->i64("case_id"))},
+         {"title", r->str("title")},
+         {"body", r->str("body")},
+         {"read", false}};
+  }
+  deliver(n);
+}
 
 Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, const Notice& n,
                      std::vector<nlohmann::json>& pending) {
@@ -16,28 +65,40 @@ Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, c
         "$4, $5, $6) RETURNING id",
         {uid, now, n.kind, n.case_id ? store::Value{n.case_id} : store::null(), n.title, n.body});
     if (!r) return fail(r.error());
-    pending.push_back({{"user_id", uid},
-                       {"id", r->i64("id")},
-                       {"at", clock::iso(now)},
-                       {"kind", n.kind},
-                       {"case_id", n.case_id ? nlohmann::json(n.case_id) : nlohmann::json(nullptr)},
-                       {"title", n.title},
-                       {"body", n.body},
-                       {"read", false}});
+    nlohmann::json notice = {
+        {"user_id", uid},
+        {"id", r->i64("id")},
+        {"at", clock::iso(now)},
+        {"kind", n.kind},
+        {"case_id", n.case_id ? nlohmann::json(n.case_id) : nlohmann::json(nullptr)},
+        {"title", n.title},
+        {"body", n.body},
+        {"read", false}};
+    if (publish_) {
+      auto text = notice.dump();
+      if (text.size() > kMaxPayload)
+        text = nlohmann::json{{"user_id", uid}, {"id", r->i64("id")}}.dump();
+      auto sent = tx.exec("SELECT pg_notify($1, $2) AS sent", {std::string(kChannel), text});
+      if (!sent) return fail(sent.error());
+    } else {
+      pending.push_back(std::move(notice));
+    }
   }
   return {};
 }
 
-void Notifier::flush(std::vector<nlohmann::json>& pending) {
+void Notifier::deliver(const nlohmann::json& n) {
   std::lock_guard lock(mu_);
-  for (auto& n : pending) {
-    auto it = sinks_.find(n["user_id"].get<std::int64_t>());
-    if (it == sinks_.end()) continue;
-    auto payload = n;
-    payload.erase("user_id");
-    auto chunk = "event: notification\ndata: " + payload.dump() + "\n\n";
-    for (auto& s : it->second) s->send(chunk);
-  }
+  auto it = sinks_.find(n["user_id"].get<std::int64_t>());
+  if (it == sinks_.end()) return;
+  auto payload = n;
+  payload.erase("user_id");
+  auto chunk = "event: notification\ndata: " + payload.dump() + "\n\n";
+  for (auto& s : it->second) s->send(chunk);
+}
+
+void Notifier::flush(std::vector<nlohmann::json>& pending) {
+  for (auto& n : pending) deliver(n);
   pending.clear();
 }
 

@@ -436,7 +436,8 @@ void add_map_routes(App& app) {
                   })});
 }
 
-void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc) {
+void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc,
+                              std::shared_ptr<OrgService> exports) {
   app.router.add(
       {"POST",
        "/api/v1/import/residents",
@@ -474,14 +475,14 @@ void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc) {
                   "resident.export",
                   "org",
                   "导出居民名单（CSV或Excel，已脱敏）",
-                  [&app, svc](http::Request& req) {
+                  [&app, exports](http::Request& req) {
                     auto node = req.q("node");
                     auto format = req.q("format").value_or("xlsx");
                     if (!node || (format != "csv" && format != "xlsx"))
                       return http::Response::problem(
                           Error::invalid("请指定区划（node）和格式（csv或xlsx）"), req.request_id);
                     std::int64_t id = std::atoll(node->c_str());
-                    auto rows = svc->export_residents(caller(req), id, App::actor(req));
+                    auto rows = exports->export_residents(caller(req), id, App::actor(req));
                     if (!rows) return http::Response::problem(rows.error(), req.request_id);
                     if (format == "csv")
                       return http::Response::file(csv::format(*rows), "text/csv; charset=utf-8",
@@ -503,7 +504,9 @@ void register_org_routes(App& app) {
   add_household_routes(app, svc);
   add_resident_routes(app, svc);
   add_party_and_org_routes(app, svc);
-  add_import_export_routes(app, svc);
+  // Exports read through app.reads (a replica in a cluster); the audit row
+  // still goes to the primary.
+  add_import_export_routes(app, svc, std::make_shared<OrgService>(app.reads));
   add_map_routes(app);
   org::add_privacy_routes(app);
 }

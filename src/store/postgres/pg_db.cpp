@@ -632,6 +632,12 @@ Result<std::unique_ptr<Db>> open_pg(const std::string& url) {
   return std::make_unique<PgDb>(target->conninfo, target->pool_size, std::move(*first));
 }
 
+Result<std::string> conninfo_of(const std::string& url) {
+  auto target = parse_url(url);
+  if (!target) return fail(std::move(target.error()));
+  return target->conninfo;
+}
+
 Status exec_script_in(Tx& tx, std::string_view sql) {
   auto* mine = dynamic_cast<PgTx*>(&tx);
   if (!mine) return fail(misuse("exec_script_in given a foreign Tx", sql).error);

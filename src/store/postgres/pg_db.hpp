@@ -17,6 +17,10 @@ namespace linli::store::pg {
 // URL or a server that is down fails here with unavailable.
 Result<std::unique_ptr<Db>> open_pg(const std::string& url);
 
+// The libpq connection string for url: linli's own parameters (pool_size)
+// removed, a connect timeout added. Fails with invalid like open_pg.
+Result<std::string> conninfo_of(const std::string& url);
+
 // Runs a multi-statement script inside tx, which must be a Tx this adapter
 // handed to a write function; internal error otherwise.
 Status exec_script_in(Tx& tx, std::string_view sql);
