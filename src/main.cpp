@@ -14,6 +14,7 @@
 #include "core/csv.hpp"
 #include "core/log.hpp"
 #include "demo/demo.hpp"
+#include "gen/cli.hpp"
 #include "http/server.hpp"
 #include "open311/keys.hpp"
 #include "org/service.hpp"
@@ -334,7 +335,11 @@ int main(int argc, char** argv) {
   add_common(o311_revoke, c);
   o311_revoke->add_option("ID", o311_id, "密钥编号（见 list）")->required();
 
+  gen::CliArgs gen_args;  // linli gen: the synthetic city for benchmarks (src/gen/)
+  auto* gen_cmd = gen::add_command(cli, gen_args);
+
   CLI11_PARSE(cli, argc, argv);
+  if (gen_cmd->parsed()) return gen::run(gen_args);
 
   if (serve->parsed()) return run_serve(c, listen, web, workers);
   if (migrate->parsed()) {
