@@ -40,3 +40,8 @@ function case_body()
     '"urgency":"normal","channel":"patrol","node_id":%s}',
     pick(titles), pick(titles), env("BENCH_CATEGORY", "2"), env("BENCH_GRID", "4"))
 end
+
+-- wrk refuses raw UTF-8 in a request target: percent-encode query values.
+function enc(s)
+  return (s:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end

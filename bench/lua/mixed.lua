@@ -10,7 +10,7 @@ request = function()
   elseif r <= 75 then
     return wrk.format("GET", "/api/v1/cases?limit=20", auth(env("T_COMM")))
   elseif r <= 85 then
-    return wrk.format("GET", "/api/v1/cases?limit=20&q=" .. pick(terms), auth(env("T_COMM")))
+    return wrk.format("GET", "/api/v1/cases?limit=20&q=" .. enc(pick(terms)), auth(env("T_COMM")))
   elseif r <= 97 then
     return wrk.format("POST", "/api/v1/cases", auth(env("T_GRID")), case_body())
   else
