@@ -8,7 +8,7 @@ DB ?= sqlite:data/linli.db
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build web deps test-unit test-e2e test-asan format format-check clean
+.PHONY: run test build web deps bench test-unit test-e2e test-asan format format-check clean
 
 deps:
 	@scripts/install-deps.sh --browser
@@ -74,3 +74,10 @@ format-check:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) web/dist
+
+# Benchmarks: a synthetic city, wrk at 64 connections, one table (bench/run.sh,
+# docs/PERFORMANCE.md). BENCH_CASES=10000000 for the 10M-case figures; BENCH_PG=1
+# adds PostgreSQL side by side. Reports figures, never fails on a time.
+bench:
+	@scripts/install-deps.sh --bench
+	bench/run.sh

@@ -7,6 +7,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       libcli11-dev nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
       postgresql unzip nginx)
 if [[ "${1:-}" == "--browser" ]]; then pkgs+=(chromium fonts-noto-cjk); fi
+if [[ "${1:-}" == "--bench" ]]; then pkgs+=(wrk jq bc curl sqlite3 valgrind); fi  # make bench
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

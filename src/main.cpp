@@ -18,6 +18,7 @@
 #include "core/csv.hpp"
 #include "core/log.hpp"
 #include "demo/demo.hpp"
+#include "gen/cli.hpp"
 #include "http/server.hpp"
 #include "open311/keys.hpp"
 #include "org/service.hpp"
@@ -377,7 +378,11 @@ int main(int argc, char** argv) {
   auto* audit_verify = audit_cmd->add_subcommand("verify", "校验审计哈希链，报告第一处断裂");
   add_common(audit_verify, c);
 
+  gen::CliArgs gen_args;  // linli gen: the synthetic city for benchmarks (src/gen/)
+  auto* gen_cmd = gen::add_command(cli, gen_args);
+
   CLI11_PARSE(cli, argc, argv);
+  if (gen_cmd->parsed()) return gen::run(gen_args);
   if (audit_verify->parsed()) {
     auto db = open_store(c);
     if (!db) return die(db.error().detail);

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <memory>
 #include <system_error>
+#include <vector>
 
 #include "auth/scope_sql.hpp"
 #include "core/clock.hpp"
@@ -191,6 +193,147 @@ Result<store::Rows> whistle_counts(store::Db& db, const KpiQuery& q, std::int64_
   return db.query(s.text, s.params);
 }
 
+// ---------------------------------------------------------------------------
+// Roll-ups (migration 0010, scripts/kpi-rollup-sql.py): per (node, Shanghai
+// day) counters for the first three nodes of every path, kept by triggers.
+// They answer every count that does not depend on "now"; the pending counts
+// (deadlines after as_of) are read live through small partial indexes.
+
+#include "cases/kpi_rollup_sql.inc"
+
+std::vector<std::string> split_names(const char* csv) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (const char* p = csv;; ++p) {
+    if (*p == ',' || *p == 0) {
+      out.push_back(cur);
+      cur.clear();
+      if (*p == 0) break;
+    } else {
+      cur += *p;
+    }
+  }
+  return out;
+}
+
+// The roll-up node for a root: its id when the path has at most three parts
+// and the period is whole Shanghai days; 0 otherwise (the scan answers).
+std::int64_t rollup_node(const KpiQuery& q) {
+  if ((q.from_ms + kShanghaiOffsetMs) % kDayMs != 0 || (q.to_ms + kShanghaiOffsetMs) % kDayMs != 0)
+    return 0;
+  int parts = 0;
+  for (char ch : q.root_path) parts += ch == '/';
+  if (parts - 1 > 3) return 0;
+  auto last = q.root_path.find_last_of('/', q.root_path.size() - 2);
+  std::int64_t id = 0;
+  auto begin = q.root_path.data() + last + 1, end = q.root_path.data() + q.root_path.size() - 1;
+  auto [ptr, ec] = std::from_chars(begin, end, id);
+  if (ec != std::errc() || ptr != end) return 0;
+  return id;
+}
+
+std::int64_t day_of(std::int64_t ms) { return (ms + kShanghaiOffsetMs) / kDayMs; }
+
+constexpr const char* kOpenStates =
+    "c.state IN ('submitted','accepted','assigned','in_progress','resolved')";
+
+Result<store::Row> rollup_case_counts(store::Db& db, const KpiQuery& q, std::int64_t node,
+                                      std::int64_t as_of) {
+  auto names = split_names(kRollupCounters);
+  store::Sql s;
+  s << "SELECT ";
+  for (std::size_t i = 0; i < names.size(); ++i)
+    s << (i ? ", " : "") << "CAST(COALESCE(SUM(" << names[i] << "), 0) AS BIGINT) AS " << names[i];
+  s << " FROM case_kpi_days WHERE node_id = " << s.bind(node)
+    << " AND day >= " << s.bind(day_of(q.from_ms)) << " AND day < " << s.bind(day_of(q.to_ms));
+  auto sums = db.one(s.text, s.params);
+  if (!sums) return fail(sums.error());
+  // Live: contacts and resolutions still allowed after as_of. On SQLite the
+  // unary + keeps the planner on the deadline indexes, not the subtree's.
+  const char* hidden = db.kind() == store::Kind::sqlite ? "+c.node_path" : "c.node_path";
+  store::Sql p;
+  std::string from = p.bind(q.from_ms), to = p.bind(q.to_ms), now = p.bind(as_of);
+  p << "SELECT (SELECT COUNT(*) FROM cases c WHERE c.contacted_at IS NULL AND c.contact_due > "
+    << now << " AND c.dispatched_at >= " << from << " AND c.dispatched_at < " << to << " AND "
+    << kLive;
+  auth::and_in_subtree(p, q.root_path, hidden);
+  p << ") AS contact_pending, (SELECT COUNT(*) FROM cases c WHERE " << kOpenStates
+    << " AND c.resolve_due > " << now << " AND c.resolve_due >= " << from << " AND c.resolve_due < "
+    << to;
+  auth::and_in_subtree(p, q.root_path, hidden);
+  p << ") AS due_pending";
+  auto pending = db.one(p.text, p.params);
+  if (!pending) return fail(pending.error());
+  auto all = std::make_shared<std::vector<std::string>>(names);
+  std::vector<store::Value> values;
+  for (const auto& n : names) values.emplace_back(sums->i64(n));
+  all->push_back("contact_pending");
+  values.emplace_back(pending->i64("contact_pending"));
+  all->push_back("due_pending");
+  values.emplace_back(pending->i64("due_pending"));
+  return store::Row(std::move(all), std::move(values));
+}
+
+Result<store::Rows> rollup_whistle_counts(store::Db& db, const KpiQuery& q, std::int64_t node,
+                                          std::int64_t as_of) {
+  auto names = split_names(kRollupWhistleCounters);
+  store::Sql s;
+  s << "SELECT w.org_id, o.name AS org_name";
+  for (const auto& n : names) s << ", CAST(COALESCE(SUM(w." << n << "), 0) AS BIGINT) AS " << n;
+  s << " FROM case_kpi_whistle_days w JOIN orgs o ON o.id = w.org_id WHERE w.node_id = "
+    << s.bind(node) << " AND w.day >= " << s.bind(day_of(q.from_ms)) << " AND w.day < "
+    << s.bind(day_of(q.to_ms))
+    << " GROUP BY w.org_id, o.name HAVING SUM(w.whistles) > 0 ORDER BY w.org_id";
+  auto sums = db.query(s.text, s.params);
+  if (!sums) return fail(sums.error());
+  if (sums->empty()) return sums;
+  // Live: reports, actions and resolutions still allowed after as_of, per org.
+  store::Sql p;
+  std::string from = p.bind(q.from_ms), to = p.bind(q.to_ms), now = p.bind(as_of);
+  std::string period = " AND w.whistled_at >= " + from + " AND w.whistled_at < " + to;
+  p << "SELECT w.org_id, 'report' AS k, COUNT(*) AS n FROM case_whistles w JOIN cases c ON c.id = "
+       "w.case_id WHERE w.reported_at IS NULL AND w.report_due > "
+    << now << period;
+  auth::and_in_subtree(p, q.root_path, "c.node_path");
+  p << " GROUP BY w.org_id UNION ALL SELECT w.org_id, 'act', COUNT(*) FROM case_whistles w JOIN "
+       "cases c ON c.id = w.case_id WHERE w.acted_at IS NULL AND w.act_due > "
+    << now << period;
+  auth::and_in_subtree(p, q.root_path, "c.node_path");
+  // Driven from the open cases (cases_state_due), not from every whistle: a
+  // join let SQLite scan case_whistles by org (0.26 s on 43k whistles; 0.06 s
+  // this way).
+  p << " GROUP BY w.org_id UNION ALL SELECT w.org_id, 'due', COUNT(*) FROM case_whistles w WHERE "
+       "w.case_id IN (SELECT c.id FROM cases c WHERE "
+    << kOpenStates << " AND c.resolve_due > " << now;
+  auth::and_in_subtree(p, q.root_path,
+                       db.kind() == store::Kind::sqlite ? "+c.node_path" : "c.node_path");
+  p << ")" << period;
+  p << " GROUP BY w.org_id";
+  auto pending = db.query(p.text, p.params);
+  if (!pending) return fail(pending.error());
+  auto all = std::make_shared<std::vector<std::string>>();
+  all->push_back("org_id");
+  all->push_back("org_name");
+  for (const auto& n : names) all->push_back(n);
+  for (const char* n : {"report_pending", "act_pending", "due_pending"}) all->push_back(n);
+  store::Rows out;
+  for (const auto& r : *sums) {
+    std::vector<store::Value> values{r.i64("org_id"), r.str("org_name")};
+    for (const auto& n : names) values.emplace_back(r.i64(n));
+    std::int64_t report = 0, act = 0, due = 0;
+    for (const auto& x : *pending) {
+      if (x.i64("org_id") != r.i64("org_id")) continue;
+      std::string k = x.str("k");
+      (k == "report" ? report : k == "act" ? act : due) += x.i64("n");
+    }
+    values.emplace_back(report);
+    values.emplace_back(act);
+    values.emplace_back(due);
+    out.emplace_back(all, std::move(values));
+  }
+  return out;
+}
+
 json satisfaction(std::int64_t satisfied, std::int64_t basic, std::int64_t rated, double k) {
   if (rated <= 0) return nullptr;
   return round_to((static_cast<double>(satisfied) + k * static_cast<double>(basic)) /
@@ -230,9 +373,10 @@ Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
   std::int64_t as_of = q.as_of_ms ? q.as_of_ms : clock::now_ms();
   auto k = satisfaction_k(db, q);
   if (!k) return fail(k.error());
-  auto cr = case_counts(db, q, as_of);
+  std::int64_t node = rollup_node(q);
+  auto cr = node ? rollup_case_counts(db, q, node, as_of) : case_counts(db, q, as_of);
   if (!cr) return fail(cr.error());
-  auto wr = whistle_counts(db, q, as_of);
+  auto wr = node ? rollup_whistle_counts(db, q, node, as_of) : whistle_counts(db, q, as_of);
   if (!wr) return fail(wr.error());
   const store::Row& r = *cr;
   auto n = [&](const char* name) { return r.i64(name); };
@@ -300,6 +444,19 @@ Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
       {"departments", std::move(departments)},
   };
   return out;
+}
+
+Status rebuild_kpi_rollups(store::Db& db) {
+  bool lite = db.kind() == store::Kind::sqlite;
+  return db.write([&](store::Tx& tx) -> Status {
+    for (const char* sql : {"DELETE FROM case_kpi_days", "DELETE FROM case_kpi_whistle_days",
+                            lite ? kSqliteRecountDays : kPostgresRecountDays,
+                            lite ? kSqliteRecountWhistles : kPostgresRecountWhistles}) {
+      auto r = tx.exec(sql);
+      if (!r) return fail(r.error());
+    }
+    return {};
+  });
 }
 
 }  // namespace linli::cases

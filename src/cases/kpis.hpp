@@ -41,4 +41,9 @@ Result<KpiQuery> kpi_query(std::string root_path, std::string_view from_ymd,
 // period is empty.
 Result<nlohmann::json> compute_kpis(store::Db& db, const KpiQuery& q);
 
+// Recomputes the KPI roll-ups (migration 0010) from every case and whistle:
+// the full recount. `linli gen` calls it after its bulk load (which bypasses
+// the triggers); tests compare it with what the triggers kept.
+Status rebuild_kpi_rollups(store::Db& db);
+
 }  // namespace linli::cases

@@ -389,7 +389,7 @@ Result<int> CaseService::sweep(std::int64_t now) {
     window_days = std::max(1, std::atoi((*r)[0].str("v").c_str()));
   auto due = db_.query(
       "SELECT c.id, c.created_at, c.resolve_due, c.near_due_notified, c.overdue_notified, "
-      "cat.auto_escalate FROM cases c JOIN case_categories cat ON cat.id = c.category_id WHERE "
+      "cat.auto_escalate FROM cases c JOIN case_categories cat ON cat.id = +c.category_id WHERE "
       "c.state IN ('accepted', 'assigned', 'in_progress') AND c.resolve_due IS NOT NULL AND "
       "(c.overdue_notified = 0) ORDER BY c.resolve_due LIMIT 5000");
   if (!due) return fail(due.error());

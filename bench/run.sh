@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# make bench: builds a release binary and the storage-ceiling binary, generates
+# (or reuses) a synthetic city, serves it, drives it with wrk and prints one
+# table. Never fails on a time: figures are reported, not judged.
+#
+#   BENCH_RESIDENTS (200000)  BENCH_CASES (500000)  BENCH_YEARS (2)  size of the city
+#   BENCH_SECONDS (10)        wrk duration per scenario
+#   BENCH_CONNECTIONS (64)    BENCH_THREADS (2)
+#   BENCH_PG=1                the same scenarios on a throwaway PostgreSQL 15 cluster
+#   BENCH_PORT (18250)        BENCH_PG_PORT (55444)
+#   BENCH_ONLY="healthz intake …"  run only these scenarios
+#   BENCH_BUILD (build-rel)   BENCH_NO_BUILD=1 uses the binaries already there
+#
+# Data lives in bench/data/ (gitignored): the generated SQLite file is kept and
+# copied for each run, so intake in one run does not grow the next one's city.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+RESIDENTS=${BENCH_RESIDENTS:-200000}
+CASES=${BENCH_CASES:-500000}
+YEARS=${BENCH_YEARS:-2}
+SECS=${BENCH_SECONDS:-10}
+CONNS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+PORT=${BENCH_PORT:-18250}
+PG_PORT=${BENCH_PG_PORT:-55444}
+BUILD=${BENCH_BUILD:-build-rel}
+SCENARIOS=${BENCH_ONLY:-"healthz intake open311 detail queue search kpi_city kpi_community award redeem mixed"}
+PASSWORD=Linli@2026
+export LINLI_FAST_HASH=1  # bench accounts only; the login itself is not measured
+
+command -v wrk >/dev/null || { echo "bench: wrk is missing (scripts/install-deps.sh)" >&2; exit 1; }
+
+if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
+  echo "==> building $BUILD" >&2
+  [[ -f $BUILD/build.ninja ]] || cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD" --target linli linli_ceiling >&2
+fi
+BIN=$ROOT/$BUILD/linli
+
+DATA=$ROOT/bench/data/r$RESIDENTS-c$CASES-y$YEARS
+mkdir -p "$DATA"
+TO=$(TZ=Asia/Shanghai date +%F)
+FROM=$(TZ=Asia/Shanghai date -d "$TO -1 year +1 day" +%F)
+
+gen() {  # gen URL DIR
+  local url=$1 dir=$2
+  echo "==> generating $RESIDENTS residents, $CASES cases over $YEARS years into $url" >&2
+  local t0=$(date +%s.%N)
+  "$BIN" gen --db "$url" --key-file "$dir/linli.key" --residents "$RESIDENTS" --cases "$CASES" \
+    --years "$YEARS" --seed 1 --now "$TO" --accounts-json "$dir/accounts.json" | tee "$dir/gen.txt" >&2
+  echo "gen_seconds=$(echo "$(date +%s.%N) - $t0" | bc)" >>"$dir/gen.txt"
+}
+
+# The bench accounts (a grid worker and a community worker on the generated
+# city), a points balance for resident1 and a well-stocked shop item.
+prepare() {  # prepare URL DIR SQLCLIENT…
+  local url=$1 dir=$2
+  shift 2
+  local grid community
+  grid=$(jq -r '.[] | select(.username == "_sample") | .grid' "$dir/accounts.json")
+  community=$(jq -r '.[] | select(.username == "_sample") | .community' "$dir/accounts.json")
+  "$BIN" user add benchgrid --password "$PASSWORD" --role "grid_worker@node:$grid" \
+    --db "$url" --key-file "$dir/linli.key" >/dev/null
+  "$BIN" user add benchcomm --password "$PASSWORD" --role "community_staff@node:$community" \
+    --db "$url" --key-file "$dir/linli.key" >/dev/null
+  "$@" <<'SQL' >/dev/null
+INSERT INTO shop_items (station_org_id, name, points_price, active, created_at)
+  SELECT id, '压测商品', 1, 1, 0 FROM orgs WHERE kind = 'station' ORDER BY id LIMIT 1;
+INSERT INTO shop_stock_moves (item_id, delta, reason, at)
+  SELECT max(id), 1000000000, '压测入库', 0 FROM shop_items;
+INSERT INTO points_accounts (kind, ref_id, node_path, name)
+  SELECT 'resident', r.id, r.node_path, r.name FROM users u JOIN residents r ON r.id = u.resident_id
+  WHERE u.username = 'resident1' ON CONFLICT DO NOTHING;
+INSERT INTO points_accounts (kind, ref_id, node_path, name)
+  SELECT 'fund', n.id, n.path, n.name FROM users u JOIN residents r ON r.id = u.resident_id
+  JOIN nodes n ON r.node_path >= n.path AND substr(r.node_path, 1, length(n.path)) = n.path
+  WHERE u.username = 'resident1' AND n.kind = 'community' ON CONFLICT DO NOTHING;
+INSERT INTO points_transfers (at, from_account, to_account, amount, kind, note)
+  SELECT 0, (SELECT min(id) FROM points_accounts WHERE kind = 'fund'),
+         (SELECT a.id FROM points_accounts a JOIN users u ON u.resident_id = a.ref_id
+          WHERE a.kind = 'resident' AND u.username = 'resident1'), 1000000000, 'award', '压测';
+SQL
+}
+
+login() {
+  curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' \
+    -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" | jq -r .token
+}
+
+declare -A RPS P50 P99 RSS ERR INFO
+
+run_store() {  # run_store LABEL URL DIR SQLCLIENT…
+  local label=$1 url=$2 dir=$3
+  shift 3
+  local t0 pid
+  t0=$(date +%s.%N)
+  "$BIN" serve --db "$url" --key-file "$dir/linli.key" --listen "127.0.0.1:$PORT" \
+    --web /nonexistent 2>"$dir/serve-$label.log" &
+  pid=$!
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  INFO[$label.start]=$(printf '%.2f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+  INFO[$label.rss_idle]=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
+
+  export T_ADMIN T_GRID T_COMM T_RESIDENT OPEN311_KEY BENCH_GRID BENCH_BUILDING BENCH_DISTRICT \
+    BENCH_COMMUNITY BENCH_CATEGORY BENCH_ITEM CASE_MIN CASE_MAX RES_MIN RES_MAX BENCH_FROM BENCH_TO
+  T_ADMIN=$(login admin)
+  T_GRID=$(login benchgrid)
+  T_COMM=$(login benchcomm)
+  T_RESIDENT=$(login resident1)
+  OPEN311_KEY=$(jq -r '.[] | select(.username == "open311") | .api_key' "$dir/accounts.json")
+  BENCH_GRID=$(jq -r '.[] | select(.username == "_sample") | .grid' "$dir/accounts.json")
+  BENCH_COMMUNITY=$(jq -r '.[] | select(.username == "_sample") | .community' "$dir/accounts.json")
+  BENCH_FROM=$FROM BENCH_TO=$TO
+  local q
+  q() { "$@" 2>/dev/null | tail -n 1 | tr -d ' \r'; }
+  BENCH_DISTRICT=$(printf 'SELECT id FROM nodes WHERE parent_id IS NULL ORDER BY id LIMIT 1;\n' | q "$@")
+  BENCH_BUILDING=$(printf "SELECT min(id) FROM nodes WHERE parent_id = %s AND kind = 'building';\n" "$BENCH_GRID" | q "$@")
+  BENCH_CATEGORY=$(printf "SELECT id FROM case_categories WHERE code = 'env.hallway';\n" | q "$@")
+  BENCH_ITEM=$(printf "SELECT max(id) FROM shop_items;\n" | q "$@")
+  CASE_MIN=$(printf 'SELECT min(id) FROM cases;\n' | q "$@")
+  CASE_MAX=$(printf 'SELECT max(id) FROM cases;\n' | q "$@")
+  local cpath
+  cpath=$(printf "SELECT path FROM nodes WHERE id = %s;\n" "$BENCH_COMMUNITY" | q "$@")
+  RES_MIN=$(printf "SELECT min(id) FROM residents WHERE node_path >= '%s' AND node_path < '%s~';\n" "$cpath" "$cpath" | q "$@")
+  RES_MAX=$(printf "SELECT max(id) FROM residents WHERE node_path >= '%s' AND node_path < '%s~';\n" "$cpath" "$cpath" | q "$@")
+
+  for s in $SCENARIOS; do
+    local path=/healthz
+    echo "==> $label $s (${SECS}s, $CONNS connections)" >&2
+    local out
+    out=$(cd "$ROOT" && wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "bench/lua/$s.lua" \
+      "http://127.0.0.1:$PORT$path" 2>&1 | grep '^BENCH' || true)
+    RPS[$label.$s]=$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$out")
+    P50[$label.$s]=$(sed -n 's/.*p50=\([0-9.]*\).*/\1/p' <<<"$out")
+    P99[$label.$s]=$(sed -n 's/.*p99=\([0-9.]*\).*/\1/p' <<<"$out")
+    ERR[$label.$s]=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$out")
+    RSS[$label.$s]=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
+    # Let requests wrk gave up on (its timeout is 2 s) finish before the next scenario.
+    for _ in $(seq 1 30); do
+      curl -sf -m 1 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+    done
+    sleep 2
+  done
+  INFO[$label.rss_peak]=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
+  kill -TERM "$pid"
+  wait "$pid" || true
+}
+
+# ---- SQLite ----
+if [[ ! -f $DATA/ready ]]; then
+  rm -f "$DATA"/linli.db* "$DATA/linli.key"
+  gen "sqlite:$DATA/linli.db" "$DATA"
+  prepare "sqlite:$DATA/linli.db" "$DATA" sqlite3 "$DATA/linli.db"
+  touch "$DATA/ready"
+fi
+RUN=$ROOT/bench/data/run
+rm -rf "$RUN"
+mkdir -p "$RUN"
+cp "$DATA/linli.db" "$DATA/linli.key" "$DATA/accounts.json" "$RUN/"
+INFO[sqlite.db_mb]=$(du -m "$RUN/linli.db" | cut -f1)
+echo "==> storage ceiling: single-row commits into a SQLite WAL file (synchronous=FULL)" >&2
+CEIL_SQLITE=$("$ROOT/$BUILD/linli_ceiling" "sqlite:$RUN/ceiling.db" 5)
+run_store sqlite "sqlite:$RUN/linli.db" "$RUN" sqlite3 "$RUN/linli.db"
+
+# ---- PostgreSQL ----
+LABELS="sqlite"
+if [[ ${BENCH_PG:-0} == 1 ]]; then
+  pgbin=/usr/lib/postgresql/15/bin
+  pgdir=$(mktemp -d /tmp/linli-bench-pg.XXXXXX)
+  if [[ $(id -u) -eq 0 ]]; then
+    chown postgres:postgres "$pgdir"
+    as_owner() { (cd "$pgdir" && runuser -u postgres -- "$@"); }
+  else
+    as_owner() { "$@"; }
+  fi
+  pg_cleanup() {
+    as_owner "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$pgdir"
+  }
+  trap pg_cleanup EXIT
+  as_owner "$pgbin/initdb" -D "$pgdir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+    >"$pgdir/initdb.log" 2>&1
+  # Durable like a real deployment (fsync and synchronous_commit on).
+  as_owner "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w -t 60 start -o \
+    "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$pgdir -c max_connections=300 -c shared_buffers=256MB" \
+    >/dev/null
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE ROLE linli SUPERUSER LOGIN" postgres
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE linli OWNER linli" postgres
+  PGURL="postgresql://linli@127.0.0.1:$PG_PORT/linli"
+  PGDATA_DIR=$ROOT/bench/data/pg-run
+  rm -rf "$PGDATA_DIR"
+  mkdir -p "$PGDATA_DIR"
+  gen "$PGURL" "$PGDATA_DIR"
+  PSQL=(psql -X -q -t -A -v ON_ERROR_STOP=1 "$PGURL")
+  prepare "$PGURL" "$PGDATA_DIR" "${PSQL[@]}"
+  INFO[postgres.db_mb]=$(psql -X -t -A "$PGURL" -c "SELECT pg_database_size('linli') / 1048576")
+  echo "==> storage ceiling: single-row commits into PostgreSQL" >&2
+  CEIL_PG=$("$ROOT/$BUILD/linli_ceiling" "$PGURL" 5)
+  run_store postgres "$PGURL" "$PGDATA_DIR" "${PSQL[@]}"
+  LABELS="sqlite postgres"
+fi
+
+# ---- the table ----
+ratio() {  # ratio A B → A/B as a percentage
+  if [[ -z $1 || -z $2 || $2 == 0 ]]; then echo "-"; else printf '%.0f%%' "$(echo "100 * $1 / $2" | bc -l)"; fi
+}
+echo
+echo "linli bench — $(date -u +%FT%TZ) — $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "city: $RESIDENTS residents, $CASES cases over $YEARS years; $SECS s per scenario, $CONNS connections; KPI period $FROM … $TO"
+echo "ceilings: SQLite single-row commit ${CEIL_SQLITE} rows/s${CEIL_PG:+; PostgreSQL single-row commit ${CEIL_PG} rows/s}"
+for l in $LABELS; do
+  echo "$l: start ${INFO[$l.start]} s, RSS idle ${INFO[$l.rss_idle]} MB, peak ${INFO[$l.rss_peak]} MB, database ${INFO[$l.db_mb]} MB"
+done
+echo
+printf '| %-14s | %-8s | %9s | %8s | %8s | %7s | %6s | %9s | %9s |\n' scenario store req/s "p50 ms" "p99 ms" "RSS MB" errors "×healthz" "×insert"
+printf '|%s|\n' "----------------|----------|-----------|----------|----------|---------|--------|-----------|-----------"
+for s in $SCENARIOS; do
+  for l in $LABELS; do
+    ceil=$CEIL_SQLITE
+    [[ $l == postgres ]] && ceil=${CEIL_PG:-}
+    printf '| %-14s | %-8s | %9s | %8s | %8s | %7s | %6s | %9s | %9s |\n' "$s" "$l" "${RPS[$l.$s]:-}" \
+      "${P50[$l.$s]:-}" "${P99[$l.$s]:-}" "${RSS[$l.$s]:-}" "${ERR[$l.$s]:-}" \
+      "$(ratio "${RPS[$l.$s]:-}" "${RPS[$l.healthz]:-}")" "$(ratio "${RPS[$l.$s]:-}" "$ceil")"
+  done
+done
