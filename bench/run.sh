@@ -65,6 +65,12 @@ prepare() {  # prepare URL DIR SQLCLIENT…
     --db "$url" --key-file "$dir/linli.key" >/dev/null
   "$BIN" user add benchcomm --password "$PASSWORD" --role "community_staff@node:$community" \
     --db "$url" --key-file "$dir/linli.key" >/dev/null
+  # The whole city's figures without the admin's second factor: a command
+  # centre account on the root district.
+  local district
+  district=$(printf 'SELECT id FROM nodes WHERE parent_id IS NULL ORDER BY id LIMIT 1;\n' | "$@" 2>/dev/null | tail -n 1 | tr -d ' \r')
+  "$BIN" user add benchcity --password "$PASSWORD" --role "street_center@node:$district" \
+    --db "$url" --key-file "$dir/linli.key" >/dev/null
   "$@" <<'SQL' >/dev/null
 INSERT INTO shop_items (station_org_id, name, points_price, active, created_at)
   SELECT id, '压测商品', 1, 1, 0 FROM orgs WHERE kind = 'station' ORDER BY id LIMIT 1;
@@ -108,7 +114,7 @@ run_store() {  # run_store LABEL URL DIR SQLCLIENT…
 
   export T_ADMIN T_GRID T_COMM T_RESIDENT OPEN311_KEY BENCH_GRID BENCH_BUILDING BENCH_DISTRICT \
     BENCH_COMMUNITY BENCH_CATEGORY BENCH_ITEM CASE_MIN CASE_MAX RES_MIN RES_MAX BENCH_FROM BENCH_TO
-  T_ADMIN=$(login admin)
+  T_ADMIN=$(login benchcity)
   T_GRID=$(login benchgrid)
   T_COMM=$(login benchcomm)
   T_RESIDENT=$(login resident1)

@@ -90,6 +90,10 @@ const std::map<std::string, Param>& params() {
       {"redemptions/{id}", global("SELECT COALESCE(min(id), 1) AS n FROM redemptions", true)},
       {"services/{id}", global("SELECT min(id) AS n FROM merchant_services", true)},
       {"statements/{org}", global("SELECT min(id) AS n FROM orgs WHERE kind = 'merchant'", true)},
+      // Sessions belong to their user: an id that is nobody's answers 404 and
+      // ends nothing (a real id could be the session the matrix runs on).
+      {"sessions/{id}", fixed("999999999", true)},
+      {"sessions/{sid}", fixed("999999999", true)},
       // Open311 (public, api_key): documented in docs/OPEN311.md.
       {"requests/{id}", fixed("1", true)},
       {"services/{code}", fixed("1", true)},
@@ -122,6 +126,16 @@ const std::map<std::string, SignedIn>& signed_in_routes() {
        {{"case.read", "case.report", "case.department", "case.property"}}},
       {"POST /api/v1/cases/{id}/actions/{action}",
        {{"case.handle", "case.dispatch", "case.report", "case.department", "case.property"}}},
+      {"GET /api/v1/auth/sessions", {}},
+      {"DELETE /api/v1/auth/sessions/{id}", {}},
+      // Would end the other sessions of the shared demo accounts, or change
+      // how they sign in: checked for 401 only (AuthSecurityTest covers them).
+      {"POST /api/v1/auth/sessions/revoke-others", SignedIn({}, true)},
+      {"POST /api/v1/auth/totp/enrol", SignedIn({}, true)},
+      {"POST /api/v1/auth/login/totp", SignedIn({}, true)},
+      {"GET /api/v1/auth/totp", {}},
+      {"POST /api/v1/auth/totp/confirm", {}},
+      {"POST /api/v1/auth/totp/disable", {}},
       {"GET /api/v1/notifications", {}},
       {"POST /api/v1/notifications/read", {}},
       {"GET /api/v1/notifications/stream", SignedIn({}, true)},

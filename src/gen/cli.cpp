@@ -82,6 +82,7 @@ int run(const CliArgs& a) {
                           {"node", acc.node ? nlohmann::json(acc.node) : nlohmann::json(nullptr)},
                           {"org", acc.org ? nlohmann::json(acc.org) : nlohmann::json(nullptr)}};
       if (!acc.api_key.empty()) e["api_key"] = acc.api_key;
+      if (!acc.totp_secret.empty()) e["totp_secret"] = acc.totp_secret;
       arr.push_back(std::move(e));
     }
     arr.push_back(
