@@ -15,8 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& d : *days) (void)cal.is_workday(d.day);
   (void)cal.is_workday(text.substr(0, 10));
   std::int64_t start = 1'760'000'000'000;  // 2025-10-09
-  for (std::int64_t n : {0, 1, 5, 30})
-    (void)cal.add(start, n, linli::calendar::Unit::workdays);
+  for (std::int64_t n : {0, 1, 5, 30}) (void)cal.add(start, n, linli::calendar::Unit::workdays);
   (void)cal.add(start, 48, linli::calendar::Unit::hours);
   return 0;
 }

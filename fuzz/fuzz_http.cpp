@@ -22,11 +22,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parser.body_limit(1024 * 1024);
   parser.eager(true);
   boost::beast::error_code ec;
-  parser.put(boost::asio::buffer(data, size), ec);
-  if (ec || !parser.is_header_done()) return 0;
-  if (!parser.is_done()) {
-    parser.put_eof(ec);
+  std::size_t used = 0;
+  while (used < size && !parser.is_done()) {
+    auto n = parser.put(boost::asio::buffer(data + used, size - used), ec);
+    used += n;
+    if (ec == bhttp::error::need_more || (!ec && n == 0)) break;
     if (ec) return 0;
+  }
+  if (!parser.is_done()) {
+    ec = {};
+    parser.put_eof(ec);
+    if (ec || !parser.is_done()) return 0;
   }
   auto msg = parser.release();
   linli::http::Request req;

@@ -15,8 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     linli::http::Request req;
     req.method = "POST";
-    req.target = req.path = size && (data[0] % 2) ? "/open311/v2/requests.xml"
-                                                  : "/open311/v2/requests.json";
+    req.target = req.path =
+        size && (data[0] % 2) ? "/open311/v2/requests.xml" : "/open311/v2/requests.json";
     req.headers["content-type"] = "application/x-www-form-urlencoded";
     req.body = size && !(data[0] % 2) ? "api_key=" + env.api_key + "&" + body : body;
     req.remote_ip = "127.0.0.1";
