@@ -44,10 +44,15 @@ echo "==> ${minutes} min, $conns connections, ${SOAK_DELAY_MS} ms pause each; RS
 secs=$((minutes * 60))
 wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s -s scripts/soak.lua "$base" >"$dir/wrk.out" 2>"$dir/wrk.err" &
 wrk_pid=$!
+# RSS once a minute, to tell a cache filling up (levels off) from a leak (keeps rising).
+( for ((m = 1; m <= minutes; m++)); do sleep 60; echo "  minute $m: RSS $(rss) kB, anon $(awk '/RssAnon/{print $2}' "/proc/$pid/status") kB"; done ) >"$dir/rss.log" 2>/dev/null &
+sampler=$!
 sleep $((secs / 10))
 rss_warm=$(rss)
 wait "$wrk_pid"
 rss_end=$(rss)
+kill "$sampler" 2>/dev/null || true
+cat "$dir/rss.log"
 cat "$dir/wrk.out"
 head -5 "$dir/wrk.err"
 kill -0 "$pid" || { echo "soak: the server died"; tail "$dir/server.log"; exit 1; }

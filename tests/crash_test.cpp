@@ -1,6 +1,7 @@
 // A killed server loses no answered write: kill -9 the real binary during a
 // stream of writes, restart it, and find every write that got a 2xx. And a
 // SIGTERM drains in-flight requests and exits 0.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -138,13 +139,12 @@ TEST_P(CrashTest, SigtermDrainsAndExitsZero) {
 // sequence derived from n, check digit computed.
 std::string crash_id(int n) {
   int k = n / 900;
-  char base[18];
-  std::snprintf(base, sizeof base, "110105%04d%02d%02d%03d", 1960 + k / 336, 1 + (k / 28) % 12,
-                1 + k % 28, 100 + n % 900);
+  auto base = fmt::format("110105{:04d}{:02d}{:02d}{:03d}", 1960 + k / 336, 1 + (k / 28) % 12,
+                          1 + k % 28, 100 + n % 900);
   static const int w[] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
   int sum = 0;
   for (int i = 0; i < 17; ++i) sum += (base[i] - '0') * w[i];
-  return std::string(base) + "10X98765432"[sum % 11];
+  return base + "10X98765432"[sum % 11];
 }
 
 // What the load was told. "ok" answered 2xx, "err" answered an error status
@@ -261,7 +261,7 @@ TEST_P(CrashTest, MixedLoadSurvivesRepeatedKillNine) {
   std::mt19937 rng(std::random_device{}());
   Outcomes out;
   std::atomic<int> id_seq{static_cast<int>(rng() % 1000) * 40};
-  std::int64_t total_acked = 0, total_refused = 0;
+  std::int64_t total_acked = 0, total_refused = 0, imports_acked = 0;
   auto count = [&](const std::string& sql, const linli::store::Params& p) {
     auto r = db->one(sql, p);
     if (!r) throw std::runtime_error(r.error().detail);
@@ -415,14 +415,17 @@ TEST_P(CrashTest, MixedLoadSurvivesRepeatedKillNine) {
     total_refused += static_cast<std::int64_t>(out.residents_err.size() + out.cases_err.size() +
                                                out.accepted_err.size() + out.deeds_err.size() +
                                                out.approved_err.size() + out.imports_err.size());
+    imports_acked += static_cast<std::int64_t>(out.imports_ok.size());
     out.clear_round();
     if (HasFailure()) break;
   }
   server.kill_hard();
   std::cerr << "[crash] " << kills << " kills, " << total_acked << " acknowledged writes (+"
-            << out.orders_ok << " orders), " << total_refused << " refused\n";
+            << out.orders_ok << " orders, " << imports_acked << " imports), " << total_refused
+            << " refused\n";
   EXPECT_GT(total_acked, 10 * kills / 4) << "the load never got going";
   EXPECT_GT(out.orders_ok, 0);
+  EXPECT_GT(imports_acked, 0);
   if (GetParam() == "sqlite") {
     auto ok = db->one("PRAGMA integrity_check");
     ASSERT_TRUE(ok);

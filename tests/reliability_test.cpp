@@ -122,7 +122,7 @@ TEST(DiskFull, WritesAnswer507ReadsContinueAndSpaceReturns) {
     ASSERT_TRUE(full.status == 201 || full.status == 507) << full.status << " " << full.body;
   }
   ASSERT_EQ(full.status, 507) << "the disk never filled";
-  EXPECT_EQ(full.header("content-type"), "application/problem+json");
+  EXPECT_TRUE(full.header("content-type").starts_with("application/problem+json"));
   EXPECT_NE(full.json()["detail"].get<std::string>().find("存储空间已满"), std::string::npos)
       << full.body;
   // Still full: further writes are refused the same way; reads carry on.
@@ -208,7 +208,7 @@ TEST(DiskFull, PostgresTablespaceFullAnswers507AndRecovers) {
     ASSERT_TRUE(full.status == 201 || full.status == 507) << full.status << " " << full.body;
   }
   ASSERT_EQ(full.status, 507) << "the tablespace never filled";
-  EXPECT_EQ(full.header("content-type"), "application/problem+json");
+  EXPECT_TRUE(full.header("content-type").starts_with("application/problem+json"));
   EXPECT_NE(full.json()["detail"].get<std::string>().find("存储空间已满"), std::string::npos);
   EXPECT_EQ(c.get("/api/v1/residents?limit=5", token).status, 200);
   EXPECT_EQ(c.get("/readyz").status, 200);
@@ -375,7 +375,7 @@ TEST(StoreOutage, StoppedPostgresAnswers503FastAndThePoolRecovers) {
   for (int i = 0; i < 3; ++i) {
     auto [read, read_t] = timed([&] { return c.get("/api/v1/residents?limit=5", token); });
     EXPECT_EQ(read.status, 503) << read.body;
-    EXPECT_EQ(read.header("content-type"), "application/problem+json");
+    EXPECT_TRUE(read.header("content-type").starts_with("application/problem+json"));
     EXPECT_LT(read_t, std::chrono::seconds(2));
     person["name"] = "停库时" + std::to_string(i);
     auto [write, write_t] = timed([&] { return c.post("/api/v1/residents", person, token); });

@@ -304,6 +304,8 @@ Status backup(const BackupOptions& opt) {
     fs::remove(tmp, ec);
     return s;
   }
+  // Sealed personal data and password hashes: readable by the owner only.
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, ec);
   fsync_path(tmp);
   fs::rename(tmp, o.out, ec);
   if (ec) return fail(bad("无法写入 " + o.out + ": " + ec.message()));
