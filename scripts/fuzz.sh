@@ -32,7 +32,7 @@ for t in "${targets[@]}"; do
     echo "!! $t found a problem:"; tail -60 "$build/$t.log"
     status=1
   else
-    grep -E "stat::number_executed_units|stat::new_units_added" "$build/$t.log" | tr '\n' ' '
+    grep -E "stat::number_of_executed_units|stat::new_units_added" "$build/$t.log" | tr '\n' ' '
     echo
   fi
 done
