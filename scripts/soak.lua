@@ -1,7 +1,10 @@
 -- wrk script for scripts/soak.sh: a mixed workload at a steady rate (each
 -- connection pauses SOAK_DELAY_MS between requests). Counts answers by class.
 local staff = os.getenv("SOAK_STAFF_TOKEN")
-local household = os.getenv("SOAK_HOUSEHOLD")
+-- New residents spread over many households, so no one household's page grows without bound.
+local households = {}
+for h in string.gmatch(os.getenv("SOAK_HOUSEHOLDS"), "%d+") do table.insert(households, h) end
+local household = households[1]
 local category = os.getenv("SOAK_CATEGORY")
 local resident = os.getenv("SOAK_RESIDENT")
 local day = os.getenv("SOAK_DAY")
@@ -31,8 +34,9 @@ function request()
   local k = counter % 20
   local tag = tid .. "-" .. counter
   if k == 0 then
+    local home = households[math.floor(counter / 20) % #households + 1]
     return wrk.format("POST", "/api/v1/residents", json,
-      '{"household_id":' .. household .. ',"name":"浸泡' .. tag .. '","gender":"女","phone":"13800' .. string.format("%06d", counter % 1000000) .. '"}')
+      '{"household_id":' .. home .. ',"name":"浸泡' .. tag .. '","gender":"女","phone":"13800' .. string.format("%06d", counter % 1000000) .. '"}')
   elseif k == 5 then
     return wrk.format("POST", "/api/v1/cases", json,
       '{"title":"浸泡测试' .. tag .. '","description":"楼道堆放杂物，影响通行","category_id":' .. category ..

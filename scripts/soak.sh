@@ -3,7 +3,7 @@
 #
 # A steady mixed workload (reads, resident/case/deed writes, ledger checks) on
 # loopback against a fresh demo city for SOAK_MINUTES, then stops by itself.
-# Reports the server's RSS after a warm-up (a tenth of the run, when caches
+# Reports the server's RSS after a warm-up (a tenth of the run, ≥ 1 min, when caches
 # have filled) and at the end, and the non-2xx answers. Fails when RSS grew by
 # 5% or more or any answer was not 2xx. `make soak`; not part of CI.
 set -euo pipefail
@@ -29,7 +29,7 @@ login() {
 }
 export SOAK_STAFF_TOKEN=$(login community1)
 h() { curl -fs -H "authorization: Bearer $SOAK_STAFF_TOKEN" "$base$1"; }
-export SOAK_HOUSEHOLD=$(h '/api/v1/households?limit=1' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+export SOAK_HOUSEHOLDS=$(h '/api/v1/households?limit=200' | grep -o '"id":[0-9]*' | cut -d: -f2 | tr '\n' ,)
 export SOAK_CATEGORY=$(h /api/v1/case-categories | grep -o '{[^{}]*"code":"env.garbage"[^{}]*}' |
   grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
 export SOAK_RESIDENT=$(h "/api/v1/residents?limit=1" | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
@@ -47,7 +47,7 @@ wrk_pid=$!
 # RSS once a minute, to tell a cache filling up (levels off) from a leak (keeps rising).
 ( for ((m = 1; m <= minutes; m++)); do sleep 60; echo "  minute $m: RSS $(rss) kB, anon $(awk '/RssAnon/{print $2}' "/proc/$pid/status") kB"; done ) >"$dir/rss.log" 2>/dev/null &
 sampler=$!
-sleep $((secs / 10))
+sleep $((secs / 10 > 60 ? secs / 10 : 60))  # warm-up: a tenth of the run, at least a minute
 rss_warm=$(rss)
 wait "$wrk_pid"
 rss_end=$(rss)
