@@ -8,7 +8,7 @@ DB ?= sqlite:data/linli.db
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: run test build web deps bench test-unit test-e2e test-asan format format-check clean
+.PHONY: run test build web deps bench test-unit test-e2e test-asan format format-check clean fuzz soak
 
 deps:
 	@scripts/install-deps.sh --browser
@@ -66,6 +66,22 @@ test-asan: deps
 test-cluster: build
 	tests/cluster/run.sh $(BUILD)/linli
 
+# libFuzzer targets (fuzz/) built with clang in build-fuzz/, each run for
+# FUZZ_SECONDS on the committed seed corpus; a crash fails (scripts/fuzz.sh).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CXX ?= clang++-16
+fuzz: deps
+	CXX=$(FUZZ_CXX) cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLINLI_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# A steady mixed workload for SOAK_MINUTES on loopback; reports RSS growth
+# (must stay under 5%) and non-2xx answers (scripts/soak.sh). Not in CI.
+SOAK_MINUTES ?= 30
+soak: build
+	SOAK_MINUTES=$(SOAK_MINUTES) scripts/soak.sh $(BUILD)/linli
+
 format:
 	clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
 
@@ -73,7 +89,7 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) web/dist
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) web/dist
 
 # Benchmarks: a synthetic city, wrk at 64 connections, one table (bench/run.sh,
 # docs/PERFORMANCE.md). BENCH_CASES=10000000 for the 10M-case figures; BENCH_PG=1

@@ -5,7 +5,9 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config git
       libboost-dev libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev
       libcli11-dev nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
-      postgresql unzip nginx)
+      postgresql unzip nginx
+      clang-16 libclang-rt-16-dev  # make fuzz (libFuzzer; clang 14 cannot compile std::expected)
+      wrk curl)                    # make soak
 if [[ "${1:-}" == "--browser" ]]; then pkgs+=(chromium fonts-noto-cjk); fi
 if [[ "${1:-}" == "--bench" ]]; then pkgs+=(wrk jq bc curl sqlite3 valgrind); fi  # make bench
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)

@@ -21,6 +21,7 @@
 #include "gen/cli.hpp"
 #include "http/server.hpp"
 #include "open311/keys.hpp"
+#include "ops/backup.hpp"
 #include "org/service.hpp"
 #include "store/migrations.hpp"
 
@@ -381,7 +382,31 @@ int main(int argc, char** argv) {
   gen::CliArgs gen_args;  // linli gen: the synthetic city for benchmarks (src/gen/)
   auto* gen_cmd = gen::add_command(cli, gen_args);
 
+  // linli backup / restore (src/ops/backup.cpp, docs/OPERATIONS.md).
+  ops::BackupOptions bk;
+  ops::RestoreOptions rs;
+  auto* backup_cmd = cli.add_subcommand("backup", "在线备份数据库和数据密钥");
+  add_common(backup_cmd, c);
+  backup_cmd->add_option("--out", bk.out, "备份文件；密钥写到 FILE.key")->required();
+  bool bk_no_key = false;
+  backup_cmd->add_flag("--no-key", bk_no_key, "不备份数据密钥（须另行保管）");
+  auto* restore_cmd = cli.add_subcommand("restore", "从备份恢复到空数据库");
+  add_common(restore_cmd, c);
+  restore_cmd->add_option("--in", rs.in, "备份文件（密钥从 FILE.key 读取）")->required();
+  restore_cmd->add_flag("--force", rs.force, "覆盖已有数据的数据库和密钥");
+
   CLI11_PARSE(cli, argc, argv);
+  if (backup_cmd->parsed() || restore_cmd->parsed()) {
+    auto say = [](const std::string& line) { std::cerr << line << "\n"; };
+    auto key = c.key_file.empty() ? default_key_file(c.db_url) : c.key_file;
+    bk.db_url = rs.db_url = c.db_url;
+    bk.key_file = rs.key_file = key;
+    bk.with_key = !bk_no_key;
+    bk.say = rs.say = say;
+    auto s = backup_cmd->parsed() ? ops::backup(bk) : ops::restore(rs);
+    return s ? 0 : die(s.error().detail);
+  }
+
   if (gen_cmd->parsed()) return gen::run(gen_args);
   if (audit_verify->parsed()) {
     auto db = open_store(c);

@@ -12,15 +12,18 @@ void register_ops_routes(App& app) {
       {"GET", "/healthz", http::access::kPublic, "ops", "进程存活检查", [](http::Request&) {
          return http::Response::json({{"status", "ok"}});
        }});
-  app.router.add(
-      {"GET", "/readyz", http::access::kPublic, "ops", "数据库可用且迁移已完成",
-       [&app](http::Request&) {
-         auto current = app.db.ping() ? store::migrations_current(app.db) : Result<bool>(false);
-         if (current && *current) return http::Response::json({{"status", "ready"}});
-         return http::Response::json(
-             {{"status", "unavailable"}, {"detail", current ? "数据库迁移未完成" : "数据库不可用"}},
-             503);
-       }});
+  app.router.add({"GET", "/readyz", http::access::kPublic, "ops", "数据库可用且迁移已完成",
+                  [&app](http::Request&) {
+                    // Says why: the store cannot be reached, or its schema is behind.
+                    bool up = app.db.ping();
+                    auto current = up ? store::migrations_current(app.db) : Result<bool>(false);
+                    if (up && current && *current)
+                      return http::Response::json({{"status", "ready"}});
+                    return http::Response::json(
+                        {{"status", "unavailable"},
+                         {"detail", up && current ? "数据库迁移未完成" : "数据库不可用"}},
+                        503);
+                  }});
   app.router.add(
       {"GET", "/metrics", http::access::kPublic, "ops", "Prometheus 指标", [&app](http::Request&) {
          auto s = app.db.stats();

@@ -18,6 +18,7 @@ enum class ErrorKind {
   too_many,         // 429: throttled
   too_large,        // 413
   unavailable,      // 503: store down
+  storage_full,     // 507: the disk under the store is full
   internal,         // 500
 };
 
@@ -45,6 +46,9 @@ struct Error {
   static Error internal(std::string d) { return {ErrorKind::internal, std::move(d)}; }
   static Error unavailable(std::string d = "数据库暂时不可用，请稍后再试") {
     return {ErrorKind::unavailable, std::move(d)};
+  }
+  static Error storage_full() {
+    return {ErrorKind::storage_full, "存储空间已满，暂时无法保存，请联系系统管理员"};
   }
 };
 

@@ -31,6 +31,8 @@ ProblemInfo info(ErrorKind k) {
       return {413, "too-large", "内容过大"};
     case ErrorKind::unavailable:
       return {503, "unavailable", "服务暂时不可用"};
+    case ErrorKind::storage_full:
+      return {507, "storage-full", "存储空间已满"};
     case ErrorKind::internal:
       break;
   }

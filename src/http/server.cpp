@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <boost/asio.hpp>
@@ -285,7 +286,12 @@ int hex_value(char c) {
 void Server::Impl::accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
     if (ec) {
-      if (!stopping && ec != asio::error::operation_aborted) accept();
+      if (stopping || ec == asio::error::operation_aborted) return;
+      // Out of descriptors: pause instead of spinning until timeouts free some.
+      auto t = std::make_shared<asio::steady_timer>(ioc, std::chrono::milliseconds(50));
+      t->async_wait([this, t](beast::error_code) {
+        if (!stopping) accept();
+      });
       return;
     }
     if (stopping) return;
@@ -302,6 +308,12 @@ Server::Server(ServerOptions opt, Dispatch dispatch)
 Server::~Server() { stop(); }
 
 Result<std::uint16_t> Server::start() {
+  // Every client holds a descriptor until a timeout closes it: take all the
+  // operating system allows, so a burst of slow clients cannot exhaust them.
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &lim);
+  }
   beast::error_code ec;
   auto addr = asio::ip::make_address(impl_->opt.host, ec);
   if (ec) return fail(Error::invalid("监听地址无效: " + impl_->opt.host));

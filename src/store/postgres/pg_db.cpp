@@ -53,7 +53,7 @@ Error map_state(std::string_view state, bool broken) {
   if (state == "40001" || state == "40P01") {
     return Error::conflict("数据正被其他操作修改，请重试");
   }
-  if (state == "53100") return Error::unavailable("存储空间已满，请联系管理员");
+  if (state == "53100") return Error::storage_full();
   if (state.starts_with("53") || state.starts_with("57P")) return Error::unavailable();
   if (state == "57014") return Error::unavailable("数据库查询超时，请稍后再试");
   return Error::internal("数据库内部错误");

@@ -54,7 +54,7 @@ Error map_error(int code, const char* msg, std::string_view sql) {
   }
   switch (code & 0xff) {
     case SQLITE_FULL:
-      return Error::unavailable("存储空间已满，请联系管理员");
+      return Error::storage_full();
     case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
@@ -498,7 +498,11 @@ void SqliteDb::run_batch(const std::vector<Request*>& batch) {
     if (writer_->in_transaction()) continue;
     // SQLite rolled the whole transaction back (disk full, I/O error): the
     // earlier requests of this batch are lost too. Start over for the rest.
-    fail_range(first, i + 1, Error::unavailable("存储暂时不可用，请稍后再试"));
+    // A full disk says so (507) for every request it sank.
+    fail_range(first, i + 1,
+               !batch[i]->result && batch[i]->result.error().kind == ErrorKind::storage_full
+                   ? batch[i]->result.error()
+                   : Error::unavailable("存储暂时不可用，请稍后再试"));
     first = i + 1;
     if (first == batch.size()) return;
     if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b)
