@@ -433,13 +433,6 @@ TEST_P(PointsTest, BasePointsOncePerYearAndSolvedReportsEarn) {
   EXPECT_TRUE(earned);
 }
 
-// "2026-11" + k months.
-std::string month_plus(const std::string& ym, int k) {
-  int idx = std::stoi(ym.substr(0, 4)) * 12 + std::stoi(ym.substr(5, 2)) - 1 + k;
-  auto mm = std::to_string(idx % 12 + 1);
-  return std::to_string(idx / 12) + (mm.size() < 2 ? "-0" : "-") + mm;
-}
-
 TEST_P(PointsTest, ExpiryIsATransferAnnouncedAMonthAhead) {
   auto me = resident_id();
   auto staff = tok("community_staff");
@@ -459,7 +452,7 @@ TEST_P(PointsTest, ExpiryIsATransferAnnouncedAMonthAhead) {
   // The award happened twelve months ago; the spend was today (oldest
   // points are spent first, so 7 of the old 10 remain).
   auto month = today().substr(0, 7);
-  auto long_ago = *linli::clock::shanghai_day_start(month_plus(month, -12) + "-15");
+  auto long_ago = *linli::clock::shanghai_day_start(linli::calendar::month_add(month, -12) + "-15");
   auto backdated = env().db->write([&](linli::store::Tx& tx) -> linli::Status {
     auto r = tx.exec(
         "UPDATE points_transfers SET at = $1 WHERE kind = 'award' AND to_account = (SELECT id "
@@ -485,7 +478,7 @@ TEST_P(PointsTest, ExpiryIsATransferAnnouncedAMonthAhead) {
   EXPECT_EQ(put.json()["expiry_months"]["value"], 12);
 
   // The resident sees what will run out, and when.
-  auto next = month_plus(month, 1);
+  auto next = linli::calendar::month_add(month, 1);
   auto mine = http().get("/api/v1/points/balance", tok("resident")).json();
   ASSERT_FALSE(mine["expiring"].is_null()) << mine.dump();
   EXPECT_EQ(mine["expiring"]["points"], 7);
@@ -517,7 +510,7 @@ TEST_P(PointsTest, ExpiryIsATransferAnnouncedAMonthAhead) {
   // A month runs once; a later month finds nothing left to expire.
   give(me, "t_expiry");
   run_at(next);
-  run_at(month_plus(month, 2));
+  run_at(linli::calendar::month_add(month, 2));
   EXPECT_EQ(balance(me), 10) << "points earned today are valid for twelve months";
   expect_ledger_ok();
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/csv.hpp"
 #include "core/log.hpp"
 
 namespace linli {
@@ -237,5 +238,14 @@ Json page_json(Json items, int limit) {
 }
 
 const auth::Principal& caller(const http::Request& req) { return *req.user; }
+
+http::Response spreadsheet(const std::vector<std::vector<std::string>>& rows,
+                           std::string_view format, const std::string& title) {
+  if (format == "csv")
+    return http::Response::file(csv::format(rows), "text/csv; charset=utf-8", title + ".csv");
+  return http::Response::file(xlsx::workbook(title, rows),
+                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                              title + ".xlsx");
+}
 
 }  // namespace linli

@@ -80,6 +80,10 @@ struct Page {
 };
 Result<Page> page_of(const http::Request& req);
 Json page_json(Json items, int limit);
+// A table as a download named after its title: CSV (UTF-8) when format is
+// "csv", else an XLSX workbook.
+http::Response spreadsheet(const std::vector<std::vector<std::string>>& rows,
+                           std::string_view format, const std::string& title);
 // The caller (the pipeline guarantees one on non-public routes).
 const auth::Principal& caller(const http::Request& req);
 

@@ -6,7 +6,6 @@
 #include "cases/kpis.hpp"
 #include "cases/service.hpp"
 #include "core/clock.hpp"
-#include "core/csv.hpp"
 
 namespace linli {
 namespace {
@@ -278,31 +277,27 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                   }),
                   nullptr,
                   {"node_id", "category_id", "text"}});
-  app.router.add(
-      {"GET", "/api/v1/cases/export", "case.export", "cases", "导出诉求（CSV或Excel）",
-       [exports](http::Request& req) {
-         auto f = case_filter(req);
-         if (!f) return http::Response::problem(f.error(), req.request_id);
-         f->limit = 50000;
-         auto list = exports->list(caller(req), *f);
-         if (!list) return http::Response::problem(list.error(), req.request_id);
-         std::vector<std::vector<std::string>> rows = {{"编号", "标题", "分类", "五事类型",
-                                                        "紧急程度", "来源", "状态", "层级", "地点",
-                                                        "登记时间", "办结期限"}};
-         for (const auto& c : *list) {
-           rows.push_back({c.code, c.title, c.category_name, cases::type_name(c.case_type),
-                           cases::urgency_name(c.urgency), cases::channel_name(c.channel),
-                           cases::state_name(c.state), cases::level_name(c.level), c.address,
-                           clock::shanghai_text(c.created_at),
-                           c.resolve_due ? clock::shanghai_text(*c.resolve_due) : ""});
-         }
-         if (req.q("format").value_or("xlsx") == "csv")
-           return http::Response::file(csv::format(rows), "text/csv; charset=utf-8", "诉求.csv");
-         return http::Response::file(
-             xlsx::workbook("诉求", rows),
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "诉求.xlsx");
-       },
-       nullptr, kFilters});
+  app.router.add({"GET", "/api/v1/cases/export", "case.export", "cases", "导出诉求（CSV或Excel）",
+                  [exports](http::Request& req) {
+                    auto f = case_filter(req);
+                    if (!f) return http::Response::problem(f.error(), req.request_id);
+                    f->limit = 50000;
+                    auto list = exports->list(caller(req), *f);
+                    if (!list) return http::Response::problem(list.error(), req.request_id);
+                    std::vector<std::vector<std::string>> rows = {
+                        {"编号", "标题", "分类", "五事类型", "紧急程度", "来源", "状态", "层级",
+                         "地点", "登记时间", "办结期限"}};
+                    for (const auto& c : *list) {
+                      rows.push_back({c.code, c.title, c.category_name,
+                                      cases::type_name(c.case_type), cases::urgency_name(c.urgency),
+                                      cases::channel_name(c.channel), cases::state_name(c.state),
+                                      cases::level_name(c.level), c.address,
+                                      clock::shanghai_text(c.created_at),
+                                      c.resolve_due ? clock::shanghai_text(*c.resolve_due) : ""});
+                    }
+                    return spreadsheet(rows, req.q("format").value_or("xlsx"), "诉求");
+                  },
+                  nullptr, kFilters});
   app.router.add(
       {"GET",
        "/api/v1/cases/kpis",

@@ -183,6 +183,12 @@ std::string shanghai_day(std::int64_t ms) {
   return ymd_of(shanghai_day_number(std::clamp(ms, kMinStartMs, kMaxStartMs)));
 }
 
+std::string month_add(std::string_view ym, int k) {
+  int idx = std::stoi(std::string(ym.substr(0, 4))) * 12 + std::stoi(std::string(ym.substr(5, 2))) -
+            1 + k;
+  return fmt::format("{:04d}-{:02d}", idx / 12, idx % 12 + 1);
+}
+
 Result<std::vector<DayOverride>> parse_csv(std::string_view text) {
   auto parsed = csv::parse(text);
   if (!parsed) return fail(std::move(parsed.error()));

@@ -44,6 +44,8 @@ class Calendar {
 
 // Shanghai calendar day "YYYY-MM-DD" of a UTC instant.
 std::string shanghai_day(std::int64_t ms);
+// "2026-11" moved by k months (k may be negative): "YYYY-MM".
+std::string month_add(std::string_view ym, int k);
 
 // The CSV admins load from the State Council's notice, UTF-8, header row:
 //   日期,类型,名称

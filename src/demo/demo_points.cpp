@@ -15,11 +15,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string month_add(const std::string& ym, int k) {
-  int idx = std::stoi(ym.substr(0, 4)) * 12 + std::stoi(ym.substr(5, 2)) - 1 + k;
-  return fmt::format("{:04d}-{:02d}", idx / 12, idx % 12 + 1);
-}
-
 auth::Principal staff_of(std::int64_t community, const std::string& path) {
   auth::Principal p;
   p.username = "demo";
@@ -66,7 +61,7 @@ class PointsHistory {
     auto today = calendar::shanghai_day(now_);
     auto month = today.substr(0, 7);
     for (int k = 3; k >= 0; --k) {
-      auto m = month_add(month, -k);
+      auto m = calendar::month_add(month, -k);
       int deeds = k == 0 ? 12 : 40;
       for (int i = 0; i < deeds; ++i) {
         const auto& who = (*people)[pick(people->size())];

@@ -3,7 +3,6 @@
 
 #include "app/app.hpp"
 #include "core/clock.hpp"
-#include "core/csv.hpp"
 #include "org/privacy.hpp"
 #include "org/service.hpp"
 #include "points/service.hpp"
@@ -484,13 +483,7 @@ void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc,
                     std::int64_t id = std::atoll(node->c_str());
                     auto rows = exports->export_residents(caller(req), id, App::actor(req));
                     if (!rows) return http::Response::problem(rows.error(), req.request_id);
-                    if (format == "csv")
-                      return http::Response::file(csv::format(*rows), "text/csv; charset=utf-8",
-                                                  "居民名单.csv");
-                    return http::Response::file(
-                        xlsx::workbook("居民名单", *rows),
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        "居民名单.xlsx");
+                    return spreadsheet(*rows, format, "居民名单");
                   },
                   nullptr,
                   {"node", "format"}});

@@ -29,11 +29,7 @@ constexpr Option kOptions[] = {
     {"expiry_months", "积分有效期（月，0为长期有效）", 0, 0, 120},
 };
 
-// "2026-11" + k months → "YYYY-MM".
-std::string month_add(const std::string& ym, int k) {
-  int idx = std::stoi(ym.substr(0, 4)) * 12 + std::stoi(ym.substr(5, 2)) - 1 + k;
-  return fmt::format("{:04d}-{:02d}", idx / 12, idx % 12 + 1);
-}
+using calendar::month_add;
 
 std::int64_t month_start_ms(const std::string& ym) {
   return clock::shanghai_day_start(ym + "-01").value_or(0);
@@ -102,6 +98,7 @@ Result<Json> PointsService::put_settings(const auth::Principal& p, std::int64_t 
 }
 
 Result<Json> PointsService::expire(std::int64_t now_ms, notify::Notifier* notifier) {
+  auto month = calendar::shanghai_day(now_ms).substr(0, 7);
   // Which communities have expiry on: their own setting, else the city's.
   auto rows = db_.query(
       "SELECT n.id, n.path, COALESCE((SELECT v FROM points_settings s WHERE s.k = "
@@ -110,9 +107,8 @@ Result<Json> PointsService::expire(std::int64_t now_ms, notify::Notifier* notifi
       "n.kind = 'community' AND EXISTS (SELECT 1 FROM points_settings s WHERE s.k = "
       "'expiry_months' AND s.v <> '0') AND NOT EXISTS (SELECT 1 FROM points_expiry_runs e WHERE "
       "e.community_node_id = n.id AND e.month = $1) ORDER BY n.id",
-      {calendar::shanghai_day(now_ms).substr(0, 7)});
+      {month});
   if (!rows) return fail(rows.error());
-  auto month = calendar::shanghai_day(now_ms).substr(0, 7);
   Json done = Json::array();
   for (const auto& c : *rows) {
     int months = std::atoi(c.str("months").c_str());

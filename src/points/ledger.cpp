@@ -38,9 +38,7 @@ Result<store::Rows> PointsService::ledger_rows(const auth::Principal& p, const L
     from = clock::shanghai_day_start(q.month + "-01");
     if (q.month.size() != 7 || !from)
       return fail(Error::invalid("请检查填写的内容", {{"month", "月份应为 YYYY-MM"}}));
-    int y = std::stoi(q.month.substr(0, 4)), m = std::stoi(q.month.substr(5, 2));
-    to = clock::shanghai_day_start(
-        fmt::format("{:04d}-{:02d}-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1));
+    to = clock::shanghai_day_start(calendar::month_add(q.month, 1) + "-01");
   }
   store::Sql s;
   auto accounts = [&] {

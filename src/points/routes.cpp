@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include "app/app.hpp"
-#include "core/csv.hpp"
 #include "core/log.hpp"
 #include "points/service.hpp"
 
@@ -267,27 +266,22 @@ void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
                   }),
                   nullptr,
                   {"community", "resident", "kind", "month", "cursor", "limit"}});
-  app.router.add(
-      {"GET",
-       "/api/v1/points/ledger/export",
-       "points.read",
-       "points",
-       "导出积分台账（CSV或Excel）",
-       [svc](http::Request& req) {
-         auto format = req.q("format").value_or("xlsx");
-         if (format != "csv" && format != "xlsx")
-           return http::Response::problem(Error::invalid("格式应为csv或xlsx"), req.request_id);
-         auto rows = svc->export_ledger(caller(req), ledger_query(req), App::actor(req));
-         if (!rows) return http::Response::problem(rows.error(), req.request_id);
-         if (format == "csv")
-           return http::Response::file(csv::format(*rows), "text/csv; charset=utf-8",
-                                       "积分台账.csv");
-         return http::Response::file(
-             xlsx::workbook("积分台账", *rows),
-             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "积分台账.xlsx");
-       },
-       nullptr,
-       {"community", "resident", "kind", "month", "format"}});
+  app.router.add({"GET",
+                  "/api/v1/points/ledger/export",
+                  "points.read",
+                  "points",
+                  "导出积分台账（CSV或Excel）",
+                  [svc](http::Request& req) {
+                    auto format = req.q("format").value_or("xlsx");
+                    if (format != "csv" && format != "xlsx")
+                      return http::Response::problem(Error::invalid("格式应为csv或xlsx"),
+                                                     req.request_id);
+                    auto rows = svc->export_ledger(caller(req), ledger_query(req), App::actor(req));
+                    if (!rows) return http::Response::problem(rows.error(), req.request_id);
+                    return spreadsheet(*rows, format, "积分台账");
+                  },
+                  nullptr,
+                  {"community", "resident", "kind", "month", "format"}});
   app.router.add({"GET", "/api/v1/points/ledger/check", "points.review", "points", "积分账本核对",
                   json_handler([svc](http::Request&) -> Result<Json> {
                     auto problems = svc->check_ledger();
