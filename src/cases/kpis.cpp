@@ -1,5 +1,7 @@
 #include "cases/kpis.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -457,6 +459,50 @@ Status rebuild_kpi_rollups(store::Db& db) {
     }
     return {};
   });
+}
+
+namespace {
+
+// One statement per table: the keys with more than one row, their rows
+// deleted and re-inserted as one summed row. Rows appended by writers after
+// the statement's snapshot are not deleted, so no delta is lost or counted
+// twice.
+std::string compaction_sql(const char* table, const std::string& key, const char* counters) {
+  std::string sums;
+  for (const auto& c : split_names(counters)) sums += ", SUM(" + c + ")";
+  std::string key_match;
+  for (const auto& k : split_names(key.c_str()))
+    key_match += (key_match.empty() ? "" : " AND ") + ("d." + k + " = k." + k);
+  return fmt::format(
+      "WITH k AS (SELECT {key} FROM {t} GROUP BY {key} HAVING COUNT(*) > 1 LIMIT $1), "
+      "gone AS (DELETE FROM {t} d USING k WHERE {match} RETURNING d.*), "
+      "kept AS (INSERT INTO {t} ({key}, {counters}) SELECT {key}{sums} FROM gone GROUP BY {key} "
+      "RETURNING 1) SELECT COUNT(*) AS n FROM kept",
+      fmt::arg("key", key), fmt::arg("t", table), fmt::arg("match", key_match),
+      fmt::arg("counters", counters), fmt::arg("sums", sums));
+}
+
+}  // namespace
+
+Result<std::int64_t> compact_kpi_rollups(store::Db& db, std::int64_t max_keys) {
+  if (db.kind() == store::Kind::sqlite) return std::int64_t{0};
+  static const std::string days = compaction_sql("case_kpi_days", "node_id,day", kRollupCounters);
+  static const std::string whistles =
+      compaction_sql("case_kpi_whistle_days", "node_id,day,org_id", kRollupWhistleCounters);
+  std::int64_t keys = 0;
+  auto done = db.write([&](store::Tx& tx) -> Status {
+    // READ COMMITTED (no serialization failures against the writers
+    // appending deltas) and one compaction at a time across nodes.
+    if (auto s = tx.serialize_on("kpi-rollup-compaction"); !s) return s;
+    for (const auto* sql : {&days, &whistles}) {
+      auto r = tx.one(*sql, {store::Value(max_keys)});
+      if (!r) return fail(r.error());
+      keys += r->i64("n");
+    }
+    return {};
+  });
+  if (!done) return fail(done.error());
+  return keys;
 }
 
 }  // namespace linli::cases

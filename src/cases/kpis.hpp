@@ -46,4 +46,10 @@ Result<nlohmann::json> compute_kpis(store::Db& db, const KpiQuery& q);
 // the triggers); tests compare it with what the triggers kept.
 Status rebuild_kpi_rollups(store::Db& db);
 
+// PostgreSQL's roll-up triggers append a delta row per change; this sums the
+// deltas of up to max_keys roll-up keys into one row each (the totals do not
+// change), so a year's KPI read stays about 365 rows. Returns the number of
+// keys compacted. SQLite keeps one row per key already: nothing to do.
+Result<std::int64_t> compact_kpi_rollups(store::Db& db, std::int64_t max_keys);
+
 }  // namespace linli::cases

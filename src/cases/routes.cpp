@@ -6,6 +6,7 @@
 #include "cases/kpis.hpp"
 #include "cases/service.hpp"
 #include "core/clock.hpp"
+#include "core/log.hpp"
 
 namespace linli {
 namespace {
@@ -546,6 +547,11 @@ void register_case_routes(App& app) {
   add_action_routes(app, svc);
   add_settings_routes(app, svc);
   add_notification_routes(app);
+  // PostgreSQL's KPI roll-ups grow by a delta row per change; fold them.
+  app.minutely.push_back([&app](std::int64_t) {
+    if (auto r = cases::compact_kpi_rollups(app.db, 20000); !r)
+      log::warn("kpi roll-up compaction failed", {{"detail", r.error().detail}});
+  });
 }
 
 }  // namespace linli
