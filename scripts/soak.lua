@@ -9,6 +9,10 @@ local category = os.getenv("SOAK_CATEGORY")
 local resident = os.getenv("SOAK_RESIDENT")
 local day = os.getenv("SOAK_DAY")
 local pause = tonumber(os.getenv("SOAK_DELAY_MS") or "40")
+-- A command centre opens cases from anywhere in the history, so reads reach the
+-- whole file, as a city's staff do, and SQLite's caches fill to their budget.
+local city = { ["Authorization"] = "Bearer " .. os.getenv("SOAK_CITY_TOKEN") }
+local case_max = tonumber(os.getenv("SOAK_CASE_MAX"))
 local threads = {}
 local n = 0
 
@@ -19,6 +23,7 @@ end
 
 function init(args)
   ok, bad, counter = 0, 0, 0
+  math.randomseed(id * 7919)
   tid = id
 end
 
@@ -52,8 +57,10 @@ function request()
     return wrk.format("GET", "/api/v1/cases?limit=20", auth)
   elseif k % 4 == 3 then
     return wrk.format("GET", "/api/v1/households/" .. household, auth)
-  else
+  elseif k % 8 == 0 then
     return wrk.format("GET", "/api/v1/auth/me", auth)
+  else
+    return wrk.format("GET", "/api/v1/cases/" .. math.random(1, case_max), city)
   end
 end
 

@@ -10,6 +10,7 @@
 #include "app/app.hpp"
 #include "app/audit_cli.hpp"
 #include "app/cluster.hpp"
+#include "app/heap.hpp"
 #include "app/serve_flags.hpp"
 #include "auth/roles.hpp"
 #include "auth/totp.hpp"
@@ -83,6 +84,7 @@ void add_common(CLI::App* cmd, Common& c) {
 int run_serve(const Common& c, const std::string& listen, const std::string& web, int workers,
               const SecurityFlags& security, const std::string& replica_url,
               const std::vector<std::string>& trusted_proxies) {
+  bound_heap();
   auto db = open_store(c);
   if (!db) return die(db.error().detail);
   // Several nodes (docs/SCALING.md): one key, notices across nodes, a replica.
@@ -119,6 +121,7 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
         if (auto n = app.cases.sweep(clock::now_ms()); !n)
           log::warn("sweep failed", {{"detail", n.error().detail}});
         for (auto& duty : app.minutely) duty(clock::now_ms());
+        trim_heap();
       }
       if (tick % 20 == 0) app.notifier.heartbeat();
       std::this_thread::sleep_for(std::chrono::seconds(1));

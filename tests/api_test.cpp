@@ -71,6 +71,18 @@ TEST_P(ApiTest, HealthReadyMetrics) {
       std::string::npos);
   EXPECT_NE(m.body.find("linli_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.body.find("linli_store_pool_size"), std::string::npos);
+  // What an operator reads when RSS grows: SQLite's share and the heap's.
+  auto gauge = [&](const std::string& name) -> long long {
+    auto at = m.body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stoll(m.body.substr(at + name.size() + 2));
+  };
+  EXPECT_GT(gauge("linli_heap_in_use_bytes"), 0);
+  EXPECT_GE(gauge("linli_heap_free_bytes"), 0);
+  if (GetParam() == "sqlite")
+    EXPECT_GT(gauge("linli_store_library_memory_bytes"), 0);
+  else
+    EXPECT_EQ(gauge("linli_store_library_memory_bytes"), 0);
 }
 
 TEST_P(ApiTest, LoginMeLogout) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api_env.hpp"
+#include "app/serve_flags.hpp"
 #include "auth/password_policy.hpp"
 #include "auth/totp.hpp"
 #include "core/clock.hpp"
@@ -541,3 +542,18 @@ TEST(AuthCli, UserAddRefusesWeakPasswords) {
 }
 
 }  // namespace
+
+// Serve flags out of range stop the server with a message saying which flag
+// and what range, before anything is changed.
+TEST(ServeFlags, OutOfRangeValuesAreRefusedWithTheFlagNamed) {
+  linli::AppConfig cfg;
+  linli::SecurityFlags f;
+  f.sqlite_memory_mb = 1;
+  EXPECT_NE(linli::apply_security_flags(f, cfg).find("--sqlite-memory-mb"), std::string::npos);
+  f = {};
+  f.session_hours = 0;
+  EXPECT_NE(linli::apply_security_flags(f, cfg).find("--session-hours"), std::string::npos);
+  f = {};
+  f.public_origin = "linli.example.gov.cn";
+  EXPECT_NE(linli::apply_security_flags(f, cfg).find("--public-origin"), std::string::npos);
+}

@@ -1,5 +1,6 @@
 // Operations endpoints: liveness, readiness, metrics, the OpenAPI document.
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include "app/app.hpp"
 #include "auth/roles.hpp"
@@ -39,7 +40,17 @@ void register_ops_routes(App& app) {
              "# TYPE linli_store_pool_in_use gauge",
              fmt::format("linli_store_pool_in_use {}", s.pool_in_use),
              "# TYPE linli_store_write_queue_depth gauge",
-             fmt::format("linli_store_write_queue_depth {}", s.queue_depth)};
+             fmt::format("linli_store_write_queue_depth {}", s.queue_depth),
+             "# TYPE linli_store_library_memory_bytes gauge",
+             fmt::format("linli_store_library_memory_bytes {}", s.library_memory_bytes)};
+         // The heap as glibc sees it: in use by live objects against free but
+         // still mapped. Tells a leak (in use keeps rising) from fragmentation
+         // (free keeps rising) when RSS grows.
+         auto heap = mallinfo2();
+         extra.push_back("# TYPE linli_heap_in_use_bytes gauge");
+         extra.push_back(fmt::format("linli_heap_in_use_bytes {}", heap.uordblks + heap.hblkhd));
+         extra.push_back("# TYPE linli_heap_free_bytes gauge");
+         extra.push_back(fmt::format("linli_heap_free_bytes {}", heap.fordblks));
          http::Response r;
          r.content_type = "text/plain; version=0.0.4; charset=utf-8";
          r.body = app.metrics.render(extra);

@@ -1,5 +1,7 @@
 #include "app/serve_flags.hpp"
 
+#include "store/sqlite/sqlite_db.hpp"
+
 namespace linli {
 
 void add_security_flags(CLI::App* serve, SecurityFlags& f) {
@@ -17,6 +19,8 @@ void add_security_flags(CLI::App* serve, SecurityFlags& f) {
                     "每个网络地址每分钟可写请求数（默认60000，0为不限）");
   serve->add_option("--write-burst-address", f.write_burst_address,
                     "每个网络地址的突发写请求数（默认10000）");
+  serve->add_option("--sqlite-memory-mb", f.sqlite_memory_mb,
+                    "内置数据库（SQLite）缓存可用内存上限，单位MB（默认64）");
 }
 
 std::string apply_security_flags(const SecurityFlags& f, AppConfig& cfg) {
@@ -26,6 +30,9 @@ std::string apply_security_flags(const SecurityFlags& f, AppConfig& cfg) {
       !f.public_origin.starts_with("https://"))
     return "--public-origin 应以 http:// 或 https:// 开头";
   if (f.public_origin.ends_with("/")) return "--public-origin 末尾不要加 /";
+  if (f.sqlite_memory_mb < 4 || f.sqlite_memory_mb > 1 << 20)
+    return "--sqlite-memory-mb 应在4到1048576之间";
+  store::sqlite::set_memory_budget(static_cast<std::int64_t>(f.sqlite_memory_mb * (1 << 20)));
   cfg.auth.session_absolute_ms = static_cast<std::int64_t>(f.session_hours * 3600 * 1000);
   cfg.auth.session_idle_ms = static_cast<std::int64_t>(f.session_idle_minutes * 60 * 1000);
   cfg.public_origin = f.public_origin;

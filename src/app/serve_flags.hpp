@@ -1,4 +1,5 @@
-// `linli serve` flags for sessions, cookies, CSRF and write rate limits.
+// `linli serve` flags for sessions, cookies, CSRF, write rate limits and the
+// embedded store's memory.
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -12,6 +13,7 @@ struct SecurityFlags {
   double writes_per_minute_address = 60000, write_burst_address = 10000;
   std::string public_origin;
   bool secure_cookie = false;
+  double sqlite_memory_mb = 64;
 };
 
 void add_security_flags(CLI::App* serve, SecurityFlags& f);

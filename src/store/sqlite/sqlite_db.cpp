@@ -535,6 +535,7 @@ Db::Stats SqliteDb::stats() const {
   s.pool_size = readers_.size();
   s.pool_in_use = readers_.in_use();
   s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
+  s.library_memory_bytes = sqlite3_memory_used();
   return s;
 }
 
@@ -553,7 +554,12 @@ Result<std::unique_ptr<Conn>> open_writer(const std::string& path) {
 
 }  // namespace
 
+void set_memory_budget(std::int64_t bytes) { sqlite3_soft_heap_limit64(bytes); }
+
 Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& options) {
+  // Process-wide; without it the caches fill to their per-connection sizes
+  // one by one as the file grows, which reads as a slow leak in a soak.
+  set_memory_budget(options.memory_budget_bytes);
   auto writer = open_writer(path);
   if (!writer) return fail(std::move(writer.error()));
   int n = options.readers;
