@@ -177,12 +177,12 @@ class Importer {
 
   Result<const NodeRef*> lookup_node(const std::string& kind, const std::string& name,
                                      std::int64_t parent) {
+    if (!parent) return lookup_grid(name);
     std::string key = fmt::format("{}|{}|{}", kind, parent, name);
     if (auto it = nodes_.find(key); it != nodes_.end()) return it->second ? &*it->second : nullptr;
     store::Sql q;
     q << "SELECT id, path FROM nodes WHERE kind = " << q.bind(kind)
-      << " AND name = " << q.bind(name);
-    if (parent) q << " AND parent_id = " << q.bind(parent);
+      << " AND name = " << q.bind(name) << " AND parent_id = " << q.bind(parent);
     auth::and_in_scope(q, p_, "resident.import", "path");
     q << " ORDER BY id LIMIT 2";
     auto rows = db_.query(q.text, q.params);
@@ -191,6 +191,27 @@ class Importer {
     if (rows->size() == 1) found = NodeRef{(*rows)[0].i64("id"), (*rows)[0].str("path")};
     auto& slot = nodes_.emplace(key, std::move(found)).first->second;
     return slot ? &*slot : nullptr;
+  }
+
+  // Grids are found by name alone and names carry no index: every grid in
+  // scope is read in one pass the first time (a query per grid read the whole
+  // territory each time). A name two grids share matches neither.
+  Result<const NodeRef*> lookup_grid(const std::string& name) {
+    if (!grids_loaded_) {
+      store::Sql q;
+      q << "SELECT id, path, name FROM nodes WHERE kind = 'grid'";
+      auth::and_in_scope(q, p_, "resident.import", "path");
+      q << " ORDER BY id";
+      auto rows = db_.query(q.text, q.params);
+      if (!rows) return fail(rows.error());
+      for (const auto& r : *rows) {
+        auto [it, fresh] = grids_.try_emplace(r.str("name"), NodeRef{r.i64("id"), r.str("path")});
+        if (!fresh) it->second.reset();
+      }
+      grids_loaded_ = true;
+    }
+    auto it = grids_.find(name);
+    return it != grids_.end() && it->second ? &*it->second : nullptr;
   }
 
   // The unit's households by room, read once per unit.
@@ -257,18 +278,27 @@ class Importer {
 
   template <class Bad>
   Status place(Planned& pl, const csv::Record& r, Bad& bad) {
-    auto grid = lookup_node("grid", cell(r, kGrid), 0);
-    if (!grid) return fail(grid.error());
-    if (!*grid)
-      return bad("网格", "网格“" + cell(r, kGrid) + "”不存在或不在您的管辖范围"), Status{};
-    auto building = lookup_node("building", cell(r, kBuilding), (*grid)->id);
-    if (!building) return fail(building.error());
-    if (!*building) return bad("楼栋", "该网格下没有楼栋“" + cell(r, kBuilding) + "”"), Status{};
-    auto unit = lookup_node("unit", cell(r, kUnit), (*building)->id);
-    if (!unit) return fail(unit.error());
-    if (!*unit) return bad("单元", "该楼栋下没有单元“" + cell(r, kUnit) + "”"), Status{};
-    pl.unit_id = (*unit)->id;
-    pl.unit_path = &(*unit)->path;
+    auto grid_name = cell(r, kGrid), building_name = cell(r, kBuilding), unit_name = cell(r, kUnit);
+    const NodeRef* unit_ref = nullptr;
+    if (last_unit_ref_ && grid_name == last_grid_ && building_name == last_building_ &&
+        unit_name == last_unit_) {
+      unit_ref = last_unit_ref_;
+    } else {
+      auto grid = lookup_node("grid", grid_name, 0);
+      if (!grid) return fail(grid.error());
+      if (!*grid) return bad("网格", "网格“" + grid_name + "”不存在或不在您的管辖范围"), Status{};
+      auto building = lookup_node("building", building_name, (*grid)->id);
+      if (!building) return fail(building.error());
+      if (!*building) return bad("楼栋", "该网格下没有楼栋“" + building_name + "”"), Status{};
+      auto unit = lookup_node("unit", unit_name, (*building)->id);
+      if (!unit) return fail(unit.error());
+      if (!*unit) return bad("单元", "该楼栋下没有单元“" + unit_name + "”"), Status{};
+      unit_ref = *unit;
+      last_grid_ = std::move(grid_name), last_building_ = std::move(building_name);
+      last_unit_ = std::move(unit_name), last_unit_ref_ = unit_ref;
+    }
+    pl.unit_id = unit_ref->id;
+    pl.unit_path = &unit_ref->path;
     auto h = households_of(pl.unit_id);
     if (!h) return fail(h.error());
     if (auto it = (*h)->find(pl.room); it != (*h)->end()) pl.household_id = it->second;
@@ -324,7 +354,12 @@ class Importer {
   const ImportProgress& progress_;
   std::map<std::string, std::size_t> col_;
   std::vector<std::size_t> idx_;
-  std::map<std::string, std::optional<NodeRef>> nodes_;  // node addresses stay put
+  // Node-based maps: the addresses of their values stay put.
+  std::unordered_map<std::string, std::optional<NodeRef>> nodes_, grids_;
+  bool grids_loaded_ = false;
+  // The previous row's place: rows of a household or unit come together.
+  std::string last_grid_, last_building_, last_unit_;
+  const NodeRef* last_unit_ref_ = nullptr;
   std::unordered_map<std::int64_t, std::unordered_map<std::string, std::int64_t>> households_;
   std::unordered_set<std::string> ids_;
 };
@@ -381,7 +416,7 @@ class SqliteIndexesAside {
   SqliteIndexesAside(store::Tx& tx, bool sqlite) : tx_(tx), sqlite_(sqlite) {}
 
   Status drop_if_worth(std::size_t rows) {
-    if (!sqlite_ || rows < 50000) return {};
+    if (!sqlite_ || rows < 10000) return {};
     auto have = tx_.one("SELECT COALESCE(MAX(id), 0) AS n FROM residents");
     if (!have) return fail(have.error());
     if (std::int64_t(rows) < have->i64("n")) return {};
