@@ -506,6 +506,7 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
     }
     // Residents: every column in one multi-row INSERT; changed ones updated.
     std::vector<Planned*> fresh;
+    std::vector<store::Params> spent;
     for (auto& pl : imp.planned) {
       if (!pl.existing_id) {
         fresh.push_back(&pl);
@@ -563,6 +564,10 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
         e.detail = fmt::format("第{}–{}行：{}", fresh[b]->row, fresh[b + n - 1]->row, e.detail);
         return fail(e);
       }
+      // Freed after the transaction, not between batches: small frees
+      // interleaved with SQLite's page allocations made glibc consolidate its
+      // free lists again and again (unlink_chunk, 10 % of a 1M-row import).
+      spent.push_back(std::move(params));
       if (progress && (b / kInsertBatch) % 250 == 0)
         progress("写入", long(b + n), long(fresh.size()));
     }
