@@ -188,6 +188,42 @@ TEST_P(ImportTest, WhatLandsIsWhatTheCsvSaidAndASecondRunChangesNothing) {
   EXPECT_EQ(count("SELECT count(*) AS n FROM residents"), residents + kRows);
 }
 
+TEST_P(ImportTest, AFailureWhileWritingUndoesEverythingIncludingTheIndexRebuild) {
+  auto records = rows();
+  // The store refuses the last resident, after every other row was inserted
+  // (and, on SQLite, after the indexes were set aside).
+  auto last = linli::crypto::blind_index(records.back()[5]);
+  std::string ddl =
+      GetParam() == "sqlite"
+          ? "CREATE TRIGGER refuse_one BEFORE INSERT ON residents WHEN NEW.id_hash = '" + last +
+                "' BEGIN SELECT RAISE(ABORT, 'refused by test'); END;"
+          : "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN IF NEW.id_hash = '" + last +
+                "' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE "
+                "plpgsql; CREATE TRIGGER refuse_one BEFORE INSERT ON residents FOR EACH ROW "
+                "EXECUTE FUNCTION refuse_one();";
+  ASSERT_TRUE(db_->exec_script(ddl));
+  auto residents = count("SELECT count(*) AS n FROM residents");
+  auto households = count("SELECT count(*) AS n FROM households");
+  std::string out;
+  EXPECT_NE(import(csv_, out), 0) << out;
+  EXPECT_EQ(count("SELECT count(*) AS n FROM residents"), residents);
+  EXPECT_EQ(count("SELECT count(*) AS n FROM households"), households);
+  EXPECT_EQ(count("SELECT count(*) AS n FROM audit_log WHERE action = 'resident.import'"), 0);
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(count("SELECT count(*) AS n FROM sqlite_master WHERE type = 'index' AND tbl_name = "
+                    "'residents' AND name IN ('residents_path', 'residents_household', "
+                    "'residents_name', 'residents_phone_hash')"),
+              4);
+  }
+  // Without the refusal the same file goes in whole.
+  ASSERT_TRUE(db_->exec_script(GetParam() == "sqlite"
+                                   ? "DROP TRIGGER refuse_one;"
+                                   : "DROP TRIGGER refuse_one ON residents; DROP FUNCTION "
+                                     "refuse_one();"));
+  ASSERT_EQ(import(csv_, out), 0) << out;
+  EXPECT_EQ(count("SELECT count(*) AS n FROM residents"), residents + kRows);
+}
+
 LINLI_STORE_TESTS(ImportTest);
 
 }  // namespace

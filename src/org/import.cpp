@@ -578,11 +578,14 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
                          fmt::format("导入居民：共{}行，新增{}，更新{}，未变{}", report.rows,
                                      report.created, report.updated, report.unchanged)});
   });
-  if (!w) return fail(w.error());
-  // Hand the pages the import held back: the writer's cache returns to its
-  // usual size.
+  // Back to spilling when the cache is full (the reset inside the write does
+  // not run when a statement failed), and hand back the pages the import
+  // held: the writer's cache returns to its usual size.
   if (sqlite)
-    (void)db_.write([](store::Tx& tx) { return tx.exec("PRAGMA shrink_memory"), Status{}; });
+    (void)db_.write([](store::Tx& tx) {
+      return store::sqlite::exec_script_in(tx, "PRAGMA cache_spill = 1; PRAGMA shrink_memory");
+    });
+  if (!w) return fail(w.error());
   return report;
 }
 
