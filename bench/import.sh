@@ -52,7 +52,8 @@ measure() {
 city() {
   local n=$1 dir=$2 url=$3
   "$BIN" gen --db "$url" --key-file "$dir/linli.key" --residents "$n" --cases 0 --seed 1 \
-    --now 2026-11-01 --residents-csv "$dir/residents.csv.tmp" >/dev/null
+    --now 2026-11-01 --residents-csv "$dir/residents.csv.tmp" >"$dir/gen.log" 2>&1 ||
+    { cat "$dir/gen.log" >&2; exit 1; }
   mv "$dir/residents.csv.tmp" "$dir/residents.csv"
 }
 
