@@ -9,7 +9,7 @@ pkgs=(build-essential cmake ninja-build pkg-config git
       clang-16 libclang-rt-16-dev  # make fuzz (libFuzzer; clang 14 cannot compile std::expected)
       wrk curl)                    # make soak
 if [[ "${1:-}" == "--browser" ]]; then pkgs+=(chromium fonts-noto-cjk); fi
-if [[ "${1:-}" == "--bench" ]]; then pkgs+=(wrk jq bc curl sqlite3 valgrind); fi  # make bench
+if [[ "${1:-}" == "--bench" ]]; then pkgs+=(wrk jq bc curl sqlite3 valgrind time); fi  # make bench (time: bench/import.sh peak RSS)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do

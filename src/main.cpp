@@ -1,6 +1,7 @@
 // linli: serve, migrate, demo, import, export, user. Each subcommand has --help.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -180,7 +181,15 @@ int run_import(const Common& c, const std::string& file, bool dry_run) {
   if (!p) return die(p.error().detail);
   org::OrgService svc(**db);
   std::cerr << "正在检查 " << file << " …\n";
-  auto rep = svc.import_residents(*p, ss.str(), dry_run, auth::Actor::named("cli"));
+  auto started = std::chrono::steady_clock::now();
+  auto rep = svc.import_residents(
+      *p, ss.str(), dry_run, auth::Actor::named("cli"),
+      [&](const std::string& stage, long done, long total) {
+        double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::cerr << "\r  " << stage << " " << done << "/" << total << "  " << long(s)
+                  << " 秒      " << (done == total ? "\n" : "") << std::flush;
+      });
   if (!rep) return die(rep.error().detail);
   for (const auto& e : rep->errors)
     std::cout << "第" << e.row << "行 " << e.column << ": " << e.message << "\n";

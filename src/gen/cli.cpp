@@ -23,6 +23,8 @@ CLI::App* add_command(CLI::App& cli, CliArgs& a) {
   cmd->add_option("--seed", a.seed, "随机种子（同一种子、同一 --now 生成同样的内容）");
   cmd->add_option("--now", a.now, "历史截止日 YYYY-MM-DD（上海时间0点；默认今天）");
   cmd->add_option("--accounts-json", a.accounts_json, "把演示账号写入此JSON文件");
+  cmd->add_option("--residents-csv", a.residents_csv,
+                  "只生成区划；住户与居民写入此CSV文件（居民导入格式，压测导入用）");
   return cmd;
 }
 
@@ -53,6 +55,7 @@ int run(const CliArgs& a) {
   Options o;
   o.db_url = a.db_url, o.residents = a.residents, o.cases = a.cases, o.years = a.years;
   o.seed = a.seed;
+  o.residents_csv = a.residents_csv;
   if (!a.now.empty()) {
     auto t = clock::shanghai_day_start(a.now);
     if (!t) return die("--now 应为 YYYY-MM-DD");

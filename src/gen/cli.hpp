@@ -6,7 +6,7 @@
 namespace linli::gen {
 
 struct CliArgs {
-  std::string db_url = "sqlite:data/bench.db", key_file, accounts_json, now;
+  std::string db_url = "sqlite:data/bench.db", key_file, accounts_json, now, residents_csv;
   long residents = 100000, cases = 100000;
   int years = 1;
   unsigned seed = 1;

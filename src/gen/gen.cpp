@@ -6,7 +6,9 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
+#include <memory>
 #include <numbers>
 #include <set>
 #include <unordered_map>
@@ -438,8 +440,15 @@ class Generator {
         clng - d, clat - d, clng + d, clat - d, clng + d, clat + d, clng - d, clat + d, clng - d,
         clat - d);
     grids_.push_back({gid, int(communities_.size()) - 1, compound, gpath, 0});
-    if (auto s = node(gid, cm.id, "grid", compound + "网格", gpath, district_depth_ + 3, null(),
-                      clat, clng, boundary);
+    std::string grid_name = compound + "网格";
+    if (csv_) {
+      // The import finds a grid by its name: no two may share one.
+      for (int k = 2; !grid_names_.insert(grid_name).second; ++k)
+        grid_name = compound + std::to_string(k) + "网格";
+      csv_grid_ = grid_name;
+    }
+    if (auto s = node(gid, cm.id, "grid", grid_name, gpath, district_depth_ + 3, null(), clat, clng,
+                      boundary);
         !s)
       return s;
     std::int64_t branch = next_.party_org++;
@@ -488,6 +497,7 @@ class Generator {
   }
 
   Status household(const std::string& upath, const std::string& address_prefix, int room) {
+    if (csv_) return csv_household(room);
     std::int64_t hid = next_.household++;
     std::string room_s = std::to_string(room);
     row_.assign({hid, units_.back().id, upath, room_s, address_prefix + room_s + "室",
@@ -521,6 +531,91 @@ class Generator {
       if (auto s = person(hid, upath, age, gender, relation, size); !s) return s;
     }
     return {};
+  }
+
+  // --residents-csv: the same household and its people, as import rows.
+  Status csv_household(int room) {
+    ++households_;
+    long r = rand_between(rng_, 0, 99);
+    int size = r < 15 ? 1 : r < 45 ? 2 : r < 75 ? 3 : r < 90 ? 4 : 5;
+    size = int(std::min<long>(size, opt_.residents - residents_));
+    int head_age = int(rand_between(rng_, size == 1 ? 25 : 30, size == 1 ? 88 : 70));
+    char head_gender = chance(rng_, 520) ? 'M' : 'F';
+    const Unit& unit = units_.back();
+    const Building& bld = buildings_[std::size_t(unit.building)];
+    std::string place = fmt::format("{},{}栋,{}单元,{}", csv_grid_, bld.number, unit.number, room);
+    for (int i = 0; i < size; ++i) {
+      int age = head_age;
+      char gender = head_gender;
+      const char* relation = "户主";
+      if (i == 1) {
+        relation = "配偶";
+        gender = head_gender == 'M' ? 'F' : 'M';
+        age = std::max(20, head_age + int(rand_between(rng_, -5, 3)));
+      } else if (i >= 2) {
+        bool parent = head_age < 45 && i == 4;
+        relation = parent ? "父母" : "子女";
+        gender = chance(rng_, 510) ? 'M' : 'F';
+        age = parent ? head_age + int(rand_between(rng_, 24, 32))
+                     : std::max(0, head_age - int(rand_between(rng_, 24, 36)));
+      }
+      auto p = draw_person(age, gender, size);
+      // 姓名,性别,出生日期,与户主关系,手机号,身份证号,网格,楼栋,单元,房号,标签
+      std::string line =
+          fmt::format("{},{},{},{},{},{},{},{}\n", p.name, gender == 'M' ? "男" : "女", p.birth,
+                      relation, p.phone, p.id_number, place, p.tags);
+      if (std::fwrite(line.data(), 1, line.size(), csv_) != line.size())
+        return fail(Error::internal("无法写入 " + opt_.residents_csv));
+      ++residents_;
+      if (opt_.progress && (++tick_ & 0x3fff) == 0) report("居民CSV", residents_, opt_.residents);
+    }
+    return {};
+  }
+
+  struct Drawn {
+    std::string name, birth, id_number, id_hash, phone, tags;
+  };
+  // A person's name, birth date, unique ID number (region + birth date +
+  // sequence, odd for men, + check digit), mobile number and care tags.
+  Drawn draw_person(int age, char gender, int household_size) {
+    Drawn d;
+    std::int64_t id = next_.resident++;
+    auto born =
+        as_of_ - std::chrono::days{long(age) * 3652425 / 10000 + rand_between(rng_, 1, 364)};
+    int birth_year = int(std::chrono::year_month_day{born}.year());
+    d.name = pick_weighted(rng_, demo::names::kSurnames) +
+             demo::detail::given_name(rng_, gender, birth_year);
+    auto regions = std::span(demo::names::kBirthRegions);
+    long total_w = 0;
+    for (const auto& w : regions) total_w += w.weight;
+    long pickr = rand_between(rng_, 0, total_w - 1);
+    std::size_t region = 0;
+    for (; region + 1 < regions.size() && pickr >= regions[region].weight; ++region)
+      pickr -= regions[region].weight;
+    for (;;) {
+      auto key = (std::int64_t(region) << 40) + born.time_since_epoch().count() * 2 +
+                 (gender == 'M' ? 1 : 0);
+      int& used = id_seq_[key];
+      if (used < 500) {
+        int seq = used++ * 2 + (gender == 'M' ? 1 : 0);
+        d.id_number =
+            std::string(regions[region].text) + ymd(born, false) + fmt::format("{:03d}", seq);
+        d.id_number += id_check_digit(d.id_number);
+        d.id_hash = crypto::blind_index(d.id_number);
+        if (taken_ids_.contains(d.id_hash)) continue;  // a demo resident has it
+        break;
+      }
+      born -= std::chrono::days{1};
+    }
+    d.birth = ymd(born);
+    if (age >= 12)
+      d.phone = std::string(pick(rng_, demo::names::kMobilePrefixes)) +
+                fmt::format("{:08d}", (id * 48271 + opt_.seed) % 100000000);
+    if (age >= 60 && household_size == 1)
+      d.tags = "独居、空巢老人";
+    else if (chance(rng_, age >= 60 ? 40 : 12))
+      d.tags = "残疾";
+    return d;
   }
 
   Status person(std::int64_t hid, const std::string& upath, int age, char gender,
@@ -1114,6 +1209,8 @@ class Generator {
 
   std::int64_t first_household_ = 0, next_first_case_ = 0;
   std::unordered_set<std::string> taken_ids_;  // id_hash of the demo's residents
+  std::FILE* csv_ = nullptr;                   // --residents-csv, owned by generate()
+  std::set<std::string> grid_names_;           // the demo's and ours, in CSV mode
 
  private:
   struct Whistle {
@@ -1155,6 +1252,7 @@ class Generator {
   int t_rollup_ = 0, t_wrollup_ = 0;
   std::vector<Whistle> whistles_;
   int comm_left_ = 0, grid_left_ = 0;
+  std::string csv_grid_;
   std::int64_t committee_ = 0;
   long nodes_ = 0, households_ = 0, residents_ = 0, party_orgs_ = 0, members_ = 0, orgs_ = 0;
   long cases_ = 0, events_n_ = 0, whistles_n_ = 0;
@@ -1187,6 +1285,7 @@ Result<Summary> generate(const Options& opt) {
   int depth = 0;
   std::map<std::string, std::int64_t> categories, departments;
   std::unordered_set<std::string> taken_ids;
+  std::set<std::string> grid_names;
   {
     auto db = store::open(o.db_url);
     if (!db) return fail(db.error());
@@ -1217,6 +1316,9 @@ Result<Summary> generate(const Options& opt) {
     auto taken = (*db)->query("SELECT id_hash FROM residents WHERE id_hash IS NOT NULL");
     if (!taken) return fail(taken.error());
     for (const auto& r : *taken) taken_ids.insert(r.str("id_hash"));
+    auto grids = (*db)->query("SELECT name FROM nodes WHERE kind = 'grid'");
+    if (!grids) return fail(grids.error());
+    for (const auto& r : *grids) grid_names.insert(r.str("name"));
     auto cats = (*db)->query("SELECT id, code FROM case_categories");
     if (!cats) return fail(cats.error());
     for (const auto& r : *cats) categories[r.str("code")] = r.i64("id");
@@ -1235,6 +1337,16 @@ Result<Summary> generate(const Options& opt) {
   g.first_household_ = next.household;
   g.next_first_case_ = next.kase;
   g.taken_ids_ = std::move(taken_ids);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> csv(nullptr, &std::fclose);
+  if (!o.residents_csv.empty()) {
+    csv.reset(std::fopen(o.residents_csv.c_str(), "wb"));
+    if (!csv) return fail(Error::invalid("无法写入 " + o.residents_csv));
+    static const char header[] =
+        "姓名,性别,出生日期,与户主关系,手机号,身份证号,网格,楼栋,单元,房号,标签\n";
+    std::fputs(header, csv.get());
+    g.csv_ = csv.get();
+    g.grid_names_ = std::move(grid_names);
+  }
   if (auto s = g.register_tables(); !s) return fail(s.error());
   g.set_lookups(categories, departments);
   if (auto s = g.city(); !s) return fail(s.error());
@@ -1244,6 +1356,8 @@ Result<Summary> generate(const Options& opt) {
   if (o.progress) g.report("诉求", opt.cases, opt.cases);
   if (o.progress) o.progress("建索引", 0, 1, 0);
   if (auto s = (*sink)->finish(); !s) return fail(s.error());
+  if (csv && std::fclose(csv.release()) != 0)
+    return fail(Error::internal("无法写入 " + o.residents_csv));
   Summary out = g.summary();
   out.accounts = std::move(accounts);
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();

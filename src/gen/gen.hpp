@@ -25,6 +25,12 @@ struct Options {
   // same seed and now give the same content (sealed columns differ: each seal
   // draws a fresh nonce; their plaintexts are the same).
   std::int64_t now_ms = 0;
+  // When set: the territory goes into the database as usual, but the
+  // households and residents are written to this file in the import's CSV
+  // format (docs/IMPORT.md) instead — a city ready for `linli import
+  // residents`. No residents, party members or cases go into the database;
+  // grid names are made unique (the import names grids).
+  std::string residents_csv;
   // Progress: (stage, done, total, rows per second so far).
   std::function<void(const std::string&, long, long, double)> progress;
 };

@@ -7,12 +7,21 @@
 
 namespace linli::org {
 
+// Looks the ancestors up by their exact paths (every prefix of node_path that
+// ends in '/'), so it reads a handful of index entries whatever the size of
+// the territory; a range test on path read every node sorting before it.
 template <class Store>
 Result<std::string> place_name(Store& store, const std::string& node_path) {
-  auto rows = store.query(
-      "SELECT name FROM nodes WHERE $1 >= path AND substr($1, 1, length(path)) = path AND kind "
-      "<> 'district' ORDER BY depth",
-      {node_path});
+  std::string sql = "SELECT name FROM nodes WHERE path IN (";
+  store::Params prefixes;
+  for (std::size_t i = node_path.find('/', 1); i != std::string::npos;
+       i = node_path.find('/', i + 1)) {
+    prefixes.emplace_back(node_path.substr(0, i + 1));
+    sql += (prefixes.size() > 1 ? ", $" : "$") + std::to_string(prefixes.size());
+  }
+  if (prefixes.empty()) return std::string();
+  sql += ") AND kind <> 'district' ORDER BY depth";
+  auto rows = store.query(sql, prefixes);
   if (!rows) return fail(rows.error());
   std::string out;
   for (const auto& r : *rows) out += r.str("name");

@@ -1,6 +1,7 @@
 // The rules of the territory registry. Every call takes the caller and
 // checks permission and scope itself, so no route can forget to.
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct ListQuery {
   std::int64_t after = 0;
   int limit = 50;
 };
+
+// Progress of a long import: (stage, done, total), from the calling thread.
+using ImportProgress = std::function<void(const std::string& stage, long done, long total)>;
 
 struct ImportReport {
   bool dry_run = true;
@@ -80,7 +84,8 @@ class OrgService {
 
   // Import (CSV or XLSX, told apart by content) and export (org/import.cpp)
   Result<ImportReport> import_residents(const auth::Principal& p, std::string_view csv_text,
-                                        bool dry_run, const auth::Actor& by);
+                                        bool dry_run, const auth::Actor& by,
+                                        const ImportProgress& progress = {});
   // Header + rows of the residents in a subtree, masked.
   Result<std::vector<std::vector<std::string>>> export_residents(const auth::Principal& p,
                                                                  std::int64_t node_id,
