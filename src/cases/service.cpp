@@ -14,6 +14,7 @@
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
 #include "org/place.hpp"
+#include "search/case_index.hpp"
 #include "store/sql.hpp"
 
 namespace linli::cases {
@@ -378,9 +379,13 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
 
 Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const CaseFilter& f) {
   store::Sql q;
-  q << "SELECT " << kCaseCols
-    << " FROM cases c JOIN case_categories cat ON cat.id = +c.category_id WHERE 1 = 1";
-  if (f.after > 0) q << " AND c.id < " << q.bind(f.after);
+  // A search on SQLite walks the FTS5 index newest first (search/case_index.hpp).
+  bool fts = !f.q.empty() && search::joins_index(db_.kind(), f.q);
+  std::string id_col = fts ? "s.rowid" : "c.id";
+  q << "SELECT " << kCaseCols << " FROM "
+    << (fts ? "case_search s JOIN cases c ON c.id = s.rowid" : "cases c")
+    << " JOIN case_categories cat ON cat.id = +c.category_id WHERE 1 = 1";
+  if (f.after > 0) q << " AND " << id_col << " < " << q.bind(f.after);
   // Visible: in a case.read subtree, reported by me, whistled to my
   // department, or handled by my property company.
   q << " AND (c.reporter_user_id = " << q.bind(p.user_id);
@@ -422,12 +427,8 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
       << q.bind(clock::now_ms());
   if (f.from_ms) q << " AND c.created_at >= " << q.bind(*f.from_ms);
   if (f.to_ms) q << " AND c.created_at < " << q.bind(*f.to_ms);
-  if (!f.q.empty()) {
-    auto pat = q.bind("%" + store::like_escape(f.q) + "%");
-    q << " AND (c.title LIKE " << pat << " ESCAPE '\\' OR c.description LIKE " << pat
-      << " ESCAPE '\\' OR c.code = " << q.bind(f.q) << ")";
-  }
-  q << " ORDER BY c.id DESC LIMIT " << q.bind(static_cast<std::int64_t>(f.limit + 1));
+  if (!f.q.empty()) search::add_match(q, db_.kind(), f.q);
+  q << " ORDER BY " << id_col << " DESC LIMIT " << q.bind(static_cast<std::int64_t>(f.limit + 1));
   auto rows = db_.query(q.text, q.params);
   if (!rows) return fail(rows.error());
   std::vector<Case> out;
@@ -691,6 +692,8 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p
        now});
   if (!r) return fail(r.error());
   auto id = r->i64("id");
+  if (auto s = search::add(tx, db_.kind(), id, {in.title, in.description, address}); !s)
+    return fail(s.error());
   // A code people can read out on the phone: C + Shanghai date + id.
   auto day = calendar::shanghai_day(now);
   auto code =
