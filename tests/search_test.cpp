@@ -67,6 +67,15 @@ TEST(Bigrams, QueryTermsArePhrasesAndSingleCharactersFallBackToLike) {
   // "3号" has a one-character Chinese run: the index cannot answer it.
   EXPECT_TRUE(search::parse_query("3号").phrases.empty());
   EXPECT_TRUE(search::parse_query("，").phrases.empty());
+  // A term with one such run: its other Chinese runs and inner words narrow
+  // the search through the index, LIKE checks the whole term.
+  auto mixed = search::parse_query("嘉秋小区4栋3单元");
+  ASSERT_EQ(mixed.phrases.size(), 4u);
+  EXPECT_EQ(mixed.phrases[0].tokens, (Strings{"嘉秋", "秋小", "小区"}));
+  EXPECT_EQ(mixed.phrases[1].tokens, (Strings{"4"}));
+  EXPECT_EQ(mixed.phrases[2].tokens, (Strings{"3"}));
+  EXPECT_EQ(mixed.phrases[3].tokens, (Strings{"单元"}));
+  EXPECT_EQ(mixed.like_terms, (Strings{"嘉秋小区4栋3单元"}));
 }
 
 TEST(Bigrams, TsvectorKeepsPositionsWithAGapBetweenFields) {
@@ -219,6 +228,19 @@ TEST_P(CaseSearchTest, ChineseTermsFindTheSameCasesAsLike) {
   terms.push_back("火星基地");  // no match
   terms.push_back("漏水");
   terms.push_back("电梯");
+  // Addresses with building and unit numbers (one-character runs: 4栋) and
+  // one-character terms: LIKE checks them, the index narrows where it can.
+  auto addresses = db().query("SELECT address FROM cases WHERE id % 97 = 0 ORDER BY id LIMIT 12");
+  ASSERT_TRUE(addresses);
+  for (const auto& r : *addresses) {
+    auto a = r.str("address");
+    terms.push_back(a);
+    // The end (…4栋3单元), cut at a character's first byte.
+    std::size_t from = a.size() > 12 ? a.size() - 12 : 0;
+    while (from > 0 && (static_cast<unsigned char>(a[from]) & 0xC0) == 0x80) --from;
+    if (from > 0) terms.push_back(a.substr(from));
+  }
+  for (std::string t : {"坏", "水", "栋"}) terms.push_back(t);
   int matched = 0;
   for (const auto& t : terms) {
     auto expected = like(t, root_path_);

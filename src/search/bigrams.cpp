@@ -153,6 +153,18 @@ Query parse_query(std::string_view q) {
     for (const auto& r : rs)
       if (r.cls == Class::cjk && r.cps.size() == 1) indexable = false;
     if (!indexable) {
+      // The index still narrows the search by the term's runs it can answer
+      // exactly (Chinese runs of two or more, words between two other runs:
+      // a word at either end may be part of a longer word, 14栋 for 4栋);
+      // LIKE then checks the whole term on those cases only.
+      for (std::size_t k = 0; k < rs.size(); ++k) {
+        const auto& r = rs[k];
+        bool inner_word = r.cls == Class::word && k > 0 && k + 1 < rs.size();
+        if (!(r.cls == Class::cjk && r.cps.size() > 1) && !inner_word) continue;
+        Query::Phrase p;
+        append_run_tokens(r, p.tokens);
+        out.phrases.push_back(std::move(p));
+      }
       out.like_terms.push_back(term);
       continue;
     }

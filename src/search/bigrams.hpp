@@ -27,9 +27,11 @@ struct Query {
     std::vector<std::string> tokens;
     bool prefix = false;  // the last token matches as a prefix
   };
-  std::vector<Phrase> phrases;  // terms the index answers
-  // Terms the index cannot answer (a single CJK character such as 坏, or no
-  // token at all): matched with LIKE on the cases the other terms found.
+  std::vector<Phrase> phrases;  // what the index answers
+  // Terms the index cannot answer alone (one holding a single CJK character
+  // such as 坏 or 4栋, or no token at all): matched with LIKE on the cases
+  // the phrases found. The parts of such a term the index can answer exactly
+  // (嘉秋小区 in 嘉秋小区4栋) are among the phrases.
   std::vector<std::string> like_terms;
 };
 
