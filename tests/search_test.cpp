@@ -303,8 +303,8 @@ TEST_P(CaseSearchTest, FollowsEditsOfACasesText) {
   auto c = report("楼道灯不亮", "三楼楼道灯坏了", node->i64("id"));
   ASSERT_TRUE(c) << c.error().detail;
   ASSERT_EQ(search(admin_, "楼道灯"), std::vector<std::int64_t>{c->id});
-  search::CaseText before{c->title, c->description, c->address};
-  search::CaseText after{"下水道堵塞", "厨房下水道返臭", c->address};
+  search::CaseText before{c->title, c->description, c->address, c->node_path};
+  search::CaseText after{"下水道堵塞", "厨房下水道返臭", c->address, c->node_path};
   auto w = db().write([&](store::Tx& tx) -> Status {
     auto u = tx.exec("UPDATE cases SET title = $1, description = $2 WHERE id = $3",
                      {after.title, after.description, c->id});

@@ -399,11 +399,20 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
     q << " OR c.id IN (SELECT case_id FROM case_whistles WHERE org_id = " << q.bind(org) << ")";
   for (auto org : p.scope_orgs("case.property")) q << " OR c.handler_org_id = " << q.bind(org);
   q << ")";
+  // Subtrees that hold every case this list can return, for the search index
+  // (search::add_match): the node filter's, or the caller's case.read
+  // subtrees when those are all they see (no reports of their own, no
+  // department or property company).
+  std::vector<std::string> within;
+  if (!p.can("case.report") && !p.resident_id && p.scope_orgs("case.department").empty() &&
+      p.scope_orgs("case.property").empty())
+    within = p.scope_paths("case.read");
   if (f.node_id) {
     auto n = db_.query("SELECT path FROM nodes WHERE id = $1", {f.node_id});
     if (!n) return fail(n.error());
     if (n->empty()) return fail(Error::not_found());
     auth::and_in_subtree(q, (*n)[0].str("path"), "c.node_path");
+    within = {(*n)[0].str("path")};
   }
   if (f.mine) q << " AND c.reporter_user_id = " << q.bind(p.user_id);
   if (!f.state.empty()) {
@@ -427,7 +436,14 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
       << q.bind(clock::now_ms());
   if (f.from_ms) q << " AND c.created_at >= " << q.bind(*f.from_ms);
   if (f.to_ms) q << " AND c.created_at < " << q.bind(*f.to_ms);
-  if (!f.q.empty()) search::add_match(q, db_.kind(), f.q);
+  if (!f.q.empty()) {
+    // Only the search and the caller's scope: the index may page by itself.
+    bool only_q = !f.node_id && !f.mine && f.state.empty() && f.level.empty() &&
+                  f.case_type.empty() && f.urgency.empty() && f.channel.empty() && !f.category_id &&
+                  !f.org_id && !f.overdue && !f.from_ms && !f.to_ms;
+    search::IndexPage page{f.after, f.limit + 1};
+    search::add_match(q, db_.kind(), f.q, within, only_q ? &page : nullptr);
+  }
   q << " ORDER BY " << id_col << " DESC LIMIT " << q.bind(static_cast<std::int64_t>(f.limit + 1));
   auto rows = db_.query(q.text, q.params);
   if (!rows) return fail(rows.error());
@@ -692,7 +708,7 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p
        now});
   if (!r) return fail(r.error());
   auto id = r->i64("id");
-  if (auto s = search::add(tx, db_.kind(), id, {in.title, in.description, address}); !s)
+  if (auto s = search::add(tx, db_.kind(), id, {in.title, in.description, address, path}); !s)
     return fail(s.error());
   // A code people can read out on the phone: C + Shanghai date + id.
   auto day = calendar::shanghai_day(now);

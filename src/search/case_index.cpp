@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "auth/principal.hpp"
 #include "search/bigrams.hpp"
 
 namespace linli::search {
@@ -23,7 +24,7 @@ Status insert_rows(store::Tx& tx, store::Kind kind,
     store::Sql q;
     q << (kind == store::Kind::sqlite
               ? "INSERT INTO case_search (rowid, title, description, address) VALUES "
-              : "INSERT INTO case_search (case_id, terms) VALUES ");
+              : "INSERT INTO case_search (case_id, node_path, terms) VALUES ");
     for (std::size_t i = from; i < rows.size() && i < from + kRowsPerInsert; ++i) {
       const auto& [id, t] = rows[i];
       q << (i == from ? "(" : ", (") << q.bind(id) << ", ";
@@ -31,7 +32,8 @@ Status insert_rows(store::Tx& tx, store::Kind kind,
         q << q.bind(spaced(t.title)) << ", " << q.bind(spaced(t.description)) << ", "
           << q.bind(spaced(t.address)) << ")";
       else
-        q << "CAST(" << q.bind(tsvector({t.title, t.description, t.address})) << " AS tsvector))";
+        q << q.bind(t.node_path) << ", CAST("
+          << q.bind(tsvector({t.title, t.description, t.address})) << " AS tsvector))";
     }
     if (auto r = tx.exec(q.text, q.params); !r) return fail(r.error());
   }
@@ -80,14 +82,17 @@ Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id
   std::int64_t done = 0, last = after_id;
   for (;;) {
     auto rows = tx.query(
-        "SELECT id, title, description, address FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
+        "SELECT id, title, description, address, node_path FROM cases WHERE id > $1 ORDER BY id "
+        "LIMIT $2",
         {last, kBatch});
     if (!rows) return fail(rows.error());
     if (rows->empty()) break;
     std::vector<std::pair<std::int64_t, CaseText>> batch;
     batch.reserve(rows->size());
     for (const auto& r : *rows)
-      batch.push_back({r.i64("id"), {r.str("title"), r.str("description"), r.str("address")}});
+      batch.push_back(
+          {r.i64("id"),
+           {r.str("title"), r.str("description"), r.str("address"), r.str("node_path")}});
     if (auto s = insert_rows(tx, kind, batch); !s) return fail(s.error());
     last = batch.back().first;
     done += static_cast<std::int64_t>(batch.size());
@@ -116,14 +121,17 @@ Result<std::int64_t> fill(store::Db& db, std::int64_t after_id) {
   std::int64_t done = 0, last = after_id;
   for (;;) {
     auto rows = db.query(
-        "SELECT id, title, description, address FROM cases WHERE id > $1 ORDER BY id LIMIT $2",
+        "SELECT id, title, description, address, node_path FROM cases WHERE id > $1 ORDER BY id "
+        "LIMIT $2",
         {last, kBatch});
     if (!rows) return fail(rows.error());
     if (rows->empty()) break;
     std::vector<std::pair<std::int64_t, CaseText>> batch;
     batch.reserve(rows->size());
     for (const auto& r : *rows)
-      batch.push_back({r.i64("id"), {r.str("title"), r.str("description"), r.str("address")}});
+      batch.push_back(
+          {r.i64("id"),
+           {r.str("title"), r.str("description"), r.str("address"), r.str("node_path")}});
     if (auto s = db.write([&](store::Tx& tx) { return insert_rows(tx, kind, batch); }); !s)
       return fail(s.error());
     last = batch.back().first;
@@ -144,7 +152,8 @@ bool joins_index(store::Kind kind, const std::string& text) {
   return kind == store::Kind::sqlite && !code_shaped(text) && !parse_query(text).phrases.empty();
 }
 
-void add_match(store::Sql& q, store::Kind kind, const std::string& text) {
+void add_match(store::Sql& q, store::Kind kind, const std::string& text,
+               const std::vector<std::string>& within, const IndexPage* page) {
   auto parsed = parse_query(text);
   bool code = code_shaped(text);
   bool sqlite = kind == store::Kind::sqlite;
@@ -157,9 +166,21 @@ void add_match(store::Sql& q, store::Kind kind, const std::string& text) {
     else if (sqlite)
       q << " AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH "
         << q.bind(fts5_match(parsed)) << ")";
-    else
+    else {
       q << " AND c.id IN (SELECT case_id FROM case_search WHERE terms @@ CAST("
-        << q.bind(tsquery(parsed)) << " AS tsquery))";
+        << q.bind(tsquery(parsed)) << " AS tsquery)";
+      for (std::size_t i = 0; i < within.size(); ++i) {
+        q << (i ? " OR " : " AND (") << "(node_path >= " << q.bind(within[i]) << " AND node_path < "
+          << q.bind(auth::subtree_end(within[i])) << ")";
+      }
+      if (!within.empty()) q << ")";
+      // Paging inside is exact only when nothing outside can drop a row.
+      if (page && !within.empty() && parsed.like_terms.empty()) {
+        if (page->after > 0) q << " AND case_id < " << q.bind(page->after);
+        q << " ORDER BY case_id DESC LIMIT " << q.bind(static_cast<std::int64_t>(page->limit));
+      }
+      q << ")";
+    }
   }
   for (const auto& t : parsed.like_terms) {
     auto pat = q.bind("%" + store::like_escape(t) + "%");

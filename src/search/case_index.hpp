@@ -14,6 +14,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "store/db.hpp"
@@ -23,6 +24,7 @@ namespace linli::search {
 
 struct CaseText {
   std::string title, description, address;
+  std::string node_path;  // the case's place (PostgreSQL keeps it beside the terms)
 };
 
 // Indexes a new case (its id must not be indexed yet).
@@ -51,7 +53,18 @@ bool joins_index(store::Kind kind, const std::string& text);
 // the condition that c matches every term of text: terms the index answers
 // through it, the rest (a single CJK character) with LIKE on title,
 // description and address. A case code (C20261126-000123) also matches its
-// case.
-void add_match(store::Sql& q, store::Kind kind, const std::string& text);
+// case. within: subtree paths every case the caller may get lies in (empty:
+// no such bound); PostgreSQL narrows the index by them (the caller's own
+// scope conditions still apply).
+//
+// page (PostgreSQL): when within is exactly what the caller sees and no other
+// filter applies, the index also pages (ids below page->after, the newest
+// page->limit), so only that many matches meet the cases table.
+struct IndexPage {
+  std::int64_t after = 0;  // 0: from the newest
+  int limit = 0;
+};
+void add_match(store::Sql& q, store::Kind kind, const std::string& text,
+               const std::vector<std::string>& within = {}, const IndexPage* page = nullptr);
 
 }  // namespace linli::search
