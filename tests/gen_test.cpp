@@ -113,6 +113,20 @@ TEST_P(GenTest, SameSeedSameCityWithTheCountsAsked) {
   EXPECT_NE(ca, content(*dc));
   // The demo city (about 540 residents) comes first, then the generated one.
   EXPECT_EQ(count(*da, "SELECT COUNT(*) AS n FROM cases"), 2000);
+  // The search index holds every generated case (filled once after the load).
+  for (std::string term : {"电梯", "楼道", "漏水"}) {
+    auto indexed =
+        count(*da, GetParam() == "sqlite"
+                       ? "SELECT COUNT(*) AS n FROM case_search WHERE case_search MATCH '\"" +
+                             term + "\"'"
+                       : "SELECT COUNT(*) AS n FROM case_search WHERE terms @@ CAST('" + term +
+                             "' AS tsquery)");
+    auto like = "'%" + term + "%'";
+    EXPECT_EQ(indexed, count(*da, "SELECT COUNT(*) AS n FROM cases WHERE title LIKE " + like +
+                                      " OR description LIKE " + like + " OR address LIKE " + like))
+        << term;
+    EXPECT_GT(indexed, 0) << term;
+  }
   // Residents: the generated ones hang under the generated streets (the demo
   // has two), exactly as many as asked.
   EXPECT_EQ(count(*da,

@@ -14,6 +14,7 @@
 #include "core/crypto.hpp"
 #include "core/validate.hpp"
 #include "org/place.hpp"
+#include "search/case_index.hpp"
 #include "store/sql.hpp"
 
 namespace linli::cases {
@@ -378,9 +379,13 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
 
 Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const CaseFilter& f) {
   store::Sql q;
-  q << "SELECT " << kCaseCols
-    << " FROM cases c JOIN case_categories cat ON cat.id = +c.category_id WHERE 1 = 1";
-  if (f.after > 0) q << " AND c.id < " << q.bind(f.after);
+  // A search on SQLite walks the FTS5 index newest first (search/case_index.hpp).
+  bool fts = !f.q.empty() && search::joins_index(db_.kind(), f.q);
+  std::string id_col = fts ? "s.rowid" : "c.id";
+  q << "SELECT " << kCaseCols << " FROM "
+    << (fts ? "case_search s JOIN cases c ON c.id = s.rowid" : "cases c")
+    << " JOIN case_categories cat ON cat.id = +c.category_id WHERE 1 = 1";
+  if (f.after > 0) q << " AND " << id_col << " < " << q.bind(f.after);
   // Visible: in a case.read subtree, reported by me, whistled to my
   // department, or handled by my property company.
   q << " AND (c.reporter_user_id = " << q.bind(p.user_id);
@@ -394,11 +399,20 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
     q << " OR c.id IN (SELECT case_id FROM case_whistles WHERE org_id = " << q.bind(org) << ")";
   for (auto org : p.scope_orgs("case.property")) q << " OR c.handler_org_id = " << q.bind(org);
   q << ")";
+  // Subtrees that hold every case this list can return, for the search index
+  // (search::add_match): the node filter's, or the caller's case.read
+  // subtrees when those are all they see (no reports of their own, no
+  // department or property company).
+  std::vector<std::string> within;
+  if (!p.can("case.report") && !p.resident_id && p.scope_orgs("case.department").empty() &&
+      p.scope_orgs("case.property").empty())
+    within = p.scope_paths("case.read");
   if (f.node_id) {
     auto n = db_.query("SELECT path FROM nodes WHERE id = $1", {f.node_id});
     if (!n) return fail(n.error());
     if (n->empty()) return fail(Error::not_found());
     auth::and_in_subtree(q, (*n)[0].str("path"), "c.node_path");
+    within = {(*n)[0].str("path")};
   }
   if (f.mine) q << " AND c.reporter_user_id = " << q.bind(p.user_id);
   if (!f.state.empty()) {
@@ -423,11 +437,14 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
   if (f.from_ms) q << " AND c.created_at >= " << q.bind(*f.from_ms);
   if (f.to_ms) q << " AND c.created_at < " << q.bind(*f.to_ms);
   if (!f.q.empty()) {
-    auto pat = q.bind("%" + store::like_escape(f.q) + "%");
-    q << " AND (c.title LIKE " << pat << " ESCAPE '\\' OR c.description LIKE " << pat
-      << " ESCAPE '\\' OR c.code = " << q.bind(f.q) << ")";
+    // Only the search and the caller's scope: the index may page by itself.
+    bool only_q = !f.node_id && !f.mine && f.state.empty() && f.level.empty() &&
+                  f.case_type.empty() && f.urgency.empty() && f.channel.empty() && !f.category_id &&
+                  !f.org_id && !f.overdue && !f.from_ms && !f.to_ms;
+    search::IndexPage page{f.after, f.limit + 1};
+    search::add_match(q, db_.kind(), f.q, within, only_q ? &page : nullptr);
   }
-  q << " ORDER BY c.id DESC LIMIT " << q.bind(static_cast<std::int64_t>(f.limit + 1));
+  q << " ORDER BY " << id_col << " DESC LIMIT " << q.bind(static_cast<std::int64_t>(f.limit + 1));
   auto rows = db_.query(q.text, q.params);
   if (!rows) return fail(rows.error());
   std::vector<Case> out;
@@ -691,6 +708,8 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p
        now});
   if (!r) return fail(r.error());
   auto id = r->i64("id");
+  if (auto s = search::add(tx, db_.kind(), id, {in.title, in.description, address, path}); !s)
+    return fail(s.error());
   // A code people can read out on the phone: C + Shanghai date + id.
   auto day = calendar::shanghai_day(now);
   auto code =

@@ -23,6 +23,7 @@
 #include "demo/demo_points.hpp"
 #include "demo/names.hpp"
 #include "open311/keys.hpp"
+#include "search/case_index.hpp"
 
 namespace linli::demo {
 namespace {
@@ -1099,6 +1100,7 @@ Result<Summary> load(store::Db& db, const Options& opt) {
   // One transaction: a half-loaded city would block a second attempt. The
   // function only sets ids and paths on `city`, so the PostgreSQL adapter may
   // re-run it after a serialization failure.
+  auto kind = db.kind();
   auto written = db.write([&](store::Tx& tx) -> Status {
     if (auto s = refuse_if_not_empty(tx); !s) return s;
     if (auto s = write_places(tx, city, now); !s) return s;
@@ -1107,7 +1109,11 @@ Result<Summary> load(store::Db& db, const Options& opt) {
     if (auto s = write_party(tx, city, opt, now); !s) return s;
     if (auto s = write_orgs(tx, city, opt, now); !s) return s;
     if (auto s = write_logins(tx, city, opt, now); !s) return s;
-    return write_cases(tx, city, cases, opt);
+    if (auto s = write_cases(tx, city, cases, opt); !s) return s;
+    // The search index once for every case, as a bulk load should.
+    auto indexed = search::fill(tx, kind, 0);
+    if (!indexed) return fail(indexed.error());
+    return {};
   });
   if (!written) return fail(written.error());
   Summary summary = summarise(city, opt, long(cases.size()));

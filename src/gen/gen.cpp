@@ -21,6 +21,7 @@
 #include "demo/demo_cases.hpp"
 #include "demo/names.hpp"
 #include "gen/sink.hpp"
+#include "search/case_index.hpp"
 
 namespace linli::gen {
 namespace {
@@ -1358,6 +1359,17 @@ Result<Summary> generate(const Options& opt) {
   if (auto s = (*sink)->finish(); !s) return fail(s.error());
   if (csv && std::fclose(csv.release()) != 0)
     return fail(Error::internal("无法写入 " + o.residents_csv));
+  {
+    // The search index for the new cases once, after the load (bypassed
+    // like the KPI triggers while rows were drawn).
+    if (o.progress) o.progress("搜索索引", 0, 1, 0);
+    auto db = store::open(o.db_url);
+    if (!db) return fail(db.error());
+    auto indexed = search::fill(**db, next.kase - 1);
+    (*db)->close();
+    if (!indexed) return fail(indexed.error());
+    if (o.progress) o.progress("搜索索引", 1, 1, 0);
+  }
   Summary out = g.summary();
   out.accounts = std::move(accounts);
   out.seconds = std::chrono::duration<double>(Clock::now() - started).count();

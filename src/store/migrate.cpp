@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/log.hpp"
+#include "search/case_index.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/pg_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -52,6 +53,17 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// What a migration needs beyond its SQL: 0011 indexes the existing cases with
+// the C++ bigram splitter (search/bigrams.hpp), in the migration's transaction.
+Status after_script(Kind k, Tx& tx, int version) {
+  if (version != 11) return {};
+  auto n = search::fill(tx, k, 0);
+  if (!n) return fail(std::move(n.error()));
+  log::event(spdlog::level::info, "store",
+             {{"detail", fmt::format("case search index: {} cases indexed", *n)}});
+  return {};
+}
+
 // Applies m unless it is at or below the highest recorded version.
 Status apply(Kind k, Tx& tx, const Migration& m, bool& applied) {
   applied = false;
@@ -69,6 +81,7 @@ Status apply(Kind k, Tx& tx, const Migration& m, bool& applied) {
               {std::int64_t{m.version}, std::string(m.name), now_ms()});
   if (!row) return fail(std::move(row.error()));
   if (auto st = run_script(k, tx, m.sql); !st) return st;
+  if (auto st = after_script(k, tx, m.version); !st) return st;
   applied = true;
   return {};
 }

@@ -277,7 +277,7 @@ export default {
       hint: 'Nearest deadline first. Click a row to open and handle it.',
     },
     search: {
-      q: 'Search request no., title or description',
+      q: 'Search request no., title, description or address',
       from: 'Registered from',
       to: 'Registered to',
       overdueOnly: 'Overdue only',
