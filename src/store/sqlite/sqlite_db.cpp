@@ -557,9 +557,6 @@ Result<std::unique_ptr<Conn>> open_writer(const std::string& path) {
 void set_memory_budget(std::int64_t bytes) { sqlite3_soft_heap_limit64(bytes); }
 
 Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& options) {
-  // Process-wide; without it the caches fill to their per-connection sizes
-  // one by one as the file grows, which reads as a slow leak in a soak.
-  set_memory_budget(options.memory_budget_bytes);
   auto writer = open_writer(path);
   if (!writer) return fail(std::move(writer.error()));
   int n = options.readers;

@@ -15,18 +15,18 @@ struct Options {
   int readers = 0;               // reader connections; 0 = 2 x hardware threads, at least 4
   std::size_t max_batch = 256;   // writes per group commit, so one batch's latency stays bounded
   int borrow_timeout_ms = 5000;  // waiting for a free reader longer than this is unavailable
-  // All of SQLite's memory in this process (page caches of the writer and every
-  // reader, statements): a soft limit, so RSS levels off at a known size however
-  // large the database grows. Each connection's own cache_size caps it too.
-  std::int64_t memory_budget_bytes = std::int64_t{64} << 20;
 };
 
 // Opens (creating if absent) the database file at path. Fails with
 // unavailable when the file cannot be opened or put in WAL mode.
 Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& options = {});
 
-// Replaces Options::memory_budget_bytes for the whole process (serve's
-// --sqlite-memory-mb).
+// One budget for all of SQLite's memory in this process (page caches of the
+// writer and every reader, statements): a soft limit, so a server's RSS levels
+// off at a known size however large the database grows (each connection's own
+// cache_size caps it too). `linli serve` sets it (--sqlite-memory-mb, 64 MB);
+// the bulk commands (gen, import, demo) run without one: their big
+// transactions and index builds want all the cache they can get.
 void set_memory_budget(std::int64_t bytes);
 
 // Runs a multi-statement script inside tx, which must be a Tx this adapter
