@@ -6,9 +6,9 @@
 # (SOAK_RESIDENTS, SOAK_CASES: a database several times larger than SQLite's memory
 # budget, as a city's is) for SOAK_MINUTES, then stops by itself. Reports the
 # server's RSS after a warm-up and at the end, and the non-2xx answers. The warm-up
-# lasts until SQLite's caches have filled to 90% of their budget (SOAK_SQLITE_MB,
-# passed as --sqlite-memory-mb; at least 2 min, at most half the run): until then
-# RSS grows by design, as the caches take in the file. Fails when RSS grew by 5% or
+# lasts until SQLite's caches have filled (their budget is SOAK_SQLITE_MB,
+# passed as --sqlite-memory-mb): until then RSS grows by design, as the caches take
+# in the file. See the warm-up loop below for when it ends. Fails when RSS grew by 5% or
 # more after the warm-up or any answer was not 2xx. `make soak`; not part of CI.
 set -euo pipefail
 bin=${1:-build/linli}
@@ -17,7 +17,7 @@ port=${SOAK_PORT:-18230}
 conns=${SOAK_CONNECTIONS:-4}
 residents=${SOAK_RESIDENTS:-50000}
 cases=${SOAK_CASES:-200000}
-budget_mb=${SOAK_SQLITE_MB:-64}
+budget_mb=${SOAK_SQLITE_MB:-32}
 export SOAK_DELAY_MS=${SOAK_DELAY_MS:-10}
 for tool in wrk sqlite3 jq; do
   command -v $tool >/dev/null || { echo "soak: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -77,14 +77,18 @@ metric() { curl -fs "$base/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2 / 
       "heap free $(metric linli_heap_free_bytes) kB, db $(($(stat -c %s "$dir/linli.db") / 1024)) kB"
   done ) >"$dir/rss.log" 2>/dev/null &
 sampler=$!
-sleep 120
-warm_s=120
-while ((warm_s < secs / 2)) && (($(metric linli_store_library_memory_bytes) < budget_mb * 1024 * 9 / 10)); do
+# Warm-up: until SQLite's memory has set no new high (by 1 %) for 3 minutes
+# (the writer's cache filled; readers' caches empty and refill with every commit),
+# at least 2 minutes, at most a third of the run.
+warm_s=0 high=0 high_at=0
+while ((warm_s < secs / 3)) && ((warm_s < 120 || warm_s - high_at < 180)); do
   sleep 10
   warm_s=$((warm_s + 10))
+  now_kb=$(metric linli_store_library_memory_bytes)
+  if ((now_kb * 100 > high * 101)); then high=$now_kb high_at=$warm_s; fi
 done
 rss_warm=$(rss)
-echo "==> warm-up ended after ${warm_s} s: SQLite holds $(metric linli_store_library_memory_bytes) kB of its ${budget_mb} MB budget; RSS ${rss_warm} kB"
+echo "==> warm-up ended after ${warm_s} s: SQLite holds $(metric linli_store_library_memory_bytes) kB (high ${high} kB) of its ${budget_mb} MB budget; RSS ${rss_warm} kB"
 wait "$wrk_pid"
 rss_end=$(rss)
 kill "$sampler" 2>/dev/null || true

@@ -20,7 +20,7 @@ void add_security_flags(CLI::App* serve, SecurityFlags& f) {
   serve->add_option("--write-burst-address", f.write_burst_address,
                     "每个网络地址的突发写请求数（默认10000）");
   serve->add_option("--sqlite-memory-mb", f.sqlite_memory_mb,
-                    "内置数据库（SQLite）缓存可用内存上限，单位MB（默认64）");
+                    "内置数据库（SQLite）缓存可用内存上限，单位MB（默认32）");
 }
 
 std::string apply_security_flags(const SecurityFlags& f, AppConfig& cfg) {

@@ -13,7 +13,7 @@ struct SecurityFlags {
   double writes_per_minute_address = 60000, write_burst_address = 10000;
   std::string public_origin;
   bool secure_cookie = false;
-  double sqlite_memory_mb = 64;
+  double sqlite_memory_mb = 32;
 };
 
 void add_security_flags(CLI::App* serve, SecurityFlags& f);

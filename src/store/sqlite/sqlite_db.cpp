@@ -22,13 +22,18 @@ namespace {
 // Dynamic SQL (IN lists of varying length) could grow the cache without end.
 constexpr std::size_t kStmtCacheMax = 512;
 
+// Cache sizes: a reader's cache is emptied whenever another connection has
+// committed since its last read (WAL), which under steady writes is nearly
+// every request, so readers keep small caches and lean on the operating
+// system's; the writer keeps the B-tree pages its inserts walk. All of them
+// share serve's --sqlite-memory-mb budget (set_memory_budget).
 constexpr const char* kWriterPragmas =
-    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-32000;"
+    "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
     "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;";
 // query_only makes a write sent through query() fail, as on PostgreSQL, instead
 // of silently bypassing the writer queue.
 constexpr const char* kReaderPragmas =
-    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;"
+    "PRAGMA foreign_keys=ON; PRAGMA cache_size=-4000; PRAGMA temp_store=MEMORY;"
     "PRAGMA query_only=ON;";
 
 std::string_view clip(std::string_view sql) { return sql.substr(0, 300); }
