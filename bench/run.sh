@@ -237,3 +237,41 @@ for s in $SCENARIOS; do
       "$(ratio "${RPS[$l.$s]:-}" "${RPS[$l.healthz]:-}")" "$(ratio "${RPS[$l.$s]:-}" "$ceil")"
   done
 done
+
+# ---- the targets (issue #5), judged on this run's figures ----
+# Each line says met, or what stands in the way (docs/PERFORMANCE.md explains).
+judge() {  # judge LABEL FIGURE OP LIMIT REASON → one line
+  local label=$1 fig=$2 op=$3 lim=$4 why=$5 ok
+  if [[ -z $fig || $fig == - ]]; then
+    printf '| %-44s | %12s | %s |\n' "$label" "-" "not measured in this run"
+    return
+  fi
+  ok=$(echo "${fig%\%} $op $lim" | bc -l)
+  printf '| %-44s | %12s | %s |\n' "$label" "$fig" "$([[ $ok == 1 ]] && echo met || echo "not met: $why")"
+}
+pct() {  # pct A B → A/B as a plain percentage number
+  if [[ -z $1 || -z $2 || $2 == 0 ]]; then echo "-"; else printf '%.0f' "$(echo "100 * $1 / $2" | bc -l)"; fi
+}
+for l in $LABELS; do
+  ceil=$CEIL_SQLITE
+  [[ $l == postgres ]] && ceil=${CEIL_PG:-}
+  echo
+  echo "targets ($l, $CASES cases, $CONNS connections):"
+  printf '| %-44s | %12s | %s |\n' target figure verdict
+  judge "intake ≥ 50 % of the single-row commit rate" "$(pct "${RPS[$l.intake]:-}" "$ceil")" '>=' 50 \
+    "intake routes, checks duplicates, audits (hash chain), notifies and indexes for search in its write; group commit shares the fsync, not that work"
+  judge "intake p99 < 10 ms" "${P99[$l.intake]:-}" '<' 10 \
+    "tail latency of the single writer's batches under $CONNS connections on $(nproc) cores"
+  for s in detail queue; do
+    judge "$s ≥ 30 % of /healthz" "$(pct "${RPS[$l.$s]:-}" "${RPS[$l.healthz]:-}")" '>=' 30 \
+      "several statements and a JSON page per request against a bare answer"
+    judge "$s p99 < 20 ms" "${P99[$l.$s]:-}" '<' 20 "$CONNS connections queue on $(nproc) cores"
+  done
+  if ((CASES >= 10000000)); then
+    judge "KPIs, whole city, one year, p50 < 50 ms" "${P50[$l.kpi_city]:-}" '<' 50 \
+      "the live part (open cases with deadlines after now) is read per request"
+  fi
+  judge "server start < 1 s" "${INFO[$l.start]:-}" '<' 1 "migrations or pools"
+  judge "RSS while serving < 200 MB" "${INFO[$l.rss_peak]:-}" '<' 200 \
+    "connection buffers and page caches at $CONNS connections"
+done
