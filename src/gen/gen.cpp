@@ -497,6 +497,31 @@ class Generator {
     return {};
   }
 
+  // 1–5 people, about 2.7 on average.
+  int household_size() {
+    long r = rand_between(rng_, 0, 99);
+    int size = r < 15 ? 1 : r < 45 ? 2 : r < 75 ? 3 : r < 90 ? 4 : 5;
+    return int(std::min<long>(size, opt_.residents - residents_));
+  }
+
+  struct Member {
+    int age;
+    char gender;
+    const char* relation;
+  };
+  // The i-th person of a household whose head is head_age and head_gender.
+  Member member(int i, int head_age, char head_gender) {
+    if (i == 0) return {head_age, head_gender, "户主"};
+    if (i == 1)
+      return {std::max(20, head_age + int(rand_between(rng_, -5, 3))),
+              head_gender == 'M' ? 'F' : 'M', "配偶"};
+    bool parent = head_age < 45 && i == 4;
+    char gender = chance(rng_, 510) ? 'M' : 'F';
+    int age = parent ? head_age + int(rand_between(rng_, 24, 32))
+                     : std::max(0, head_age - int(rand_between(rng_, 24, 36)));
+    return {age, gender, parent ? "父母" : "子女"};
+  }
+
   Status household(const std::string& upath, const std::string& address_prefix, int room) {
     if (csv_) return csv_household(room);
     std::int64_t hid = next_.household++;
@@ -507,28 +532,12 @@ class Generator {
     if (auto s = sink_.add(t_households_, row_); !s) return s;
     hh_unit_.push_back(int(units_.size()) - 1);
     hh_first_.push_back(next_.resident);
-    // 1–5 people, about 2.7 on average.
-    long r = rand_between(rng_, 0, 99);
-    int size = r < 15 ? 1 : r < 45 ? 2 : r < 75 ? 3 : r < 90 ? 4 : 5;
-    size = int(std::min<long>(size, opt_.residents - residents_));
+    int size = household_size();
     hh_size_.push_back(std::uint8_t(size));
     int head_age = int(rand_between(rng_, size == 1 ? 25 : 30, size == 1 ? 88 : 70));
     char head_gender = chance(rng_, 520) ? 'M' : 'F';
     for (int i = 0; i < size; ++i) {
-      int age = head_age;
-      char gender = head_gender;
-      const char* relation = "户主";
-      if (i == 1) {
-        relation = "配偶";
-        gender = head_gender == 'M' ? 'F' : 'M';
-        age = std::max(20, head_age + int(rand_between(rng_, -5, 3)));
-      } else if (i >= 2) {
-        bool parent = head_age < 45 && i == 4;
-        relation = parent ? "父母" : "子女";
-        gender = chance(rng_, 510) ? 'M' : 'F';
-        age = parent ? head_age + int(rand_between(rng_, 24, 32))
-                     : std::max(0, head_age - int(rand_between(rng_, 24, 36)));
-      }
+      auto [age, gender, relation] = member(i, head_age, head_gender);
       if (auto s = person(hid, upath, age, gender, relation, size); !s) return s;
     }
     return {};
@@ -537,29 +546,14 @@ class Generator {
   // --residents-csv: the same household and its people, as import rows.
   Status csv_household(int room) {
     ++households_;
-    long r = rand_between(rng_, 0, 99);
-    int size = r < 15 ? 1 : r < 45 ? 2 : r < 75 ? 3 : r < 90 ? 4 : 5;
-    size = int(std::min<long>(size, opt_.residents - residents_));
+    int size = household_size();
     int head_age = int(rand_between(rng_, size == 1 ? 25 : 30, size == 1 ? 88 : 70));
     char head_gender = chance(rng_, 520) ? 'M' : 'F';
     const Unit& unit = units_.back();
     const Building& bld = buildings_[std::size_t(unit.building)];
     std::string place = fmt::format("{},{}栋,{}单元,{}", csv_grid_, bld.number, unit.number, room);
     for (int i = 0; i < size; ++i) {
-      int age = head_age;
-      char gender = head_gender;
-      const char* relation = "户主";
-      if (i == 1) {
-        relation = "配偶";
-        gender = head_gender == 'M' ? 'F' : 'M';
-        age = std::max(20, head_age + int(rand_between(rng_, -5, 3)));
-      } else if (i >= 2) {
-        bool parent = head_age < 45 && i == 4;
-        relation = parent ? "父母" : "子女";
-        gender = chance(rng_, 510) ? 'M' : 'F';
-        age = parent ? head_age + int(rand_between(rng_, 24, 32))
-                     : std::max(0, head_age - int(rand_between(rng_, 24, 36)));
-      }
+      auto [age, gender, relation] = member(i, head_age, head_gender);
       auto p = draw_person(age, gender, size);
       // 姓名,性别,出生日期,与户主关系,手机号,身份证号,网格,楼栋,单元,房号,标签
       std::string line =

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/validate.hpp"
+
 namespace linli::search {
 namespace {
 
@@ -32,24 +34,6 @@ char32_t decode(std::string_view s, std::size_t& i) {
   }
   i += static_cast<std::size_t>(n);
   return cp;
-}
-
-void encode(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 bool is_cjk(char32_t c) {
@@ -106,14 +90,14 @@ std::vector<Run> runs(std::string_view text) {
 void append_run_tokens(const Run& r, std::vector<std::string>& out) {
   if (r.cls == Class::word || r.cps.size() == 1) {
     std::string t;
-    for (auto cp : r.cps) encode(cp, t);
+    for (auto cp : r.cps) validate::utf8_append(t, cp);
     out.push_back(std::move(t));
     return;
   }
   for (std::size_t k = 0; k + 1 < r.cps.size(); ++k) {
     std::string t;
-    encode(r.cps[k], t);
-    encode(r.cps[k + 1], t);
+    validate::utf8_append(t, r.cps[k]);
+    validate::utf8_append(t, r.cps[k + 1]);
     out.push_back(std::move(t));
   }
 }

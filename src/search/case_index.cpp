@@ -70,82 +70,74 @@ Status replace(store::Tx& tx, store::Kind kind, std::int64_t case_id, const Case
   return add(tx, kind, case_id, after);
 }
 
-Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id) {
+namespace {
+
+using Batch = std::vector<std::pair<std::int64_t, CaseText>>;
+
+// Walks the cases after after_id in batches of kBatch: query(sql, params)
+// reads, store(batch) indexes. On PostgreSQL a large fill drops the GIN index
+// first and builds it once at the end (run(sql) executes DDL).
+template <class Query, class Store, class Run>
+Result<std::int64_t> walk(store::Kind kind, std::int64_t after_id, Query query, Store store,
+                          Run run) {
   bool rebuild = false;
   if (kind == store::Kind::postgres) {
-    auto n = tx.one("SELECT count(*) AS n FROM cases WHERE id > $1", {after_id});
+    auto n = query("SELECT count(*) AS n FROM cases WHERE id > $1", store::Params{after_id});
     if (!n) return fail(n.error());
-    rebuild = n->i64("n") > kRebuildAbove;
+    rebuild = !n->empty() && n->front().i64("n") > kRebuildAbove;
     if (rebuild)
-      if (auto d = tx.exec("DROP INDEX IF EXISTS case_search_terms"); !d) return fail(d.error());
+      if (auto d = run("DROP INDEX IF EXISTS case_search_terms"); !d) return fail(d.error());
   }
   std::int64_t done = 0, last = after_id;
   for (;;) {
-    auto rows = tx.query(
+    auto rows = query(
         "SELECT id, title, description, address, node_path FROM cases WHERE id > $1 ORDER BY id "
         "LIMIT $2",
-        {last, kBatch});
+        store::Params{last, kBatch});
     if (!rows) return fail(rows.error());
     if (rows->empty()) break;
-    std::vector<std::pair<std::int64_t, CaseText>> batch;
+    Batch batch;
     batch.reserve(rows->size());
     for (const auto& r : *rows)
       batch.push_back(
           {r.i64("id"),
            {r.str("title"), r.str("description"), r.str("address"), r.str("node_path")}});
-    if (auto s = insert_rows(tx, kind, batch); !s) return fail(s.error());
+    if (auto s = store(batch); !s) return fail(s.error());
     last = batch.back().first;
     done += static_cast<std::int64_t>(batch.size());
   }
   if (rebuild)
-    if (auto c = tx.exec(kPgIndex); !c) return fail(c.error());
+    if (auto c = run(kPgIndex); !c) return fail(c.error());
   return done;
+}
+
+}  // namespace
+
+Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id) {
+  return walk(
+      kind, after_id,
+      [&](std::string_view sql, const store::Params& p) { return tx.query(sql, p); },
+      [&](const Batch& batch) { return insert_rows(tx, kind, batch); },
+      [&](std::string_view sql) -> Status {
+        if (auto r = tx.exec(sql); !r) return fail(r.error());
+        return {};
+      });
 }
 
 Result<std::int64_t> fill(store::Db& db, std::int64_t after_id) {
   auto kind = db.kind();
-  bool rebuild = false;
-  if (kind == store::Kind::postgres) {
-    auto n = db.one("SELECT count(*) AS n FROM cases WHERE id > $1", {after_id});
-    if (!n) return fail(n.error());
-    rebuild = n->i64("n") > kRebuildAbove;
-    if (rebuild)
-      if (auto d = db.write([](store::Tx& tx) -> Status {
-            auto r = tx.exec("DROP INDEX IF EXISTS case_search_terms");
-            if (!r) return fail(r.error());
-            return {};
-          });
-          !d)
-        return fail(d.error());
-  }
-  std::int64_t done = 0, last = after_id;
-  for (;;) {
-    auto rows = db.query(
-        "SELECT id, title, description, address, node_path FROM cases WHERE id > $1 ORDER BY id "
-        "LIMIT $2",
-        {last, kBatch});
-    if (!rows) return fail(rows.error());
-    if (rows->empty()) break;
-    std::vector<std::pair<std::int64_t, CaseText>> batch;
-    batch.reserve(rows->size());
-    for (const auto& r : *rows)
-      batch.push_back(
-          {r.i64("id"),
-           {r.str("title"), r.str("description"), r.str("address"), r.str("node_path")}});
-    if (auto s = db.write([&](store::Tx& tx) { return insert_rows(tx, kind, batch); }); !s)
-      return fail(s.error());
-    last = batch.back().first;
-    done += static_cast<std::int64_t>(batch.size());
-  }
-  if (rebuild)
-    if (auto c = db.write([](store::Tx& tx) -> Status {
-          auto r = tx.exec(kPgIndex);
-          if (!r) return fail(r.error());
+  return walk(
+      kind, after_id,
+      [&](std::string_view sql, const store::Params& p) { return db.query(sql, p); },
+      [&](const Batch& batch) {
+        return db.write([&](store::Tx& tx) { return insert_rows(tx, kind, batch); });
+      },
+      [&](std::string_view sql) {
+        return db.write([&](store::Tx& tx) -> Status {
+          if (auto r = tx.exec(sql); !r) return fail(r.error());
           return {};
         });
-        !c)
-      return fail(c.error());
-  return done;
+      });
 }
 
 bool joins_index(store::Kind kind, const std::string& text) {
