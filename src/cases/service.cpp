@@ -487,14 +487,20 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
     auto d = q.bind(after->due), d2 = q.bind(after->due), i = q.bind(after->id);
     after_sql = " AND (" + key + " > " + d + " OR (" + key + " = " + d2 + " AND c.id > " + i + "))";
   }
+  // Per grant one branch per group of states, each with a plain predicate
+  // (1.5 instead of 2.4 ms on 11,000 waiting cases, sqlite3 .timer). The
+  // branches of one grant are disjoint (UNION ALL); several grants may
+  // overlap (UNION).
+  const std::string head = "SELECT c.id AS id, " + key + " AS due FROM cases c WHERE ";
   std::vector<std::string> branches;
+  std::size_t grants = 0;
   for (const auto& g : p.grants) {
-    std::string b = "SELECT c.id AS id, " + key +
-                    " AS due FROM cases c WHERE c.state IN ('submitted', 'accepted', 'assigned', "
-                    "'in_progress', 'resolved', 'follow_up')" +
-                    after_sql;
     if (g.org_id && g.role == "property_staff") {
-      branches.push_back(b + " AND c.handler_org_id = " + q.bind(g.org_id));
+      branches.push_back(head +
+                         "c.state IN ('submitted', 'accepted', 'assigned', 'in_progress', "
+                         "'resolved', 'follow_up') AND c.handler_org_id = " +
+                         q.bind(g.org_id) + after_sql);
+      ++grants;
       continue;
     }
     if (g.node_path.empty()) continue;
@@ -503,19 +509,22 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
     for (const auto& l : levels) in_levels += (in_levels.empty() ? "'" : ", '") + l + "'";
     // Dispatching roles also see what waits for acceptance or verification.
     bool dispatcher = p.can("case.dispatch") && g.role != "first_secretary";
-    b += " AND c.node_path >= " + q.bind(g.node_path) + " AND c.node_path < " +
-         q.bind(auth::subtree_end(g.node_path)) + " AND (";
-    b += in_levels.empty()
-             ? "1 = 0"
-             : "(c.level IN (" + in_levels + ") AND c.state IN ('assigned', 'in_progress'))";
-    if (dispatcher) b += " OR c.state IN ('submitted', 'accepted', 'resolved', 'follow_up')";
-    b += ")";
-    branches.push_back(std::move(b));
+    if (in_levels.empty() && !dispatcher) continue;
+    auto range = " AND c.node_path >= " + q.bind(g.node_path) + " AND c.node_path < " +
+                 q.bind(auth::subtree_end(g.node_path)) + after_sql;
+    if (dispatcher)
+      branches.push_back(head + "c.state IN ('submitted', 'accepted', 'resolved', 'follow_up')" +
+                         range);
+    if (!in_levels.empty())
+      branches.push_back(head + "c.state IN ('assigned', 'in_progress')" + range +
+                         " AND c.level IN (" + in_levels + ")");
+    ++grants;
   }
   QueuePage out;
   if (branches.empty()) return out;
   q << "SELECT " << kCaseCols << ", page.due AS queue_due FROM (";
-  for (std::size_t i = 0; i < branches.size(); ++i) q << (i ? " UNION " : "") << branches[i];
+  for (std::size_t i = 0; i < branches.size(); ++i)
+    q << (i ? (grants > 1 ? " UNION " : " UNION ALL ") : "") << branches[i];
   q << " ORDER BY due, id LIMIT " << q.bind(static_cast<std::int64_t>(limit + 1))
     << ") page JOIN cases c ON c.id = page.id JOIN case_categories cat ON cat.id = "
        "+c.category_id ORDER BY page.due, page.id";
