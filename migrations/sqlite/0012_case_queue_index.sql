@@ -5,3 +5,7 @@
 -- for intake to maintain, not two.
 DROP INDEX cases_state_path;
 CREATE INDEX cases_queue ON cases (state, node_path, level, resolve_due, handler_org_id);
+
+-- Who hears of a new case: the grid and community workers assigned on the
+-- place's ancestors, looked up by node (intake read every such assignment).
+CREATE INDEX role_assignments_node ON role_assignments (node_id, role);
