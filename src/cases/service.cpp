@@ -681,9 +681,23 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p
   auto node = tx.one("SELECT path, name FROM nodes WHERE id = $1", {in.node_id});
   if (!node) return fail(node.error());
   auto path = node->str("path");
-  auto limits = limits_for(in.case_type, in.urgency, in.category_id);
-  if (!limits) return fail(limits.error());
-  auto cal = work_calendar();
+  // Read through this transaction, not the pool: the write holds a pooled
+  // connection (on PostgreSQL, and the audit chain's lock while it waits), so
+  // asking the pool for another one here starved it under concurrent intake.
+  auto lim = tx.query(
+      "SELECT * FROM case_limits WHERE case_type = $1 AND urgency = $2 AND (category_id = $3 OR "
+      "category_id IS NULL) ORDER BY CASE WHEN category_id IS NULL THEN 1 ELSE 0 END LIMIT 1",
+      {in.case_type, in.urgency, in.category_id});
+  if (!lim) return fail(lim.error());
+  if (lim->empty()) return fail(Error::internal("缺少办理时限设置，请管理员补充"));
+  auto unit = [&](const char* col) {
+    return calendar::parse_unit((*lim)[0].str(col)).value_or(calendar::Unit::workdays);
+  };
+  auto limits = std::optional<Limits>(Limits{
+      (*lim)[0].i64("accept_value"), (*lim)[0].i64("contact_value"), (*lim)[0].i64("resolve_value"),
+      (*lim)[0].i64("report_value"), (*lim)[0].i64("act_value"), unit("accept_unit"),
+      unit("contact_unit"), unit("resolve_unit"), unit("report_unit"), unit("act_unit")});
+  auto cal = work_calendar();  // cached; create() loads it before the write
   auto now = clock::now_ms();
   std::string reporter_name = in.reporter_name, phone = in.reporter_phone;
   std::int64_t resident = 0, user = 0;
@@ -781,6 +795,7 @@ Result<Case> CaseService::create(const auth::Principal& p, const CaseInput& inpu
   if (auto v = validate(p, in); !v) return fail(v.error());
   std::int64_t id = 0;
   std::vector<Json> pending;
+  (void)work_calendar();  // loaded from the pool now, not inside the write
   auto w = db_.write([&](store::Tx& tx) -> Status {
     // Intake spends nothing and only adds rows; what must be ordered is the
     // audit chain. Taking the chain's lock first (the one auth::record takes)
@@ -818,6 +833,7 @@ Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
   if (!all.errors.empty()) return fail(all);
   std::vector<std::int64_t> ids;
   std::vector<Json> pending;
+  (void)work_calendar();  // loaded from the pool now, not inside the write
   auto w = db_.write([&](store::Tx& tx) -> Status {
     if (auto rc = tx.serialize_on(kIntakeKey); !rc) return rc;
     ids.clear();
