@@ -7,28 +7,21 @@
 
 namespace linli::org {
 
+// Looks the ancestors up by their exact paths (every prefix of node_path that
+// ends in '/'), so it reads a handful of index entries whatever the size of
+// the territory; a range test on path read every node sorting before it.
 template <class Store>
 Result<std::string> place_name(Store& store, const std::string& node_path) {
-  // The ancestors are the ids along the path ("/1/462/626/674/"): a lookup
-  // by primary key each, not a scan of every node sorting before the path
-  // (which read most of the nodes table on every intake).
-  std::string in;
-  store::Params ids;
-  for (std::size_t i = 1; i < node_path.size();) {
-    auto j = node_path.find('/', i);
-    if (j == std::string::npos) break;
-    std::int64_t id = 0;
-    for (std::size_t k = i; k < j; ++k) {
-      if (node_path[k] < '0' || node_path[k] > '9') return std::string();
-      id = id * 10 + (node_path[k] - '0');
-    }
-    ids.push_back(id);
-    in += (in.empty() ? "$" : ", $") + std::to_string(ids.size());
-    i = j + 1;
+  std::string sql = "SELECT name FROM nodes WHERE path IN (";
+  store::Params prefixes;
+  for (std::size_t i = node_path.find('/', 1); i != std::string::npos;
+       i = node_path.find('/', i + 1)) {
+    prefixes.emplace_back(node_path.substr(0, i + 1));
+    sql += (prefixes.size() > 1 ? ", $" : "$") + std::to_string(prefixes.size());
   }
-  if (ids.empty()) return std::string();
-  auto rows = store.query(
-      "SELECT name FROM nodes WHERE id IN (" + in + ") AND kind <> 'district' ORDER BY depth", ids);
+  if (prefixes.empty()) return std::string();
+  sql += ") AND kind <> 'district' ORDER BY depth";
+  auto rows = store.query(sql, prefixes);
   if (!rows) return fail(rows.error());
   std::string out;
   for (const auto& r : *rows) out += r.str("name");
