@@ -760,8 +760,6 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p
   if (!c) return fail(c.error());
   if (auto e = event(tx, *c, by, "submit", "submitted", "", channel_name(in.channel)); !e)
     return fail(e.error());
-  if (auto a = auth::record(tx, by, {"case.create", "case", id, path, "登记诉求 " + code}); !a)
-    return fail(a.error());
   // Whoever accepts at this place hears of it.
   // The place's ancestors are the ids along its path: index lookups on
   // role_assignments_node (migration 0012) instead of reading every grid
@@ -780,12 +778,22 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p
           notifier_.add(tx, ids, {"assignment", id, "新诉求待受理：" + in.title, code}, pending);
       !n)
     return fail(n.error());
+  // Last: on PostgreSQL this takes the audit chain's lock, held to the commit.
+  if (auto a = auth::record(tx, by, {"case.create", "case", id, path, "登记诉求 " + code}); !a)
+    return fail(a.error());
   return id;
 }
 
 namespace {
-// auth/audit.cpp's chain key: the lock auth::record takes anyway.
-constexpr std::string_view kIntakeKey = "linli:audit_chain";
+// Intake spends nothing and only adds rows; the one thing to order is the
+// audit chain, and auth::record takes its lock (at the end of insert(), so
+// it is held only for the audit entry and the commit). serialize_on() first
+// runs the transaction at READ COMMITTED on PostgreSQL (store/db.hpp):
+// intakes no longer fail serialization under SERIALIZABLE and retry. Its key
+// is this transaction's own, so nobody waits on it. SQLite: one writer anyway.
+Status read_committed(store::Tx& tx) {
+  return tx.serialize_on("linli:intake:" + crypto::random_token());
+}
 }  // namespace
 
 Result<Case> CaseService::create(const auth::Principal& p, const CaseInput& input,
@@ -797,12 +805,7 @@ Result<Case> CaseService::create(const auth::Principal& p, const CaseInput& inpu
   std::vector<Json> pending;
   (void)work_calendar();  // loaded from the pool now, not inside the write
   auto w = db_.write([&](store::Tx& tx) -> Status {
-    // Intake spends nothing and only adds rows; what must be ordered is the
-    // audit chain. Taking the chain's lock first (the one auth::record takes)
-    // runs the transaction at READ COMMITTED on PostgreSQL (store/db.hpp):
-    // intakes queue instead of failing serialization under SERIALIZABLE and
-    // being retried. SQLite has one writer already.
-    if (auto rc = tx.serialize_on(kIntakeKey); !rc) return rc;
+    if (auto rc = read_committed(tx); !rc) return rc;
     pending.clear();
     auto r = insert(tx, p, in, by, pending);
     if (!r) return fail(r.error());
@@ -835,7 +838,7 @@ Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
   std::vector<Json> pending;
   (void)work_calendar();  // loaded from the pool now, not inside the write
   auto w = db_.write([&](store::Tx& tx) -> Status {
-    if (auto rc = tx.serialize_on(kIntakeKey); !rc) return rc;
+    if (auto rc = read_committed(tx); !rc) return rc;
     ids.clear();
     pending.clear();
     for (const auto& in : checked) {
