@@ -74,6 +74,16 @@ struct ActionInput {
   bool is_public = true;
 };
 
+// Where a queue page ends: the deadline it sorts by (cases without one sort
+// last, as INT64_MAX) and the id that breaks ties.
+struct QueueCursor {
+  std::int64_t due = 0, id = 0;
+};
+struct QueuePage {
+  std::vector<Case> items;
+  std::optional<QueueCursor> next;
+};
+
 struct CaseFilter {
   std::string state, level, case_type, urgency, channel, q;
   std::int64_t category_id = 0, node_id = 0, org_id = 0;

@@ -39,7 +39,8 @@ class CaseService {
   Result<Json> detail(const auth::Principal& p, std::int64_t id);
   Result<std::vector<Case>> list(const auth::Principal& p, const CaseFilter& f);
   // Open cases at the caller's levels in scope, soonest deadline first.
-  Result<std::vector<Case>> queue(const auth::Principal& p, int limit);
+  Result<QueuePage> queue(const auth::Principal& p, int limit,
+                          const std::optional<QueueCursor>& after = std::nullopt);
   // Open cases near a new report: same grid and category, last 30 days,
   // with similar words; each with a similarity in [0,1].
   Result<Json> duplicates(const auth::Principal& p, std::int64_t node_id, std::int64_t category_id,

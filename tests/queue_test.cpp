@@ -1,0 +1,100 @@
+// The staff queue over real HTTP on every store: pages of "limit" in deadline
+// order with a cursor, together the same cases as one big page, and bad paging
+// parameters refused.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "api_env.hpp"
+#include "auth/principal.hpp"
+
+using linli::test::ApiEnv;
+using nlohmann::json;
+
+namespace {
+
+class QueueApiTest : public StoreParamTest {
+ protected:
+  ApiEnv& env() { return ApiEnv::get(GetParam()); }
+  const linli::test::HttpClient& http() { return *env().client; }
+  // A case in the grid worker's grid, registered by the grid worker.
+  void report(const std::string& urgency, const std::string& token) {
+    auto root = env().path_of(env().accounts["grid_worker"].node);
+    auto hh = env()
+                  .db
+                  ->one(
+                      "SELECT min(id) AS id FROM households WHERE node_path >= $1 AND "
+                      "node_path < $2",
+                      {root, linli::auth::subtree_end(root)})
+                  ->i64("id");
+    auto cat =
+        env().db->one("SELECT id FROM case_categories WHERE code = 'env.garbage'")->i64("id");
+    json body = {{"title", "垃圾桶满溢"}, {"description", "小区门口垃圾桶满溢，无人清运"},
+                 {"category_id", cat},    {"household_id", hh},
+                 {"urgency", urgency},    {"channel", "patrol"}};
+    auto r = http().post("/api/v1/cases", body, token);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+};
+
+TEST_P(QueueApiTest, PagesFollowTheDeadlineOrderWithACursor) {
+  auto g = env().token("grid_worker");
+  // Different urgencies give different deadlines; same urgency ties on the id.
+  for (const char* u : {"normal", "urgent", "normal", "urgent", "normal"}) report(u, g);
+
+  auto all = http().get("/api/v1/cases/queue?limit=200", g);
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto whole = all.json()["items"];
+  ASSERT_GE(whole.size(), 5u);
+  ASSERT_LE(whole.size(), 200u);
+  // Soonest deadline first, no deadline last.
+  for (std::size_t i = 1; i < whole.size(); ++i) {
+    const auto& a = whole[i - 1];
+    const auto& b = whole[i];
+    if (a["resolve_due"].is_null()) {
+      EXPECT_TRUE(b["resolve_due"].is_null());
+    } else if (!b["resolve_due"].is_null()) {
+      // ISO seconds: equal seconds may still differ in milliseconds.
+      EXPECT_LE(a["resolve_due"].get<std::string>(), b["resolve_due"].get<std::string>());
+    }
+  }
+
+  // The default page is 50 at most and says where to go on.
+  auto first = http().get("/api/v1/cases/queue", g).json();
+  EXPECT_LE(first["items"].size(), 50u);
+  EXPECT_EQ(first["next_cursor"].is_null(), whole.size() <= 50);
+
+  // Pages of two, cursor to cursor, give the same cases in the same order.
+  std::vector<std::int64_t> paged;
+  std::string cursor;
+  for (int pages = 0; pages < 200; ++pages) {
+    auto r =
+        http().get("/api/v1/cases/queue?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor), g);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto page = r.json();
+    auto items = page["items"];
+    EXPECT_LE(items.size(), 2u);
+    for (const auto& c : items) paged.push_back(c["id"].get<std::int64_t>());
+    if (page["next_cursor"].is_null()) break;
+    EXPECT_EQ(items.size(), 2u);
+    cursor = page["next_cursor"].get<std::string>();
+  }
+  std::vector<std::int64_t> expected;
+  for (const auto& c : whole) expected.push_back(c["id"].get<std::int64_t>());
+  EXPECT_EQ(paged, expected);
+  EXPECT_EQ(std::set<std::int64_t>(paged.begin(), paged.end()).size(), paged.size());
+}
+
+TEST_P(QueueApiTest, BadPagingIsRefused) {
+  auto g = env().token("grid_worker");
+  for (const char* q : {"limit=0", "limit=201", "limit=x", "cursor=12", "cursor=a_b", "cursor=1_2x",
+                        "cursor=5_-1"}) {
+    auto r = http().get(std::string("/api/v1/cases/queue?") + q, g);
+    EXPECT_EQ(r.status, 400) << q << " " << r.body;
+    EXPECT_EQ(r.header("content-type").rfind("application/problem+json", 0), 0u) << q;
+  }
+}
+
+LINLI_STORE_TESTS(QueueApiTest);
+
+}  // namespace
