@@ -258,12 +258,12 @@ for l in $LABELS; do
   echo
   echo "targets ($l, $CASES cases, $CONNS connections):"
   printf '| %-44s | %12s | %s |\n' target figure verdict
-  judge "intake ≥ 50 % of the single-row commit rate" "$(pct "${RPS[$l.intake]:-}" "$ceil")" '>=' 50 \
+  judge "intake >= 50 % of the single-row commit rate" "$(pct "${RPS[$l.intake]:-}" "$ceil")" '>=' 50 \
     "intake routes, checks duplicates, audits (hash chain), notifies and indexes for search in its write; group commit shares the fsync, not that work"
   judge "intake p99 < 10 ms" "${P99[$l.intake]:-}" '<' 10 \
     "tail latency of the single writer's batches under $CONNS connections on $(nproc) cores"
   for s in detail queue; do
-    judge "$s ≥ 30 % of /healthz" "$(pct "${RPS[$l.$s]:-}" "${RPS[$l.healthz]:-}")" '>=' 30 \
+    judge "$s >= 30 % of /healthz" "$(pct "${RPS[$l.$s]:-}" "${RPS[$l.healthz]:-}")" '>=' 30 \
       "several statements and a JSON page per request against a bare answer"
     judge "$s p99 < 20 ms" "${P99[$l.$s]:-}" '<' 20 "$CONNS connections queue on $(nproc) cores"
   done
