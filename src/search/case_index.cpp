@@ -82,7 +82,8 @@ Result<std::int64_t> walk(store::Kind kind, std::int64_t after_id, Query query, 
                           Run run) {
   bool rebuild = false;
   if (kind == store::Kind::postgres) {
-    auto n = query("SELECT count(*) AS n FROM cases WHERE id > $1", store::Params{after_id});
+    auto n = query("SELECT count(*) AS n FROM cases WHERE id > $1",
+                   store::Params{store::Value(after_id)});
     if (!n) return fail(n.error());
     rebuild = !n->empty() && n->front().i64("n") > kRebuildAbove;
     if (rebuild)
@@ -93,7 +94,7 @@ Result<std::int64_t> walk(store::Kind kind, std::int64_t after_id, Query query, 
     auto rows = query(
         "SELECT id, title, description, address, node_path FROM cases WHERE id > $1 ORDER BY id "
         "LIMIT $2",
-        store::Params{last, kBatch});
+        store::Params{store::Value(last), store::Value(kBatch)});
     if (!rows) return fail(rows.error());
     if (rows->empty()) break;
     Batch batch;
