@@ -558,7 +558,7 @@ class Generator {
       // 姓名,性别,出生日期,与户主关系,手机号,身份证号,网格,楼栋,单元,房号,标签
       std::string line =
           fmt::format("{},{},{},{},{},{},{},{}\n", p.name, gender == 'M' ? "男" : "女", p.birth,
-                      relation, p.phone, p.id_number, place, p.tags);
+                      relation, p.phone, p.id_number, place, csv_tags(p.tags));
       if (std::fwrite(line.data(), 1, line.size(), csv_) != line.size())
         return fail(Error::internal("无法写入 " + opt_.residents_csv));
       ++residents_;
@@ -568,13 +568,15 @@ class Generator {
   }
 
   struct Drawn {
-    std::string name, birth, id_number, id_hash, phone, tags;
+    std::int64_t id = 0;
+    std::chrono::sys_days born;
+    std::string name, birth, id_number, id_hash, phone, tags;  // tags as stored: "独居,空巢老人"
   };
   // A person's name, birth date, unique ID number (region + birth date +
   // sequence, odd for men, + check digit), mobile number and care tags.
   Drawn draw_person(int age, char gender, int household_size) {
     Drawn d;
-    std::int64_t id = next_.resident++;
+    std::int64_t id = d.id = next_.resident++;
     auto born =
         as_of_ - std::chrono::days{long(age) * 3652425 / 10000 + rand_between(rng_, 1, 364)};
     int birth_year = int(std::chrono::year_month_day{born}.year());
@@ -602,66 +604,39 @@ class Generator {
       }
       born -= std::chrono::days{1};
     }
+    d.born = born;
     d.birth = ymd(born);
     if (age >= 12)
       d.phone = std::string(pick(rng_, demo::names::kMobilePrefixes)) +
                 fmt::format("{:08d}", (id * 48271 + opt_.seed) % 100000000);
     if (age >= 60 && household_size == 1)
-      d.tags = "独居、空巢老人";
+      d.tags = "独居,空巢老人";
     else if (chance(rng_, age >= 60 ? 40 : 12))
       d.tags = "残疾";
     return d;
   }
 
+  // The import file writes several tags with 、 (a comma would split the cell).
+  static std::string csv_tags(std::string tags) {
+    for (auto at = tags.find(','); at != std::string::npos; at = tags.find(',', at))
+      tags.replace(at, 1, "、");
+    return tags;
+  }
+
   Status person(std::int64_t hid, const std::string& upath, int age, char gender,
                 const char* relation, int household_size) {
-    std::int64_t id = next_.resident++;
-    auto born =
-        as_of_ - std::chrono::days{long(age) * 3652425 / 10000 + rand_between(rng_, 1, 364)};
-    int birth_year = int(std::chrono::year_month_day{born}.year());
-    std::string name = pick_weighted(rng_, demo::names::kSurnames) +
-                       demo::detail::given_name(rng_, gender, birth_year);
-    // ID number: region + birth date + sequence (odd for men) + check digit,
-    // unique by construction: a counter per (region, day).
-    auto regions = std::span(demo::names::kBirthRegions);
-    long total_w = 0;
-    for (const auto& w : regions) total_w += w.weight;
-    long pickr = rand_between(rng_, 0, total_w - 1);
-    std::size_t region = 0;
-    for (; region + 1 < regions.size() && pickr >= regions[region].weight; ++region)
-      pickr -= regions[region].weight;
-    std::string id_number, id_hash;
-    for (;;) {
-      auto key = (std::int64_t(region) << 40) + born.time_since_epoch().count() * 2 +
-                 (gender == 'M' ? 1 : 0);
-      int& used = id_seq_[key];
-      if (used < 500) {
-        int seq = used++ * 2 + (gender == 'M' ? 1 : 0);
-        id_number =
-            std::string(regions[region].text) + ymd(born, false) + fmt::format("{:03d}", seq);
-        id_number += id_check_digit(id_number);
-        id_hash = crypto::blind_index(id_number);
-        if (taken_ids_.contains(id_hash)) continue;  // a demo resident has it
-        break;
-      }
-      born -= std::chrono::days{1};
-    }
+    auto d = draw_person(age, gender, household_size);
+    const auto id = d.id;
+    const auto born = d.born;
     Value phone_enc = null(), phone_mask = null(), phone_hash = null();
-    if (age >= 12) {
-      std::string phone = std::string(pick(rng_, demo::names::kMobilePrefixes)) +
-                          fmt::format("{:08d}", (id * 48271 + opt_.seed) % 100000000);
-      phone_enc = crypto::seal(phone);
-      phone_mask = validate::mask_phone(phone);
-      phone_hash = crypto::blind_index(phone);
+    if (!d.phone.empty()) {
+      phone_enc = crypto::seal(d.phone);
+      phone_mask = validate::mask_phone(d.phone);
+      phone_hash = crypto::blind_index(d.phone);
     }
-    std::string tags;
-    if (age >= 60 && household_size == 1)
-      tags = "独居,空巢老人";
-    else if (chance(rng_, age >= 60 ? 40 : 12))
-      tags = "残疾";
-    row_.assign({id, hid, upath, name, std::string(1, gender), ymd(born), std::string(relation),
-                 phone_enc, phone_mask, phone_hash, crypto::seal(id_number),
-                 validate::mask_id_number(id_number), id_hash, tags, created_, created_});
+    row_.assign({id, hid, upath, d.name, std::string(1, gender), d.birth, std::string(relation),
+                 phone_enc, phone_mask, phone_hash, crypto::seal(d.id_number),
+                 validate::mask_id_number(d.id_number), d.id_hash, d.tags, created_, created_});
     ++residents_;
     if (auto s = sink_.add(t_residents_, row_); !s) return s;
     // About 7 % of adults are party members of their compound's branch.
