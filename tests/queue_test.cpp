@@ -87,12 +87,25 @@ TEST_P(QueueApiTest, PagesFollowTheDeadlineOrderWithACursor) {
 
 TEST_P(QueueApiTest, BadPagingIsRefused) {
   auto g = env().token("grid_worker");
-  for (const char* q : {"limit=0", "limit=201", "limit=x", "cursor=12", "cursor=a_b", "cursor=1_2x",
-                        "cursor=5_-1"}) {
+  for (const char* q : {"limit=0", "limit=201", "limit=x", "limit=5abc", "limit=+5", "cursor=12",
+                        "cursor=a_b", "cursor=1_2x", "cursor=5_-1", "cursor=_5"}) {
     auto r = http().get(std::string("/api/v1/cases/queue?") + q, g);
     EXPECT_EQ(r.status, 400) << q << " " << r.body;
     EXPECT_EQ(r.header("content-type").rfind("application/problem+json", 0), 0u) << q;
   }
+}
+
+// The other lists share one page parser: a half-number is refused there too,
+// and a good page still answers.
+TEST_P(QueueApiTest, ListsRefuseHalfNumbersInPaging) {
+  auto admin = env().token("admin");
+  for (const char* q : {"limit=5abc", "limit=+5", "limit=-1", "cursor=12x", "cursor=-3"}) {
+    auto r = http().get(std::string("/api/v1/users?") + q, admin);
+    EXPECT_EQ(r.status, 400) << q << " " << r.body;
+  }
+  auto ok = http().get("/api/v1/users?limit=1", admin);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.json()["items"].size(), 1u);
 }
 
 LINLI_STORE_TESTS(QueueApiTest);

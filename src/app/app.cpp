@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 
@@ -217,16 +218,32 @@ Result<Json> body_json(const http::Request& req) {
   return parse_object(req.body);
 }
 
+std::optional<std::int64_t> whole_number(std::string_view s) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || s.front() == '-' || ec != std::errc() || end != s.data() + s.size())
+    return std::nullopt;
+  return v;
+}
+
+Result<int> limit_of(const http::Request& req) {
+  auto l = req.q("limit");
+  if (!l) return 50;
+  auto v = whole_number(*l);
+  if (!v || *v < 1 || *v > 200) return fail(Error::invalid("每页条数应为1到200之间的整数"));
+  return static_cast<int>(*v);
+}
+
 Result<Page> page_of(const http::Request& req) {
   Page p;
-  try {
-    if (auto l = req.q("limit")) p.limit = std::stoi(*l);
-    if (auto c = req.q("cursor")) p.after = std::stoll(*c);
-  } catch (const std::exception&) {
-    return fail(Error::invalid("分页参数无效"));
+  auto limit = limit_of(req);
+  if (!limit) return fail(limit.error());
+  p.limit = *limit;
+  if (auto c = req.q("cursor")) {
+    auto after = whole_number(*c);
+    if (!after) return fail(Error::invalid("分页参数无效，请从第一页重新加载"));
+    p.after = *after;
   }
-  if (p.limit < 1 || p.limit > 200 || p.after < 0)
-    return fail(Error::invalid("每页条数应在1到200之间"));
   return p;
 }
 

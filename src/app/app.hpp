@@ -79,6 +79,11 @@ struct Page {
   int limit = 50;
 };
 Result<Page> page_of(const http::Request& req);
+// The "limit" query parameter alone: a whole number 1..200, 50 when absent.
+// "5abc", "+5" and " 5" are refused, not read as 5.
+Result<int> limit_of(const http::Request& req);
+// A whole non-negative number written out in full (digits only), or nothing.
+std::optional<std::int64_t> whole_number(std::string_view s);
 Json page_json(Json items, int limit);
 // A table as a download named after its title: CSV (UTF-8) when format is
 // "csv", else an XLSX workbook.
