@@ -692,51 +692,78 @@ Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
   return {};
 }
 
-Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p,
-                                         const CaseInput& in, const auth::Actor& by,
-                                         std::vector<Json>& pending) {
-  auto node = tx.one("SELECT path, name FROM nodes WHERE id = $1", {in.node_id});
+Result<CaseService::Intake> CaseService::prepare_intake(const auth::Principal& p,
+                                                        const CaseInput& in) {
+  Intake k;
+  k.in = &in;
+  auto node = db_.one("SELECT path, name FROM nodes WHERE id = $1", {in.node_id});
   if (!node) return fail(node.error());
-  auto path = node->str("path");
-  // Read through this transaction, not the pool: the write holds a pooled
-  // connection (on PostgreSQL, and the audit chain's lock while it waits), so
-  // asking the pool for another one here starved it under concurrent intake.
-  auto lim = tx.query(
-      "SELECT * FROM case_limits WHERE case_type = $1 AND urgency = $2 AND (category_id = $3 OR "
-      "category_id IS NULL) ORDER BY CASE WHEN category_id IS NULL THEN 1 ELSE 0 END LIMIT 1",
-      {in.case_type, in.urgency, in.category_id});
-  if (!lim) return fail(lim.error());
-  if (lim->empty()) return fail(Error::internal("缺少办理时限设置，请管理员补充"));
-  auto unit = [&](const char* col) {
-    return calendar::parse_unit((*lim)[0].str(col)).value_or(calendar::Unit::workdays);
-  };
-  auto limits = std::optional<Limits>(Limits{
-      (*lim)[0].i64("accept_value"), (*lim)[0].i64("contact_value"), (*lim)[0].i64("resolve_value"),
-      (*lim)[0].i64("report_value"), (*lim)[0].i64("act_value"), unit("accept_unit"),
-      unit("contact_unit"), unit("resolve_unit"), unit("report_unit"), unit("act_unit")});
-  auto cal = work_calendar();  // cached; create() loads it before the write
-  auto now = clock::now_ms();
-  std::string reporter_name = in.reporter_name, phone = in.reporter_phone;
-  std::int64_t resident = 0, user = 0;
+  k.path = node->str("path");
+  k.address = in.address.empty() ? node->str("name") : in.address;
+  auto limits = limits_for(in.case_type, in.urgency, in.category_id);
+  if (!limits) return fail(limits.error());
+  auto cal = work_calendar();
+  k.now = clock::now_ms();
+  k.accept_due = cal.add(k.now, limits->accept, limits->accept_u);
+  k.resolve_due = cal.add(k.now, limits->resolve, limits->resolve_u);
+  k.reporter_name = in.reporter_name;
+  std::string phone = in.reporter_phone;
   if (p.can("case.report") && p.resident_id) {
-    resident = p.resident_id;
-    user = p.user_id;
-    auto r = tx.one("SELECT name, phone_enc FROM residents WHERE id = $1", {p.resident_id});
-    if (r) {
-      reporter_name = r->str("name");
-      if (!r->is_null("phone_enc"))
-        if (auto plain = crypto::open(r->str("phone_enc"))) phone = *plain;
+    k.resident = p.resident_id;
+    k.user = p.user_id;
+    auto r = db_.query("SELECT name, phone_enc FROM residents WHERE id = $1", {p.resident_id});
+    if (!r) return fail(r.error());
+    if (!r->empty()) {
+      k.reporter_name = (*r)[0].str("name");
+      if (!(*r)[0].is_null("phone_enc"))
+        if (auto plain = crypto::open((*r)[0].str("phone_enc"))) phone = *plain;
     }
   }
-  auto address = in.address.empty() ? node->str("name") : in.address;
-  auto r = tx.one(
-      "INSERT INTO cases (code, title, description, category_id, case_type, urgency, channel, "
+  if (!phone.empty()) {
+    k.phone_sealed = crypto::seal(phone);
+    k.phone_mask = validate::mask_phone(phone);
+  }
+  // Whoever accepts at this place hears of it. The place's ancestors are the
+  // ids along its path: index lookups on role_assignments_node (migration
+  // 0012) instead of reading every grid and community worker's assignment.
+  store::Sql dq;
+  dq << "SELECT DISTINCT user_id FROM role_assignments WHERE role IN ('grid_worker', "
+        "'community_staff') AND node_id IN (";
+  auto ancestors = auth::path_ids(k.path);
+  for (std::size_t i = 0; i < ancestors.size(); ++i) dq << (i ? ", " : "") << dq.bind(ancestors[i]);
+  dq << (ancestors.empty() ? "NULL)" : ")");
+  auto dispatchers = db_.query(dq.text, dq.params);
+  if (!dispatchers) return fail(dispatchers.error());
+  for (const auto& d : *dispatchers) k.dispatchers.push_back(d.i64("user_id"));
+  return k;
+}
+
+Result<std::int64_t> CaseService::insert(store::Tx& tx, const Intake& k, const auth::Actor& by,
+                                         std::vector<Json>& pending) {
+  const CaseInput& in = *k.in;
+  // The id first, so the code people read out on the phone (C + Shanghai date
+  // + id) goes in with the row: no second write of the row and its indexes.
+  // SQLite has one writer, so max + 1 is this transaction's; PostgreSQL draws
+  // from the identity's sequence.
+  auto next = tx.one(db_.kind() == store::Kind::postgres
+                         ? "SELECT nextval(pg_get_serial_sequence('cases', 'id')) AS id"
+                         : "SELECT COALESCE(MAX(id), 0) + 1 AS id FROM cases");
+  if (!next) return fail(next.error());
+  auto id = next->i64("id");
+  auto day = calendar::shanghai_day(k.now);
+  auto code =
+      fmt::format("C{}{}{}-{:06d}", day.substr(0, 4), day.substr(5, 2), day.substr(8, 2), id);
+  auto opt = [](std::int64_t v) { return v ? store::Value{v} : store::null(); };
+  auto opt_text = [](const std::string& v) { return v.empty() ? store::null() : store::Value{v}; };
+  auto r = tx.exec(
+      "INSERT INTO cases (id, code, title, description, category_id, case_type, urgency, channel, "
       "state, level, node_id, node_path, household_id, lat, lng, address, reporter_resident_id, "
       "reporter_user_id, reporter_name, reporter_phone_enc, reporter_phone_mask, anonymous, "
       "open311_token, accept_due, resolve_due, created_at, updated_at) VALUES ($1, $2, $3, $4, "
-      "$5, $6, $7, 'submitted', 'grid', $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
-      "$20, $21, $22, $23, $23) RETURNING id",
-      {"new-" + crypto::random_token(),
+      "$5, $6, $7, $8, 'submitted', 'grid', $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+      "$20, $21, $22, $23, $24, $24)",
+      {id,
+       code,
        in.title,
        in.description,
        in.category_id,
@@ -744,61 +771,42 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const auth::Principal& p
        in.urgency,
        in.channel,
        in.node_id,
-       path,
-       in.household_id ? store::Value{in.household_id} : store::null(),
+       k.path,
+       opt(in.household_id),
        in.lat ? store::Value{*in.lat} : store::null(),
        in.lng ? store::Value{*in.lng} : store::null(),
-       address,
-       resident ? store::Value{resident} : store::null(),
-       user ? store::Value{user} : store::null(),
-       reporter_name,
-       phone.empty() ? store::null() : store::Value{crypto::seal(phone)},
-       phone.empty() ? store::null() : store::Value{validate::mask_phone(phone)},
+       k.address,
+       opt(k.resident),
+       opt(k.user),
+       k.reporter_name,
+       opt_text(k.phone_sealed),
+       opt_text(k.phone_mask),
        static_cast<std::int64_t>(in.anonymous ? 1 : 0),
-       in.open311_token.empty() ? store::null() : store::Value{in.open311_token},
-       cal.add(now, limits->accept, limits->accept_u),
-       cal.add(now, limits->resolve, limits->resolve_u),
-       now});
+       opt_text(in.open311_token),
+       k.accept_due,
+       k.resolve_due,
+       k.now});
   if (!r) return fail(r.error());
-  auto id = r->i64("id");
-  if (auto s = search::add(tx, db_.kind(), id, {in.title, in.description, address, path}); !s)
+  if (auto s = search::add(tx, db_.kind(), id, {in.title, in.description, k.address, k.path}); !s)
     return fail(s.error());
-  // A code people can read out on the phone: C + Shanghai date + id.
-  auto day = calendar::shanghai_day(now);
-  auto code =
-      fmt::format("C{}{}{}-{:06d}", day.substr(0, 4), day.substr(5, 2), day.substr(8, 2), id);
-  if (auto u = tx.exec("UPDATE cases SET code = $1 WHERE id = $2", {code, id}); !u)
-    return fail(u.error());
   for (const auto& sha : in.photos)
     if (auto ph =
             tx.exec("INSERT INTO case_photos (case_id, sha256, stage) VALUES ($1, $2, 'report')",
                     {id, sha});
         !ph)
       return fail(ph.error());
-  auto c = load_in(tx, id);
-  if (!c) return fail(c.error());
-  if (auto e = event(tx, *c, by, "submit", "submitted", "", channel_name(in.channel)); !e)
+  Case c;  // what the timeline entry reads of the new case
+  c.id = id;
+  c.state = "submitted";
+  c.level = "grid";
+  if (auto e = event(tx, c, by, "submit", "submitted", "", channel_name(in.channel)); !e)
     return fail(e.error());
-  // Whoever accepts at this place hears of it.
-  // The place's ancestors are the ids along its path: index lookups on
-  // role_assignments_node (migration 0012) instead of reading every grid
-  // worker's and community worker's assignment in the city.
-  store::Sql dq;
-  dq << "SELECT DISTINCT user_id FROM role_assignments WHERE role IN ('grid_worker', "
-        "'community_staff') AND node_id IN (";
-  auto ancestors = auth::path_ids(path);
-  for (std::size_t i = 0; i < ancestors.size(); ++i) dq << (i ? ", " : "") << dq.bind(ancestors[i]);
-  dq << (ancestors.empty() ? "NULL)" : ")");
-  auto dispatchers = tx.query(dq.text, dq.params);
-  if (!dispatchers) return fail(dispatchers.error());
-  std::vector<std::int64_t> ids;
-  for (const auto& d : *dispatchers) ids.push_back(d.i64("user_id"));
-  if (auto n =
-          notifier_.add(tx, ids, {"assignment", id, "新诉求待受理：" + in.title, code}, pending);
+  if (auto n = notifier_.add(tx, k.dispatchers,
+                             {"assignment", id, "新诉求待受理：" + in.title, code}, pending);
       !n)
     return fail(n.error());
   // Last: on PostgreSQL this takes the audit chain's lock, held to the commit.
-  if (auto a = auth::record(tx, by, {"case.create", "case", id, path, "登记诉求 " + code}); !a)
+  if (auto a = auth::record(tx, by, {"case.create", "case", id, k.path, "登记诉求 " + code}); !a)
     return fail(a.error());
   return id;
 }
@@ -820,13 +828,14 @@ Result<Case> CaseService::create(const auth::Principal& p, const CaseInput& inpu
   if (!p.can("case.create") && !p.can("case.report")) return fail(Error::forbidden());
   CaseInput in = input;
   if (auto v = validate(p, in); !v) return fail(v.error());
+  auto k = prepare_intake(p, in);
+  if (!k) return fail(k.error());
   std::int64_t id = 0;
   std::vector<Json> pending;
-  (void)work_calendar();  // loaded from the pool now, not inside the write
   auto w = db_.write([&](store::Tx& tx) -> Status {
     if (auto rc = read_committed(tx); !rc) return rc;
     pending.clear();
-    auto r = insert(tx, p, in, by, pending);
+    auto r = insert(tx, *k, by, pending);
     if (!r) return fail(r.error());
     id = *r;
     return {};
@@ -853,15 +862,20 @@ Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
       }
     }
   if (!all.errors.empty()) return fail(all);
+  std::vector<Intake> intakes;
+  for (const auto& in : checked) {
+    auto k = prepare_intake(p, in);
+    if (!k) return fail(k.error());
+    intakes.push_back(std::move(*k));
+  }
   std::vector<std::int64_t> ids;
   std::vector<Json> pending;
-  (void)work_calendar();  // loaded from the pool now, not inside the write
   auto w = db_.write([&](store::Tx& tx) -> Status {
     if (auto rc = read_committed(tx); !rc) return rc;
     ids.clear();
     pending.clear();
-    for (const auto& in : checked) {
-      auto r = insert(tx, p, in, by, pending);
+    for (const auto& k : intakes) {
+      auto r = insert(tx, k, by, pending);
       if (!r) return fail(r.error());
       ids.push_back(*r);
     }

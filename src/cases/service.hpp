@@ -106,8 +106,17 @@ class CaseService {
                                                    const std::string& level);
   Result<std::vector<std::int64_t>> users_of_org(store::Tx& tx, std::int64_t org_id);
   Status validate(const auth::Principal& p, CaseInput& in);
-  Result<std::int64_t> insert(store::Tx& tx, const auth::Principal& p, const CaseInput& in,
-                              const auth::Actor& by, std::vector<Json>& pending);
+  // A new case as insert() writes it: everything it needs is read and
+  // computed before the write, so the single writer only writes.
+  struct Intake {
+    const CaseInput* in = nullptr;
+    std::string path, address, reporter_name, phone_sealed, phone_mask;
+    std::int64_t resident = 0, user = 0, now = 0, accept_due = 0, resolve_due = 0;
+    std::vector<std::int64_t> dispatchers;  // who hears of it: accepters at the place
+  };
+  Result<Intake> prepare_intake(const auth::Principal& p, const CaseInput& in);
+  Result<std::int64_t> insert(store::Tx& tx, const Intake& k, const auth::Actor& by,
+                              std::vector<Json>& pending);
 
   store::Db& db_;
   notify::Notifier& notifier_;

@@ -58,16 +58,24 @@ void Notifier::on_payload(std::string_view payload) {
 
 Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, const Notice& n,
                      std::vector<nlohmann::json>& pending) {
+  if (user_ids.empty()) return {};
   auto now = clock::now_ms();
-  for (auto uid : user_ids) {
-    auto r = tx.one(
-        "INSERT INTO notifications (user_id, at, kind, case_id, title, body) VALUES ($1, $2, $3, "
-        "$4, $5, $6) RETURNING id",
-        {uid, now, n.kind, n.case_id ? store::Value{n.case_id} : store::null(), n.title, n.body});
-    if (!r) return fail(r.error());
+  // One statement for every recipient: the single writer runs it once.
+  store::Sql q;
+  auto at = q.bind(now), kind = q.bind(n.kind), title = q.bind(n.title), body = q.bind(n.body);
+  auto case_id = q.bind(n.case_id ? store::Value{n.case_id} : store::null());
+  q << "INSERT INTO notifications (user_id, at, kind, case_id, title, body) VALUES ";
+  for (std::size_t i = 0; i < user_ids.size(); ++i)
+    q << (i ? ", (" : "(") << q.bind(user_ids[i]) << ", " << at << ", " << kind << ", " << case_id
+      << ", " << title << ", " << body << ")";
+  q << " RETURNING id, user_id";
+  auto rows = tx.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  for (const auto& r : *rows) {
+    auto uid = r.i64("user_id");
     nlohmann::json notice = {
         {"user_id", uid},
-        {"id", r->i64("id")},
+        {"id", r.i64("id")},
         {"at", clock::iso(now)},
         {"kind", n.kind},
         {"case_id", n.case_id ? nlohmann::json(n.case_id) : nlohmann::json(nullptr)},
@@ -77,7 +85,7 @@ Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, c
     if (publish_) {
       auto text = notice.dump();
       if (text.size() > kMaxPayload)
-        text = nlohmann::json{{"user_id", uid}, {"id", r->i64("id")}}.dump();
+        text = nlohmann::json{{"user_id", uid}, {"id", r.i64("id")}}.dump();
       auto sent = tx.exec("SELECT pg_notify($1, $2) AS sent", {std::string(kChannel), text});
       if (!sent) return fail(sent.error());
     } else {
