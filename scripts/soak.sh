@@ -73,7 +73,7 @@ metric() { curl -fs "$base/metrics" | awk -v m="$1" '$1 == m {printf "%d", $2 / 
 ( for ((m = 1; m <= minutes; m++)); do
     sleep 60
     echo "  minute $m: RSS $(rss) kB, anon $(awk '/RssAnon/{print $2}' "/proc/$pid/status") kB," \
-      "sqlite $(metric linli_store_library_memory_bytes) kB, heap live $(metric linli_heap_in_use_bytes) kB," \
+      "sqlite $(metric linli_store_cache_bytes) kB, heap live $(metric linli_heap_in_use_bytes) kB," \
       "heap free $(metric linli_heap_free_bytes) kB, db $(($(stat -c %s "$dir/linli.db") / 1024)) kB"
   done ) >"$dir/rss.log" 2>/dev/null &
 sampler=$!
@@ -84,11 +84,11 @@ warm_s=0 high=0 high_at=0
 while ((warm_s < secs / 3)) && ((warm_s < 120 || warm_s - high_at < 180)); do
   sleep 10
   warm_s=$((warm_s + 10))
-  now_kb=$(metric linli_store_library_memory_bytes)
+  now_kb=$(metric linli_store_cache_bytes)
   if ((now_kb * 100 > high * 101)); then high=$now_kb high_at=$warm_s; fi
 done
 rss_warm=$(rss)
-echo "==> warm-up ended after ${warm_s} s: SQLite holds $(metric linli_store_library_memory_bytes) kB (high ${high} kB) of its ${budget_mb} MB budget; RSS ${rss_warm} kB"
+echo "==> warm-up ended after ${warm_s} s: SQLite holds $(metric linli_store_cache_bytes) kB (high ${high} kB) of its ${budget_mb} MB budget; RSS ${rss_warm} kB"
 wait "$wrk_pid"
 rss_end=$(rss)
 kill "$sampler" 2>/dev/null || true

@@ -86,6 +86,10 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
               const SecurityFlags& security, const std::string& replica_url,
               const std::vector<std::string>& trusted_proxies) {
   bound_heap();
+  // Before the store opens: the SQLite budget sizes each connection's cache.
+  AppConfig cfg;
+  cfg.web_dir = web;
+  if (auto bad = apply_security_flags(security, cfg); !bad.empty()) return die(bad);
   auto db = open_store(c);
   if (!db) return die(db.error().detail);
   // Several nodes (docs/SCALING.md): one key, notices across nodes, a replica.
@@ -102,9 +106,6 @@ int run_serve(const Common& c, const std::string& listen, const std::string& web
   opt.host = listen.substr(0, colon);
   opt.port = static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)));
   if (workers > 0) opt.workers = workers;
-  AppConfig cfg;
-  cfg.web_dir = web;
-  if (auto bad = apply_security_flags(security, cfg); !bad.empty()) return die(bad);
   cfg.trusted_proxies = trusted_proxies;
   App app(**db, cfg, reads.get());
   if ((*db)->kind() == store::Kind::postgres)

@@ -85,9 +85,9 @@ TEST_P(ApiTest, HealthReadyMetrics) {
   EXPECT_GT(gauge("linli_heap_in_use_bytes"), 0);
 #endif
   if (GetParam() == "sqlite")
-    EXPECT_GT(gauge("linli_store_library_memory_bytes"), 0);
+    EXPECT_GT(gauge("linli_store_cache_bytes"), 0);
   else
-    EXPECT_EQ(gauge("linli_store_library_memory_bytes"), 0);
+    EXPECT_EQ(gauge("linli_store_cache_bytes"), 0);
 }
 
 TEST_P(ApiTest, LoginMeLogout) {

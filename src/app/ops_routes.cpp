@@ -41,8 +41,8 @@ void register_ops_routes(App& app) {
              fmt::format("linli_store_pool_in_use {}", s.pool_in_use),
              "# TYPE linli_store_write_queue_depth gauge",
              fmt::format("linli_store_write_queue_depth {}", s.queue_depth),
-             "# TYPE linli_store_library_memory_bytes gauge",
-             fmt::format("linli_store_library_memory_bytes {}", s.library_memory_bytes)};
+             "# TYPE linli_store_cache_bytes gauge",
+             fmt::format("linli_store_cache_bytes {}", s.cache_bytes)};
          // The heap as glibc sees it: in use by live objects against free but
          // still mapped. Tells a leak (in use keeps rising) from fragmentation
          // (free keeps rising) when RSS grows.

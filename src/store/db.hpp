@@ -105,9 +105,9 @@ class Db {
   struct Stats {
     std::int64_t writes = 0, write_batches = 0, reads = 0;
     std::int64_t pool_size = 0, pool_in_use = 0, queue_depth = 0;
-    // Memory the store's library holds inside this process (SQLite: page
-    // caches and prepared statements; 0 for PostgreSQL, whose memory is its own).
-    std::int64_t library_memory_bytes = 0;
+    // Page caches the store's library holds inside this process (SQLite's
+    // connections; 0 for PostgreSQL, whose memory is its own).
+    std::int64_t cache_bytes = 0;
   };
   virtual Stats stats() const = 0;
 };

@@ -26,7 +26,7 @@ constexpr std::size_t kStmtCacheMax = 512;
 // committed since its last read (WAL), which under steady writes is nearly
 // every request, so readers keep small caches and lean on the operating
 // system's; the writer keeps the B-tree pages its inserts walk. All of them
-// share serve's --sqlite-memory-mb budget (set_memory_budget).
+// share serve's --sqlite-memory-mb budget when it is set (set_memory_budget).
 constexpr const char* kWriterPragmas =
     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
     "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;";
@@ -149,6 +149,14 @@ class Conn {
   Result<Exec> exec(std::string_view sql, const Params& params = {});
   Status script(std::string_view sql);
   bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  // The page cache's size, noted by the thread using the connection (after a
+  // read, after a batch) for /metrics to sum without touching it.
+  void note_cache() {
+    int cur = 0, high = 0;
+    if (sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_USED, &cur, &high, 0) == SQLITE_OK)
+      cache_bytes_.store(cur, std::memory_order_relaxed);
+  }
+  std::int64_t cache_bytes() const { return cache_bytes_.load(std::memory_order_relaxed); }
 
  private:
   Conn(sqlite3* db, bool reader) : db_(db), reader_(reader) {}
@@ -161,6 +169,7 @@ class Conn {
 
   sqlite3* db_;
   bool reader_;
+  std::atomic<std::int64_t> cache_bytes_{0};
   std::unordered_map<std::string, Stmt, StrHash, std::equal_to<>> cache_;
 };
 
@@ -315,7 +324,9 @@ class ReaderPool {
     Lease(Lease&& o) noexcept : pool_(o.pool_), conn_(std::exchange(o.conn_, nullptr)) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
-      if (conn_) pool_->give_back(conn_);
+      if (!conn_) return;
+      conn_->note_cache();
+      pool_->give_back(conn_);
     }
     Conn& operator*() const { return *conn_; }
     Conn* operator->() const { return conn_; }
@@ -352,6 +363,12 @@ class ReaderPool {
   std::int64_t in_use() const {
     std::lock_guard lk(mu_);
     return in_use_;
+  }
+  std::int64_t cache_bytes() const {
+    std::lock_guard lk(mu_);
+    std::int64_t sum = 0;
+    for (const auto& c : all_) sum += c->cache_bytes();
+    return sum;
   }
 
  private:
@@ -417,7 +434,8 @@ class SqliteDb final : public Db {
   bool stopping_ = false;
   std::mutex close_mu_;
   std::atomic<std::int64_t> writes_{0}, batches_{0}, reads_{0}, queue_depth_{0};
-  std::thread thread_;  // last: starts after every other member exists
+  std::atomic<std::int64_t> writer_cache_{0};  // the writer's page cache (bytes)
+  std::thread thread_;                         // last: starts after every other member exists
 };
 
 Result<Rows> SqliteDb::query(std::string_view sql, const Params& params) {
@@ -458,6 +476,8 @@ void SqliteDb::writer_loop() {
       queue_depth_.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
     }
     run_batch(batch);
+    writer_->note_cache();
+    writer_cache_.store(writer_->cache_bytes(), std::memory_order_relaxed);
     writes_.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
     batches_.fetch_add(1, std::memory_order_relaxed);
     {
@@ -540,7 +560,7 @@ Db::Stats SqliteDb::stats() const {
   s.pool_size = readers_.size();
   s.pool_in_use = readers_.in_use();
   s.queue_depth = queue_depth_.load(std::memory_order_relaxed);
-  s.library_memory_bytes = sqlite3_memory_used();
+  s.cache_bytes = writer_cache_.load(std::memory_order_relaxed) + readers_.cache_bytes();
   return s;
 }
 
@@ -559,17 +579,47 @@ Result<std::unique_ptr<Conn>> open_writer(const std::string& path) {
 
 }  // namespace
 
-void set_memory_budget(std::int64_t bytes) { sqlite3_soft_heap_limit64(bytes); }
+namespace {
+
+std::atomic<std::int64_t> g_budget{0};  // bytes; 0 = each connection's own cache_size
+
+// SQLite's memory statistics put one process-wide mutex around every
+// allocation of every connection: with a writer and a dozen readers busy it
+// cost intake a quarter of its throughput (docs/PERFORMANCE.md). They only
+// feed sqlite3_memory_used() and the soft heap limit; the budget is kept by
+// each connection's cache_size instead. Must precede sqlite3_initialize():
+// the first open does that, so a later call changes nothing and says so.
+void configure_library() {
+  static const int rc = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)rc;
+}
+
+Status size_cache(Conn& conn, std::int64_t bytes) {
+  return conn.script(
+      fmt::format("PRAGMA cache_size=-{}", std::max<std::int64_t>(bytes >> 10, 512)));
+}
+
+}  // namespace
+
+void set_memory_budget(std::int64_t bytes) { g_budget.store(bytes, std::memory_order_relaxed); }
 
 Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& options) {
+  configure_library();
   auto writer = open_writer(path);
   if (!writer) return fail(std::move(writer.error()));
   int n = options.readers;
   if (n <= 0) n = std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()));
+  // The budget: half for the writer, whose inserts walk the same B-tree pages
+  // batch after batch; half shared by the readers (see kReaderPragmas).
+  auto budget = g_budget.load(std::memory_order_relaxed);
+  if (budget > 0)
+    if (auto st = size_cache(**writer, budget / 2); !st) return fail(std::move(st.error()));
   std::vector<std::unique_ptr<Conn>> readers;
   for (int i = 0; i < n; ++i) {
     auto r = Conn::open(path, kReaderPragmas, true);
     if (!r) return fail(std::move(r.error()));
+    if (budget > 0)
+      if (auto st = size_cache(**r, budget / 2 / n); !st) return fail(std::move(st.error()));
     readers.push_back(std::move(*r));
   }
   return std::make_unique<SqliteDb>(std::move(*writer), std::move(readers), options);

@@ -21,12 +21,11 @@ struct Options {
 // unavailable when the file cannot be opened or put in WAL mode.
 Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& options = {});
 
-// One budget for all of SQLite's memory in this process (page caches of the
-// writer and every reader, statements): a soft limit, so a server's RSS levels
-// off at a known size however large the database grows (each connection's own
-// cache_size caps it too). `linli serve` sets it (--sqlite-memory-mb, 64 MB);
-// the bulk commands (gen, import, demo) run without one: their big
-// transactions and index builds want all the cache they can get.
+// One budget for the page caches of every SQLite connection opened after it
+// (the writer's and each reader's cache_size), so a server's RSS levels off at
+// a known size however large the database grows. `linli serve` sets it
+// (--sqlite-memory-mb); the bulk commands (gen, import, demo) run without one:
+// their big transactions and index builds want all the cache they can get.
 void set_memory_budget(std::int64_t bytes);
 
 // Runs a multi-statement script inside tx, which must be a Tx this adapter
