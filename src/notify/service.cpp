@@ -56,26 +56,59 @@ void Notifier::on_payload(std::string_view payload) {
   deliver(n);
 }
 
+namespace {
+
+// One INSERT for every recipient (the single writer runs it once); returns
+// (id, user_id) of each row. SQLite answers RETURNING through a temporary
+// table it builds and frees for each statement (a pager and its first pages,
+// ~80 KB from malloc, in every intake's write); with one writer its next ids
+// are simply known.
+Result<std::vector<std::pair<std::int64_t, std::int64_t>>> insert_notices(
+    store::Tx& tx, bool sqlite, const std::vector<std::int64_t>& user_ids, const Notice& n,
+    std::int64_t now) {
+  store::Sql q;
+  auto at = q.bind(now), kind = q.bind(n.kind), title = q.bind(n.title), body = q.bind(n.body);
+  auto case_id = q.bind(n.case_id ? store::Value{n.case_id} : store::null());
+  std::int64_t first = 0;
+  if (sqlite) {
+    auto last = tx.one("SELECT COALESCE(MAX(id), 0) AS id FROM notifications");
+    if (!last) return fail(last.error());
+    first = last->i64("id") + 1;
+  }
+  q << "INSERT INTO notifications (" << (sqlite ? "id, " : "")
+    << "user_id, at, kind, case_id, title, body) VALUES ";
+  for (std::size_t i = 0; i < user_ids.size(); ++i) {
+    q << (i ? ", (" : "(");
+    if (sqlite) q << q.bind(first + static_cast<std::int64_t>(i)) << ", ";
+    q << q.bind(user_ids[i]) << ", " << at << ", " << kind << ", " << case_id << ", " << title
+      << ", " << body << ")";
+  }
+  std::vector<std::pair<std::int64_t, std::int64_t>> made;
+  if (sqlite) {
+    if (auto ins = tx.exec(q.text, q.params); !ins) return fail(ins.error());
+    for (std::size_t i = 0; i < user_ids.size(); ++i)
+      made.emplace_back(first + static_cast<std::int64_t>(i), user_ids[i]);
+    return made;
+  }
+  q << " RETURNING id, user_id";
+  auto rows = tx.query(q.text, q.params);
+  if (!rows) return fail(rows.error());
+  for (const auto& r : *rows) made.emplace_back(r.i64("id"), r.i64("user_id"));
+  return made;
+}
+
+}  // namespace
+
 Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, const Notice& n,
                      std::vector<nlohmann::json>& pending) {
   if (user_ids.empty()) return {};
   auto now = clock::now_ms();
-  // One statement for every recipient: the single writer runs it once.
-  store::Sql q;
-  auto at = q.bind(now), kind = q.bind(n.kind), title = q.bind(n.title), body = q.bind(n.body);
-  auto case_id = q.bind(n.case_id ? store::Value{n.case_id} : store::null());
-  q << "INSERT INTO notifications (user_id, at, kind, case_id, title, body) VALUES ";
-  for (std::size_t i = 0; i < user_ids.size(); ++i)
-    q << (i ? ", (" : "(") << q.bind(user_ids[i]) << ", " << at << ", " << kind << ", " << case_id
-      << ", " << title << ", " << body << ")";
-  q << " RETURNING id, user_id";
-  auto rows = tx.query(q.text, q.params);
-  if (!rows) return fail(rows.error());
-  for (const auto& r : *rows) {
-    auto uid = r.i64("user_id");
+  auto made = insert_notices(tx, db_.kind() == store::Kind::sqlite, user_ids, n, now);
+  if (!made) return fail(made.error());
+  for (const auto& [id, uid] : *made) {
     nlohmann::json notice = {
         {"user_id", uid},
-        {"id", r.i64("id")},
+        {"id", id},
         {"at", clock::iso(now)},
         {"kind", n.kind},
         {"case_id", n.case_id ? nlohmann::json(n.case_id) : nlohmann::json(nullptr)},
@@ -84,8 +117,7 @@ Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, c
         {"read", false}};
     if (publish_) {
       auto text = notice.dump();
-      if (text.size() > kMaxPayload)
-        text = nlohmann::json{{"user_id", uid}, {"id", r.i64("id")}}.dump();
+      if (text.size() > kMaxPayload) text = nlohmann::json{{"user_id", uid}, {"id", id}}.dump();
       auto sent = tx.exec("SELECT pg_notify($1, $2) AS sent", {std::string(kChannel), text});
       if (!sent) return fail(sent.error());
     } else {
