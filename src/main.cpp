@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
   int workers = 0;
   serve->add_option("--listen", listen, "HOST:PORT (默认 127.0.0.1:8080)");
   serve->add_option("--web", web, "网页文件目录 (默认 web/dist)");
-  serve->add_option("--workers", workers, "处理请求的工作线程数");
+  serve->add_option("--workers", workers, "处理写请求的工作线程数（默认16；读请求另用每核2个）");
   SecurityFlags security;
   add_security_flags(serve, security);
 

@@ -26,7 +26,8 @@ struct Server::Impl {
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   tcp::acceptor acceptor{ioc};
-  asio::thread_pool workers;
+  asio::thread_pool workers;  // writes: they wait on the store's group commit
+  asio::thread_pool readers;  // reads: they keep the cores busy
   std::vector<std::thread> io_threads;
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::int64_t> connections{0};
@@ -34,7 +35,19 @@ struct Server::Impl {
   std::once_flag stopped;
 
   Impl(ServerOptions o, Dispatch d)
-      : opt(std::move(o)), dispatch(std::move(d)), workers(std::max(1, opt.workers)) {}
+      : opt(std::move(o)),
+        dispatch(std::move(d)),
+        workers(std::max(1, opt.workers)),
+        readers(read_pool_size(opt.read_workers)) {}
+  // Reads use the CPU and rarely wait: a thread or two per core. More only
+  // adds context switches (case detail at 64 connections on 2 cores: 16
+  // threads 8.6k req/s, 4 threads 10.6k). Writes wait for the single
+  // writer, and the more of them wait, the larger its batch: they keep the
+  // larger pool.
+  static std::size_t read_pool_size(int asked) {
+    if (asked > 0) return static_cast<std::size_t>(asked);
+    return std::max(4u, 2 * std::thread::hardware_concurrency());
+  }
   void accept();
 };
 
@@ -130,9 +143,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     req->body = std::move(msg.body());
     req->remote_ip = remote_ip_;
     ++srv_.in_flight;
-    // Handlers may block on the store: run them on the worker pool, then
-    // come back to this connection's executor to write.
-    asio::post(srv_.workers, [self = shared_from_this(), req] {
+    // Handlers may block on the store: run them on a pool (reads and writes
+    // apart, see Impl), then come back to this connection's executor to write.
+    bool reads = req->method == "GET" || req->method == "HEAD";
+    auto& pool = reads ? srv_.readers : srv_.workers;
+    asio::post(pool, [self = shared_from_this(), req] {
       Response res;
       try {
         res = self->srv_.dispatch(*req);
@@ -353,6 +368,7 @@ void Server::stop() {
     for (auto& t : im.io_threads)
       if (t.joinable()) t.join();
     im.workers.join();
+    im.readers.join();
   });
 }
 

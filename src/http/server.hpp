@@ -19,7 +19,8 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port (tests)
   int io_threads = 2;
-  int workers = 16;  // handlers block on the store; more than cores is right
+  int workers = 16;      // write handlers wait on the store's group commit: many is right
+  int read_workers = 0;  // GET and HEAD handlers; 0 = 2 per core, at least 4
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
   std::size_t upload_body_limit = 32 * 1024 * 1024;  // imports, photos, calendar files
