@@ -436,11 +436,13 @@ TEST_P(StoreContract, PoolSizeComesFromTheUrl) {
 LINLI_STORE_TESTS(StoreContract);
 
 TEST(Row, AccessorsConvertAndRefuseUnknownColumns) {
-  auto names = std::make_shared<const std::vector<std::string>>(
-      std::vector<std::string>{"i", "s", "d", "n", "txt"});
-  Row r(names,
-        {std::int64_t{42}, std::string("-17"), 2.75, linli::store::null(), std::string("abc")});
+  // "i" twice, as in SELECT a.*, b.*: the first column of a name wins.
+  auto names = std::make_shared<const linli::store::Columns>(
+      std::vector<std::string>{"i", "s", "d", "n", "txt", "i"});
+  Row r(names, {std::int64_t{42}, std::string("-17"), 2.75, linli::store::null(),
+                std::string("abc"), std::int64_t{7}});
   EXPECT_EQ(r.i64("i"), 42);
+  EXPECT_EQ(r.names().size(), 6u);
   EXPECT_EQ(r.i64("s"), -17);
   EXPECT_EQ(r.i64("d"), 2);
   EXPECT_EQ(r.f64("i"), 42.0);

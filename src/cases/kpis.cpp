@@ -270,14 +270,14 @@ Result<store::Row> rollup_case_counts(store::Db& db, const KpiQuery& q, std::int
   p << ") AS due_pending";
   auto pending = db.one(p.text, p.params);
   if (!pending) return fail(pending.error());
-  auto all = std::make_shared<std::vector<std::string>>(names);
+  std::vector<std::string> all(names.begin(), names.end());
   std::vector<store::Value> values;
   for (const auto& n : names) values.emplace_back(sums->i64(n));
-  all->push_back("contact_pending");
+  all.push_back("contact_pending");
   values.emplace_back(pending->i64("contact_pending"));
-  all->push_back("due_pending");
+  all.push_back("due_pending");
   values.emplace_back(pending->i64("due_pending"));
-  return store::Row(std::move(all), std::move(values));
+  return store::Row(std::make_shared<const store::Columns>(std::move(all)), std::move(values));
 }
 
 Result<store::Rows> rollup_whistle_counts(store::Db& db, const KpiQuery& q, std::int64_t node,
@@ -318,11 +318,10 @@ Result<store::Rows> rollup_whistle_counts(store::Db& db, const KpiQuery& q, std:
   p << " GROUP BY w.org_id";
   auto pending = db.query(p.text, p.params);
   if (!pending) return fail(pending.error());
-  auto all = std::make_shared<std::vector<std::string>>();
-  all->push_back("org_id");
-  all->push_back("org_name");
-  for (const auto& n : names) all->push_back(n);
-  for (const char* n : {"report_pending", "act_pending", "due_pending"}) all->push_back(n);
+  std::vector<std::string> cols{"org_id", "org_name"};
+  for (const auto& n : names) cols.push_back(n);
+  for (const char* n : {"report_pending", "act_pending", "due_pending"}) cols.push_back(n);
+  auto all = std::make_shared<const store::Columns>(std::move(cols));
   store::Rows out;
   for (const auto& r : *sums) {
     std::vector<store::Value> values{r.i64("org_id"), r.str("org_name")};

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <stdexcept>
@@ -41,11 +42,21 @@ std::int64_t double_to_i64(double d, std::string_view name) {
 
 }  // namespace
 
+Columns::Columns(std::vector<std::string> names) : names_(std::move(names)) {
+  sorted_.reserve(names_.size());
+  for (std::size_t i = 0; i < names_.size(); ++i) sorted_.emplace_back(names_[i], i);
+  std::sort(sorted_.begin(), sorted_.end());
+}
+
+std::optional<std::size_t> Columns::find(std::string_view name) const {
+  auto it = std::lower_bound(sorted_.begin(), sorted_.end(), name,
+                             [](const auto& e, std::string_view n) { return e.first < n; });
+  if (it == sorted_.end() || it->first != name) return std::nullopt;
+  return it->second;
+}
+
 const Value& Row::at(std::string_view name) const {
-  const auto& n = *names_;
-  for (std::size_t i = 0; i < n.size(); ++i) {
-    if (n[i] == name) return values_[i];
-  }
+  if (auto i = columns_->find(name)) return values_[*i];
   throw std::out_of_range("no column named " + std::string(name));
 }
 

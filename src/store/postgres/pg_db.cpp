@@ -134,13 +134,13 @@ std::int64_t changes_of(const PGresult* r) {
 Exec to_exec(const PGresult* r) {
   Exec out;
   int nf = PQnfields(r), nt = PQntuples(r);
-  std::shared_ptr<std::vector<std::string>> names;
-  if (nf > 0) names = std::make_shared<std::vector<std::string>>();
+  std::vector<std::string> cols;
   std::vector<Oid> types;
   for (int c = 0; c < nf; ++c) {
-    names->emplace_back(PQfname(r, c));
+    cols.emplace_back(PQfname(r, c));
     types.push_back(PQftype(r, c));
   }
+  auto names = std::make_shared<const Columns>(std::move(cols));
   out.rows.reserve(static_cast<std::size_t>(nt));
   for (int t = 0; t < nt; ++t) {
     std::vector<Value> values;

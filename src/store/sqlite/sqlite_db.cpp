@@ -250,9 +250,12 @@ Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
   }
   Exec out;
   int ncol = sqlite3_column_count(stmt.raw);
-  std::shared_ptr<std::vector<std::string>> names;
-  if (ncol > 0) names = std::make_shared<std::vector<std::string>>();
-  for (int i = 0; i < ncol; ++i) names->emplace_back(sqlite3_column_name(stmt.raw, i));
+  std::shared_ptr<const Columns> names;
+  if (ncol > 0) {
+    std::vector<std::string> cols;
+    for (int i = 0; i < ncol; ++i) cols.emplace_back(sqlite3_column_name(stmt.raw, i));
+    names = std::make_shared<const Columns>(std::move(cols));
+  }
   int rc;
   while ((rc = sqlite3_step(stmt.raw)) == SQLITE_ROW) {
     std::vector<Value> values;
