@@ -91,6 +91,7 @@ struct CaseFilter {
   std::optional<std::int64_t> from_ms, to_ms;
   std::int64_t after = 0;
   int limit = 50;
+  bool summaries = false;  // only what case_summary_json shows (lists, not exports)
 };
 
 }  // namespace linli::cases

@@ -223,6 +223,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                     if (!takes_part_in_cases(caller(req))) return fail(Error::forbidden());
                     auto f = case_filter(req);
                     if (!f) return fail(f.error());
+                    f->summaries = true;
                     auto list = svc->list(caller(req), *f);
                     if (!list) return fail(list.error());
                     return page_json(summaries(*list), f->limit);
@@ -233,6 +234,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                     cases::CaseFilter f;
                     f.mine = true;
                     f.limit = 200;
+                    f.summaries = true;
                     auto list = svc->list(caller(req), f);
                     if (!list) return fail(list.error());
                     return Json{{"items", summaries(*list)}};
