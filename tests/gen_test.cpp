@@ -156,6 +156,12 @@ TEST_P(GenTest, SameSeedSameCityWithTheCountsAsked) {
   // Phone and ID numbers are sealed like real data: masks and blind indexes.
   EXPECT_EQ(
       count(*da, "SELECT COUNT(*) AS n FROM residents WHERE id_enc IS NULL OR id_hash IS NULL"), 0);
+  // Each case's whistle count (written by gen, not by the triggers) is right.
+  EXPECT_EQ(count(*da,
+                  "SELECT COUNT(*) AS n FROM cases c WHERE c.whistle_count <> (SELECT COUNT(*) "
+                  "FROM case_whistles w WHERE w.case_id = c.id)"),
+            0);
+  EXPECT_GT(count(*da, "SELECT COUNT(*) AS n FROM cases WHERE whistle_count > 0"), 10);
   // The KPI roll-ups gen summed while drawing equal the full recount.
   auto rollups = [](linli::store::Db& d) {
     std::string out;

@@ -54,6 +54,12 @@ void expect_recount_equal(linli::store::Db& db, const std::string& when) {
   auto r = linli::cases::rebuild_kpi_rollups(db);
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_EQ(kept, snapshot(db)) << when;
+  // Each case's whistle count (migration 0015) equals its whistles.
+  auto off = db.one(
+      "SELECT COUNT(*) AS n FROM cases c WHERE c.whistle_count <> (SELECT COUNT(*) FROM "
+      "case_whistles w WHERE w.case_id = c.id)");
+  ASSERT_TRUE(off) << off.error().detail;
+  EXPECT_EQ(off->i64("n"), 0) << when;
 }
 
 // Folding PostgreSQL's delta rows changes no total; afterwards each key has

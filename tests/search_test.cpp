@@ -320,10 +320,17 @@ TEST_P(CaseSearchTest, MigrationIndexesCasesThatExistedBeforeIt) {
   // The demo's cases as a database from before migration 0011 would hold them
   // (the later migrations' indexes undone too, so all of them apply again:
   // a new migration adds its objects here).
+  bool pg = db().kind() == store::Kind::postgres;
   auto undo = db().write([&](store::Tx& tx) -> Status {
     for (auto sql :
          {"DROP TABLE case_search", "DROP INDEX cases_queue", "DROP INDEX role_assignments_node",
           "DROP INDEX cases_open_due", "CREATE INDEX cases_state_path ON cases (state, node_path)",
+          // 0015
+          pg ? "DROP FUNCTION case_whistles_count CASCADE"
+             : "DROP TRIGGER case_whistles_count_insert",
+          pg ? "SELECT 1" : "DROP TRIGGER case_whistles_count_delete",
+          pg ? "SELECT 1" : "DROP TRIGGER case_whistles_count_move",
+          "DROP INDEX cases_open_whistled", "ALTER TABLE cases DROP COLUMN whistle_count",
           "DELETE FROM schema_migrations WHERE version >= 11"})
       if (auto r = tx.exec(sql); !r) return fail(r.error());
     return {};
@@ -335,6 +342,15 @@ TEST_P(CaseSearchTest, MigrationIndexesCasesThatExistedBeforeIt) {
   auto n = db().one("SELECT count(*) AS n FROM cases");
   ASSERT_TRUE(n);
   ASSERT_GT(n->i64("n"), 800);
+  // 0015 counted the whistles cases already had.
+  auto off = db().one(
+      "SELECT COUNT(*) AS n FROM cases c WHERE c.whistle_count <> (SELECT COUNT(*) FROM "
+      "case_whistles w WHERE w.case_id = c.id)");
+  ASSERT_TRUE(off) << off.error().detail;
+  EXPECT_EQ(off->i64("n"), 0);
+  auto whistled = db().one("SELECT COUNT(*) AS n FROM cases WHERE whistle_count > 0");
+  ASSERT_TRUE(whistled);
+  EXPECT_GT(whistled->i64("n"), 0);
   for (std::string t : {"漏水", "电梯", "噪音", "停车", "垃圾", "火星基地"})
     EXPECT_EQ(search(admin_, t, 50), like(t, root_path_)) << t;
 }

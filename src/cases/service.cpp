@@ -25,16 +25,15 @@ namespace {
 // with bound parameters SQLite otherwise drives the query from the category
 // table through cases_category, reading every case (a grid worker's queue took
 // 0.76 s instead of 0.06 s on 50,000 cases; see docs/PERFORMANCE.md).
-const char* kCaseCols =
-    "c.*, cat.name AS category_name, "
-    "(SELECT count(*) FROM case_whistles w WHERE w.case_id = c.id) AS whistles";
+// whistle_count is kept by triggers on case_whistles (migration 0015).
+const char* kCaseCols = "c.*, cat.name AS category_name, c.whistle_count AS whistles";
 
 // What a list row shows (case_summary_json): a page of 50 reads 16 columns
 // of each case instead of all 50-odd, descriptions and reporters included.
 const char* kSummaryCols =
     "c.id, c.code, c.title, c.category_id, c.case_type, c.urgency, c.channel, c.state, c.level, "
     "c.node_id, c.node_path, c.address, c.created_at, c.resolve_due, cat.name AS category_name, "
-    "(SELECT count(*) FROM case_whistles w WHERE w.case_id = c.id) AS whistles";
+    "c.whistle_count AS whistles";
 
 Case summary_from(const store::Row& r) {
   Case c;

@@ -341,6 +341,7 @@ class Generator {
                     "rated_at",
                     "near_due_notified",
                     "overdue_notified",
+                    "whistle_count",
                     "created_at",
                     "updated_at"});
         !s)
@@ -1042,6 +1043,7 @@ class Generator {
                  o(rated),
                  std::int64_t{near ? 1 : 0},
                  std::int64_t{overdue ? 1 : 0},
+                 static_cast<std::int64_t>(whistles_.size()),
                  created,
                  updated});
     // Roll-ups: each cohort's day, for the district, the street and the community.
