@@ -271,10 +271,17 @@ for l in $LABELS; do
   echo
   echo "targets ($l, $CASES cases, $CONNS connections):"
   printf '| %-44s | %12s | %s |\n' target figure verdict
-  judge "intake >= 50 % of the single-row commit rate" "$(pct "${RPS[$l.intake]:-}" "$ceil")" '>=' 50 \
-    "one writer thread runs every intake's statements (the case with its indexes and KPI triggers, search index, timeline, notices, audit chain), ~0.3 ms of CPU each, on cores it shares with the readers and wrk"
-  judge "intake p99 < 10 ms" "${P99[$l.intake]:-}" '<' 10 \
-    "$CONNS connections wait on one writer: at the rate above the mean wait alone is $CONNS / rate"
+  if [[ $l == sqlite ]]; then
+    judge "intake >= 50 % of the single-row commit rate" "$(pct "${RPS[$l.intake]:-}" "$ceil")" '>=' 50 \
+      "one writer thread runs every intake's statements (the case with its indexes and KPI triggers, search index, timeline, notices, audit chain), ~0.3 ms of CPU each, on cores it shares with the readers and wrk"
+    judge "intake p99 < 10 ms" "${P99[$l.intake]:-}" '<' 10 \
+      "$CONNS connections wait on one writer: at the rate above the mean wait alone is $CONNS / rate"
+  else
+    judge "intake >= 50 % of the single-row commit rate" "$(pct "${RPS[$l.intake]:-}" "$ceil")" '>=' 50 \
+      "each intake is a transaction of ~10 statements, a round trip each (no pipelining yet), with PostgreSQL's own CPU on the same $(nproc) cores"
+    judge "intake p99 < 10 ms" "${P99[$l.intake]:-}" '<' 10 \
+      "$CONNS connections queue for the pool's connections and $(nproc) cores shared with PostgreSQL"
+  fi
   for s in detail queue; do
     judge "$s >= 30 % of /healthz" "$(pct "${RPS[$l.$s]:-}" "${RPS[$l.healthz]:-}")" '>=' 30 \
       "store reads and a JSON page per request against a bare answer; thread hand-offs cost as much as the work on $(nproc) cores"
