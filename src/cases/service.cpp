@@ -56,24 +56,12 @@ Case summary_from(const store::Row& r) {
   return c;
 }
 
+// A whole case: the summary plus everything else the row holds.
 Case case_from(const store::Row& r) {
-  Case c;
-  c.id = r.i64("id");
-  c.code = r.str("code");
-  c.title = r.str("title");
+  Case c = summary_from(r);
   c.description = r.str("description");
-  c.category_id = r.i64("category_id");
-  c.category_name = r.str("category_name");
-  c.case_type = r.str("case_type");
-  c.urgency = r.str("urgency");
-  c.channel = r.str("channel");
-  c.state = r.str("state");
   c.suspended_from = r.str("suspended_from");
-  c.level = r.str("level");
   c.level_node_id = r.i64("level_node_id");
-  c.node_id = r.i64("node_id");
-  c.node_path = r.str("node_path");
-  c.address = r.str("address");
   c.household_id = r.opt_i64("household_id");
   if (!r.is_null("lat")) c.lat = r.f64("lat");
   if (!r.is_null("lng")) c.lng = r.f64("lng");
@@ -87,7 +75,6 @@ Case case_from(const store::Row& r) {
   c.merged_into_id = r.i64("merged_into_id");
   c.accept_due = r.opt_i64("accept_due");
   c.contact_due = r.opt_i64("contact_due");
-  c.resolve_due = r.opt_i64("resolve_due");
   c.accepted_at = r.opt_i64("accepted_at");
   c.dispatched_at = r.opt_i64("dispatched_at");
   c.contacted_at = r.opt_i64("contacted_at");
@@ -103,8 +90,6 @@ Case case_from(const store::Row& r) {
   c.escalation_count = r.i64("escalation_count");
   c.suspended_ms = r.i64("suspended_ms");
   c.suspended_at = r.opt_i64("suspended_at");
-  c.whistled = r.i64("whistles") > 0;
-  c.created_at = r.i64("created_at");
   c.updated_at = r.i64("updated_at");
   c.open311_token = r.str("open311_token");
   return c;
