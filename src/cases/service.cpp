@@ -622,7 +622,7 @@ Result<std::int64_t> CaseService::level_node(const std::string& node_path,
   return ids.empty() ? fail(Error::not_found()) : Result<std::int64_t>(ids.back());
 }
 
-Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
+Result<CaseService::Place> CaseService::validate(const auth::Principal& p, CaseInput& in) {
   std::vector<FieldError> errs;
   auto len = [](const std::string& s) { return validate::utf8_length(s).value_or(100000); };
   if (in.title.empty() || len(in.title) > 60) errs.push_back({"title", "请用1到60个字概括问题"});
@@ -695,7 +695,7 @@ Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
     return fail(Error::invalid("请检查填写的内容", {{"node_id", "所选位置不存在"}}));
   auto path = (*node)[0].str("path");
   if (!p.can("case.report")) {
-    if (auto a = auth::authorize(p, "case.create", path); !a) return a;
+    if (auto a = auth::authorize(p, "case.create", path); !a) return fail(a.error());
   } else if (!own_path.empty() && !in.household_id && !(in.lat && in.lng)) {
     // A resident's place must be in their own community.
     if (!auth::in_subtree(path, auth::ancestor_path(own_path, 2)))
@@ -706,17 +706,15 @@ Status CaseService::validate(const auth::Principal& p, CaseInput& in) {
   // (Open311 clients send a whole address_string; it stands as given.)
   if (!in.household_id && in.address == typed && in.channel != "open311")
     in.address = place_name(db_, path) + (typed.empty() ? "" : "，" + typed);
-  return {};
+  return Place{path, (*node)[0].str("name")};
 }
 
 Result<CaseService::Intake> CaseService::prepare_intake(const auth::Principal& p,
-                                                        const CaseInput& in) {
+                                                        const CaseInput& in, const Place& place) {
   Intake k;
   k.in = &in;
-  auto node = db_.one("SELECT path, name FROM nodes WHERE id = $1", {in.node_id});
-  if (!node) return fail(node.error());
-  k.path = node->str("path");
-  k.address = in.address.empty() ? node->str("name") : in.address;
+  k.path = place.path;
+  k.address = in.address.empty() ? place.name : in.address;
   auto limits = limits_for(in.case_type, in.urgency, in.category_id);
   if (!limits) return fail(limits.error());
   auto cal = work_calendar();
@@ -844,8 +842,9 @@ Result<Case> CaseService::create(const auth::Principal& p, const CaseInput& inpu
                                  const auth::Actor& by) {
   if (!p.can("case.create") && !p.can("case.report")) return fail(Error::forbidden());
   CaseInput in = input;
-  if (auto v = validate(p, in); !v) return fail(v.error());
-  auto k = prepare_intake(p, in);
+  auto place = validate(p, in);
+  if (!place) return fail(place.error());
+  auto k = prepare_intake(p, in, *place);
   if (!k) return fail(k.error());
   std::int64_t id = 0;
   std::vector<Json> pending;
@@ -869,19 +868,24 @@ Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
   if (inputs.empty() || inputs.size() > 100) return fail(Error::invalid("一次可登记1到100条诉求"));
   // Every row's problems at once, so a meeting secretary fixes them in one go.
   std::vector<CaseInput> checked = inputs;
+  std::vector<Place> places(checked.size());
   Error all = Error::invalid("请检查填写的内容");
-  for (std::size_t i = 0; i < checked.size(); ++i)
-    if (auto v = validate(p, checked[i]); !v) {
-      if (v.error().kind != ErrorKind::invalid) return fail(v.error());
-      for (auto f : v.error().errors) {
-        f.field = fmt::format("cases[{}].{}", i, f.field);
-        all.errors.push_back(std::move(f));
-      }
+  for (std::size_t i = 0; i < checked.size(); ++i) {
+    auto v = validate(p, checked[i]);
+    if (v) {
+      places[i] = std::move(*v);
+      continue;
     }
+    if (v.error().kind != ErrorKind::invalid) return fail(v.error());
+    for (auto f : v.error().errors) {
+      f.field = fmt::format("cases[{}].{}", i, f.field);
+      all.errors.push_back(std::move(f));
+    }
+  }
   if (!all.errors.empty()) return fail(all);
   std::vector<Intake> intakes;
-  for (const auto& in : checked) {
-    auto k = prepare_intake(p, in);
+  for (std::size_t i = 0; i < checked.size(); ++i) {
+    auto k = prepare_intake(p, checked[i], places[i]);
     if (!k) return fail(k.error());
     intakes.push_back(std::move(*k));
   }

@@ -105,7 +105,11 @@ class CaseService {
   Result<std::vector<std::int64_t>> users_at_level(store::Tx& tx, const std::string& node_path,
                                                    const std::string& level);
   Result<std::vector<std::int64_t>> users_of_org(store::Tx& tx, std::int64_t org_id);
-  Status validate(const auth::Principal& p, CaseInput& in);
+  // Where a new case happens, as validate() found it (the node's path and name).
+  struct Place {
+    std::string path, name;
+  };
+  Result<Place> validate(const auth::Principal& p, CaseInput& in);
   // A new case as insert() writes it: everything it needs is read and
   // computed before the write, so the single writer only writes.
   struct Intake {
@@ -114,7 +118,7 @@ class CaseService {
     std::int64_t resident = 0, user = 0, now = 0, accept_due = 0, resolve_due = 0;
     std::vector<std::int64_t> dispatchers;  // who hears of it: accepters at the place
   };
-  Result<Intake> prepare_intake(const auth::Principal& p, const CaseInput& in);
+  Result<Intake> prepare_intake(const auth::Principal& p, const CaseInput& in, const Place& place);
   Result<std::int64_t> insert(store::Tx& tx, const Intake& k, const auth::Actor& by,
                               std::vector<Json>& pending);
 
