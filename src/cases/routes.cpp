@@ -259,34 +259,38 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                           {"name", r.str("name")}});
          return out;
        })});
-  app.router.add(
-      {"GET",
-       "/api/v1/cases/queue",
-       "case.read",
-       "cases",
-       "我的待办（按期限排序）",
-       json_handler([svc](http::Request& req) -> Result<Json> {
-         // Pages of "limit" (1..200, default 50) in deadline order;
-         // the cursor is "<deadline ms>_<id>" of the last case seen.
-         auto limit = limit_of(req);
-         if (!limit) return fail(limit.error());
-         std::optional<cases::QueueCursor> after;
-         if (auto c = req.q("cursor")) {
-           auto sep = c->find('_');
-           auto due = sep == std::string::npos ? std::nullopt : whole_number(c->substr(0, sep));
-           auto id = sep == std::string::npos ? std::nullopt : whole_number(c->substr(sep + 1));
-           if (!due || !id) return fail(Error::invalid("分页参数无效，请从第一页重新加载"));
-           after = cases::QueueCursor{*due, *id};
-         }
-         auto page = svc->queue(caller(req), *limit, after);
-         if (!page) return fail(page.error());
-         return Json{{"items", summaries(page->items)},
-                     {"next_cursor",
-                      page->next ? Json(fmt::format("{}_{}", page->next->due, page->next->id))
-                                 : Json(nullptr)}};
-       }),
-       nullptr,
-       {"cursor", "limit"}});
+  app.router.add({"GET",
+                  "/api/v1/cases/queue",
+                  "case.read",
+                  "cases",
+                  "我的待办（按期限排序）",
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    // Pages of "limit" (1..200, default 50) in deadline order;
+                    // the cursor is "<deadline ms>_<id>" of the last case seen.
+                    auto limit = limit_of(req);
+                    if (!limit) return fail(limit.error());
+                    std::optional<cases::QueueCursor> after;
+                    if (auto c = req.q("cursor")) {
+                      auto sep = c->find('_');
+                      std::optional<std::int64_t> due, id;
+                      if (sep != std::string::npos) {
+                        due = whole_number(c->substr(0, sep));
+                        id = whole_number(c->substr(sep + 1));
+                      }
+                      if (!due || !id)
+                        return fail(Error::invalid("分页参数无效，请从第一页重新加载"));
+                      after = cases::QueueCursor{*due, *id};
+                    }
+                    auto page = svc->queue(caller(req), *limit, after);
+                    if (!page) return fail(page.error());
+                    return Json{
+                        {"items", summaries(page->items)},
+                        {"next_cursor",
+                         page->next ? Json(fmt::format("{}_{}", page->next->due, page->next->id))
+                                    : Json(nullptr)}};
+                  }),
+                  nullptr,
+                  {"cursor", "limit"}});
   app.router.add({"GET",
                   "/api/v1/cases/duplicates",
                   "case.create",
