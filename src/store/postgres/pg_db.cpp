@@ -140,7 +140,8 @@ Exec to_exec(const PGresult* r) {
     cols.emplace_back(PQfname(r, c));
     types.push_back(PQftype(r, c));
   }
-  auto names = std::make_shared<const Columns>(std::move(cols));
+  std::shared_ptr<const Columns> names;
+  if (nf > 0) names = std::make_shared<const Columns>(std::move(cols));
   out.rows.reserve(static_cast<std::size_t>(nt));
   for (int t = 0; t < nt; ++t) {
     std::vector<Value> values;
