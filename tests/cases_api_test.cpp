@@ -366,6 +366,64 @@ TEST_P(CasesApiTest, BadIntakeIsRefusedAndChangesNothing) {
   EXPECT_EQ(env().count("SELECT count(*) AS n FROM cases"), before);
 }
 
+// A meeting's cases go in together: each at its own place, or none when any
+// row is wrong (and then every wrong row is named).
+TEST_P(CasesApiTest, MeetingBatchIsAllOrNothing) {
+  auto root = env().path_of(env().accounts["grid_worker"].node);
+  auto homes = env().db->one(
+      "SELECT min(id) AS a, max(id) AS b FROM households WHERE node_path >= $1 AND node_path < $2",
+      {root, linli::auth::subtree_end(root)});
+  ASSERT_TRUE(homes);
+  ASSERT_NE(homes->i64("a"), homes->i64("b"));
+  auto address = [&](std::int64_t household) {
+    return env()
+        .db->one("SELECT address FROM households WHERE id = $1", {household})
+        ->str("address");
+  };
+  auto row = [&](std::int64_t household, json extra = json::object()) {
+    json c = {{"title", "楼道灯不亮"},
+              {"description", "二楼楼道灯坏了一周"},
+              {"category_id", leaf_category("repair.light")},
+              {"household_id", household}};
+    c.update(extra);
+    return c;
+  };
+  auto t = tok("community_staff");
+  auto before = env().count("SELECT count(*) AS n FROM cases");
+
+  auto bad =
+      http().post("/api/v1/cases/batch",
+                  {{"cases", json::array({row(homes->i64("a"), {{"case_type", "small"}}),
+                                          row(homes->i64("b"), {{"category_id", 999999}})})}},
+                  t);
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  std::set<std::string> fields;
+  auto errors = bad.json()["errors"];
+  for (const auto& e : errors) fields.insert(e["field"]);
+  EXPECT_TRUE(fields.count("cases[0].case_type") && fields.count("cases[1].category_id"))
+      << bad.body;
+  EXPECT_EQ(env().count("SELECT count(*) AS n FROM cases"), before);
+
+  auto ok = http().post("/api/v1/cases/batch",
+                        {{"cases", json::array({row(homes->i64("a")), row(homes->i64("b"))})}}, t);
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  auto created = ok.json()["created"];
+  ASSERT_EQ(created.size(), 2u);
+  // Each case sits at its own household's place in the tree (scopes and KPIs read it).
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto household = i == 0 ? homes->i64("a") : homes->i64("b");
+    EXPECT_EQ(created[i]["address"], address(household));
+    auto paths = env().db->one(
+        "SELECT c.node_path AS c, h.node_path AS h FROM cases c, households h WHERE c.id = $1 "
+        "AND h.id = $2",
+        {created[i]["id"].get<std::int64_t>(), household});
+    ASSERT_TRUE(paths);
+    EXPECT_EQ(paths->str("c"), paths->str("h")) << i;
+  }
+  EXPECT_EQ(created[0]["channel"], "meeting");
+  EXPECT_EQ(env().count("SELECT count(*) AS n FROM cases"), before + 2);
+}
+
 TEST_P(CasesApiTest, PhotosAreStoredByHashAndShownInScope) {
   // A 1×1 PNG.
   const unsigned char png[] = {0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00,
