@@ -232,6 +232,88 @@ TEST_P(StoreContract, FailedWriteKeepsNothing) {
   EXPECT_EQ(count(), 1);
 }
 
+// Tx::send: statements whose answers nobody reads. On PostgreSQL they wait
+// and travel with the next statement that needs an answer, or with COMMIT.
+TEST_P(StoreContract, SentStatementsRunInOrderAndFailTheWrite) {
+  make_kv();
+  // More than one pipeline's worth, then a read in the same transaction.
+  auto sent = db().write([](Tx& tx) -> Status {
+    for (int i = 0; i < 150; ++i)
+      if (auto s = tx.send("INSERT INTO kv (k, i) VALUES ($1, $2)", {"k" + std::to_string(i), i});
+          !s)
+        return s;
+    auto seen = tx.one("SELECT COUNT(*) AS n, MAX(i) AS top FROM kv");
+    if (!seen) return linli::fail(seen.error());
+    EXPECT_EQ(seen->i64("n"), 150);
+    EXPECT_EQ(seen->i64("top"), 149);
+    // A row sent after the read is still committed.
+    return tx.send("UPDATE kv SET s = 'last' WHERE k = 'k0'");
+  });
+  ASSERT_TRUE(sent) << sent.error().detail;
+  EXPECT_EQ(count(), 150);
+  EXPECT_EQ(count("s = 'last'"), 1);
+
+  // A sent statement that fails fails the write at COMMIT, and nothing is kept.
+  auto at_commit = db().write([](Tx& tx) -> Status {
+    EXPECT_TRUE(tx.send("INSERT INTO kv (k, i) VALUES ('fresh', 1)"));
+    (void)tx.send("INSERT INTO kv (k, i) VALUES ('k7', 2)");  // taken
+    return {};
+  });
+  ASSERT_FALSE(at_commit);
+  EXPECT_EQ(at_commit.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(count("k = 'fresh'"), 0);
+  EXPECT_EQ(count("k = 'k7' AND i = 7"), 1);
+
+  // ... or at the next statement that needs an answer.
+  auto at_read = db().write([](Tx& tx) -> Status {
+    (void)tx.send("INSERT INTO kv (k, i) VALUES ('k8', 3)");
+    auto r = tx.one("SELECT COUNT(*) AS n FROM kv");
+    EXPECT_FALSE(r);
+    if (!r) return linli::fail(r.error());
+    return {};
+  });
+  ASSERT_FALSE(at_read);
+  EXPECT_EQ(at_read.error().kind, ErrorKind::conflict);
+
+  // fn's own error undoes what it sent.
+  auto refused = db().write([](Tx& tx) -> Status {
+    EXPECT_TRUE(tx.send("INSERT INTO kv (k, i) VALUES ('refused', 1)"));
+    return linli::fail(Error::invalid("不行"));
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().detail, "不行");
+  EXPECT_EQ(count(), 150);
+
+  // A write that sends nothing commits.
+  EXPECT_TRUE(db().write([](Tx&) -> Status { return {}; }));
+}
+
+// PostgreSQL: a transaction's sent statements cost no round trip of their
+// own. BEGIN goes with the first read, the rest with COMMIT: two trips.
+TEST_P(StoreContract, SentStatementsShareRoundTrips) {
+  if (is_sqlite()) GTEST_SKIP() << "PostgreSQL only: SQLite runs in this process";
+  make_kv();
+  auto write = [&](int n) {
+    return db().write([n](Tx& tx) -> Status {
+      auto r = tx.one("SELECT COUNT(*) AS n FROM kv");
+      if (!r) return linli::fail(r.error());
+      for (int i = 0; i < 10; ++i)
+        if (auto s = tx.send("INSERT INTO kv (k, i) VALUES ($1, $2)",
+                             {"w" + std::to_string(n) + "-" + std::to_string(i), i});
+            !s)
+          return s;
+      return {};
+    });
+  };
+  ASSERT_TRUE(write(0));  // prepares its two statements on this connection
+  // Every pooled connection must have prepared them before trips are counted.
+  for (int n = 1; n < 20; ++n) ASSERT_TRUE(write(n));
+  auto before = db().stats().round_trips;
+  ASSERT_TRUE(write(20));
+  EXPECT_EQ(db().stats().round_trips - before, 2);
+  EXPECT_EQ(count(), 21 * 10);
+}
+
 TEST_P(StoreContract, ConcurrentWritesGroupCommitAndIsolateFailures) {
   make_kv();
   constexpr int kThreads = 32, kPerThread = 16;

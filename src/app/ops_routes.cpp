@@ -42,7 +42,9 @@ void register_ops_routes(App& app) {
              "# TYPE linli_store_write_queue_depth gauge",
              fmt::format("linli_store_write_queue_depth {}", s.queue_depth),
              "# TYPE linli_store_cache_bytes gauge",
-             fmt::format("linli_store_cache_bytes {}", s.cache_bytes)};
+             fmt::format("linli_store_cache_bytes {}", s.cache_bytes),
+             "# TYPE linli_store_round_trips_total counter",
+             fmt::format("linli_store_round_trips_total {}", s.round_trips)};
          // The heap as glibc sees it: in use by live objects against free but
          // still mapped. Tells a leak (in use keeps rising) from fragmentation
          // (free keeps rising) when RSS grows.

@@ -117,16 +117,16 @@ Status record(store::Tx& tx, const Actor& who, const AuditEntry& what) {
   e.node_path = what.node_path;
   e.summary = what.summary;
   auto h = chain_hash(e, head->second);
-  auto u = tx.exec("UPDATE audit_chain SET seq = $1, hash = $2 WHERE id = 1", {e.seq, h});
-  if (!u) return fail(u.error());
-  auto r = tx.exec(
+  // Sent, not waited for: on PostgreSQL both travel with COMMIT, so the
+  // chain's lock is held for two round trips (lock and head, then these).
+  if (auto u = tx.send("UPDATE audit_chain SET seq = $1, hash = $2 WHERE id = 1", {e.seq, h}); !u)
+    return u;
+  return tx.send(
       "INSERT INTO audit_log (at, user_id, username, ip, request_id, action, entity, entity_id, "
       "node_path, summary, seq, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
       "$10, $11, $12, $13)",
       {e.at, store::opt(e.user_id), e.username, e.ip, e.request_id, e.action, e.entity,
        store::opt(e.entity_id), e.node_path, e.summary, e.seq, head->second, h});
-  if (!r) return fail(r.error());
-  return {};
 }
 
 Status seal_existing(store::Db& db) {

@@ -107,7 +107,7 @@ Status CaseService::event(store::Tx& tx, const Case& c, const auth::Actor& by,
                           const std::string& action, const std::string& to_state,
                           const std::string& to_level, const std::string& note, std::int64_t org_id,
                           bool is_public) {
-  auto r = tx.exec(
+  return tx.send(
       "INSERT INTO case_events (case_id, at, actor_user_id, actor_name, action, from_state, "
       "to_state, from_level, to_level, org_id, note, public) VALUES ($1, $2, $3, $4, $5, $6, $7, "
       "$8, $9, $10, $11, $12)",
@@ -116,8 +116,6 @@ Status CaseService::event(store::Tx& tx, const Case& c, const auth::Actor& by,
        to_state.empty() ? c.state : to_state, c.level, to_level.empty() ? c.level : to_level,
        org_id ? store::Value{org_id} : store::null(), note,
        static_cast<std::int64_t>(is_public ? 1 : 0)});
-  if (!r) return fail(r.error());
-  return {};
 }
 
 Result<Case> CaseService::act(const auth::Principal& p, std::int64_t id, const std::string& action,

@@ -770,7 +770,7 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const Intake& k, const a
       fmt::format("C{}{}{}-{:06d}", day.substr(0, 4), day.substr(5, 2), day.substr(8, 2), id);
   auto opt = [](std::int64_t v) { return v ? store::Value{v} : store::null(); };
   auto opt_text = [](const std::string& v) { return v.empty() ? store::null() : store::Value{v}; };
-  auto r = tx.exec(
+  auto r = tx.send(
       "INSERT INTO cases (id, code, title, description, category_id, case_type, urgency, channel, "
       "state, level, node_id, node_path, household_id, lat, lng, address, reporter_resident_id, "
       "reporter_user_id, reporter_name, reporter_phone_enc, reporter_phone_mask, anonymous, "
@@ -806,7 +806,7 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const Intake& k, const a
     return fail(s.error());
   for (const auto& sha : in.photos)
     if (auto ph =
-            tx.exec("INSERT INTO case_photos (case_id, sha256, stage) VALUES ($1, $2, 'report')",
+            tx.send("INSERT INTO case_photos (case_id, sha256, stage) VALUES ($1, $2, 'report')",
                     {id, sha});
         !ph)
       return fail(ph.error());

@@ -118,8 +118,8 @@ Status Notifier::add(store::Tx& tx, const std::vector<std::int64_t>& user_ids, c
     if (publish_) {
       auto text = notice.dump();
       if (text.size() > kMaxPayload) text = nlohmann::json{{"user_id", uid}, {"id", id}}.dump();
-      auto sent = tx.exec("SELECT pg_notify($1, $2) AS sent", {std::string(kChannel), text});
-      if (!sent) return fail(sent.error());
+      if (auto sent = tx.send("SELECT pg_notify($1, $2)", {std::string(kChannel), text}); !sent)
+        return sent;
     } else {
       pending.push_back(std::move(notice));
     }

@@ -72,7 +72,7 @@ Result<Json> PointsService::add_item(const auth::Principal& p, std::int64_t stat
     if (!r) return fail(r.error());
     id = r->i64("id");
     if (stock > 0)
-      if (auto m = tx.exec("INSERT INTO shop_stock_moves (item_id, delta, reason, at) VALUES ($1, "
+      if (auto m = tx.send("INSERT INTO shop_stock_moves (item_id, delta, reason, at) VALUES ($1, "
                            "$2, '上架', $3)",
                            {id, stock, now});
           !m)
@@ -181,7 +181,7 @@ Result<Json> PointsService::order(const auth::Principal& p, std::int64_t item_id
     id = r->i64("id");
     if (auto t = transfer(tx, *mine, *shop, price, "redeem", 0, id, "兑换：" + it.str("name")); !t)
       return t;
-    if (auto m = tx.exec("INSERT INTO shop_stock_moves (item_id, delta, reason, redemption_id, at) "
+    if (auto m = tx.send("INSERT INTO shop_stock_moves (item_id, delta, reason, redemption_id, at) "
                          "VALUES ($1, -1, '兑换', $2, $3)",
                          {item_id, id, now});
         !m)
@@ -247,7 +247,7 @@ Result<Json> PointsService::cancel(const auth::Principal& p, std::int64_t redemp
                             redemption_id, "取消兑换，积分退回");
           !t)
         return t;
-      if (auto m = tx.exec("INSERT INTO shop_stock_moves (item_id, delta, reason, redemption_id, "
+      if (auto m = tx.send("INSERT INTO shop_stock_moves (item_id, delta, reason, redemption_id, "
                            "at) VALUES ($1, 1, '取消兑换', $2, $3)",
                            {cur->i64("item_id"), redemption_id, now});
           !m)

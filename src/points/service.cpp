@@ -40,11 +40,13 @@ Result<store::Row> resident_row(store::Db& db, std::int64_t id) {
 Result<std::int64_t> PointsService::account(store::Tx& tx, const std::string& kind,
                                             std::int64_t ref, const std::string& node_path,
                                             const std::string& name) {
-  auto ins = tx.exec(
-      "INSERT INTO points_accounts (kind, ref_id, node_path, name) VALUES ($1, $2, $3, $4) ON "
-      "CONFLICT (kind, ref_id) DO NOTHING",
-      {kind, ref, node_path, name});
-  if (!ins) return fail(ins.error());
+  // Sent: it travels with the SELECT below on PostgreSQL (Tx::send).
+  if (auto ins = tx.send(
+          "INSERT INTO points_accounts (kind, ref_id, node_path, name) VALUES ($1, $2, $3, $4) ON "
+          "CONFLICT (kind, ref_id) DO NOTHING",
+          {kind, ref, node_path, name});
+      !ins)
+    return fail(ins.error());
   auto r = tx.one("SELECT id FROM points_accounts WHERE kind = $1 AND ref_id = $2", {kind, ref});
   if (!r) return fail(r.error());
   return r->i64("id");
@@ -63,13 +65,11 @@ Status PointsService::transfer(store::Tx& tx, std::int64_t from, std::int64_t to
                                std::int64_t amount, const std::string& kind, std::int64_t deed,
                                std::int64_t redemption, const std::string& note) {
   if (amount <= 0) return {};
-  auto r = tx.exec(
+  return tx.send(
       "INSERT INTO points_transfers (at, from_account, to_account, amount, kind, deed_id, "
       "redemption_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       {clock::now_ms(), from, to, amount, kind, deed ? store::Value{deed} : store::null(),
        redemption ? store::Value{redemption} : store::null(), note});
-  if (!r) return fail(r.error());
-  return {};
 }
 
 Result<std::int64_t> PointsService::apply_deed(store::Tx& tx, std::int64_t deed_id,

@@ -35,7 +35,7 @@ Status insert_rows(store::Tx& tx, store::Kind kind,
         q << q.bind(t.node_path) << ", CAST("
           << q.bind(tsvector({t.title, t.description, t.address})) << " AS tsvector))";
     }
-    if (auto r = tx.exec(q.text, q.params); !r) return fail(r.error());
+    if (auto r = tx.send(q.text, q.params); !r) return r;
   }
   return {};
 }

@@ -112,6 +112,12 @@ std::optional<std::string> Row::opt_str(std::string_view name) const {
   return str(name);
 }
 
+Status Tx::send(std::string_view sql, const Params& params) {
+  auto r = exec(sql, params);
+  if (!r) return fail(std::move(r.error()));
+  return {};
+}
+
 Result<Rows> Tx::query(std::string_view sql, const Params& params) {
   auto r = exec(sql, params);
   if (!r) return fail(std::move(r.error()));

@@ -80,6 +80,12 @@ class Tx {
  public:
   virtual ~Tx() = default;
   virtual Result<Exec> exec(std::string_view sql, const Params& params = {}) = 0;
+  // Runs a statement whose answer the caller does not need (an INSERT of a
+  // timeline entry, the audit entry). PostgreSQL sends it with the next
+  // statement that needs an answer, or with COMMIT, in one round trip
+  // (libpq pipeline mode); its failure fails the transaction and may be
+  // reported by that later call or by the commit. SQLite runs it at once.
+  virtual Status send(std::string_view sql, const Params& params = {});
   // Convenience: rows of a query.
   Result<Rows> query(std::string_view sql, const Params& params = {});
   // First row, or not_found.
@@ -125,6 +131,8 @@ class Db {
     // Page caches the store's library holds inside this process (SQLite's
     // connections; 0 for PostgreSQL, whose memory is its own).
     std::int64_t cache_bytes = 0;
+    // Round trips to PostgreSQL by connections handed back (0 for SQLite).
+    std::int64_t round_trips = 0;
   };
   virtual Stats stats() const = 0;
 };
