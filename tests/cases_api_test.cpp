@@ -248,6 +248,16 @@ TEST_P(CasesApiTest, WhistleTwoDepartmentsOneNeverReports) {
 
 TEST_P(CasesApiTest, ScopeListsSearchExportKpis) {
   auto mine = report("resident", "env.garbage");
+  // A resident's case carries their own name and phone, whatever they typed.
+  auto who = env().db->one(
+      "SELECT r.name = c.reporter_name AS same_name, r.phone_mask = c.reporter_phone_mask AS "
+      "same_phone, c.reporter_phone_enc IS NOT NULL AS sealed FROM cases c JOIN residents r ON "
+      "r.id = c.reporter_resident_id WHERE c.id = $1",
+      {mine["id"].get<std::int64_t>()});
+  ASSERT_TRUE(who) << who.error().detail;
+  EXPECT_EQ(who->i64("same_name"), 1);
+  EXPECT_EQ(who->i64("same_phone"), 1);
+  EXPECT_EQ(who->i64("sealed"), 1);
   auto staff_case = report("community_staff", "env.garbage");
   // Another community's case, filed by the street centre.
   auto community = env().accounts["community_staff"].node;

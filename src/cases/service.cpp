@@ -653,12 +653,16 @@ Result<CaseService::Place> CaseService::validate(const auth::Principal& p, CaseI
   // (or a map point); staff anywhere in their scope.
   std::string own_path;
   std::int64_t own_household = 0;
+  Place place;
   if (p.can("case.report") && p.resident_id) {
     auto me =
-        db_.one("SELECT household_id, node_path FROM residents WHERE id = $1", {p.resident_id});
+        db_.one("SELECT household_id, node_path, name, phone_enc FROM residents WHERE id = $1",
+                {p.resident_id});
     if (!me) return fail(me.error());
     own_household = me->i64("household_id");
     own_path = me->str("node_path");
+    place.reporter_name = me->str("name");
+    place.reporter_phone_enc = me->str("phone_enc");
   }
   std::string typed = in.address;
   if (in.household_id) {
@@ -706,7 +710,9 @@ Result<CaseService::Place> CaseService::validate(const auth::Principal& p, CaseI
   // (Open311 clients send a whole address_string; it stands as given.)
   if (!in.household_id && in.address == typed && in.channel != "open311")
     in.address = place_name(db_, path) + (typed.empty() ? "" : "，" + typed);
-  return Place{path, (*node)[0].str("name")};
+  place.path = path;
+  place.name = (*node)[0].str("name");
+  return place;
 }
 
 Result<CaseService::Intake> CaseService::prepare_intake(const auth::Principal& p,
@@ -726,13 +732,9 @@ Result<CaseService::Intake> CaseService::prepare_intake(const auth::Principal& p
   if (p.can("case.report") && p.resident_id) {
     k.resident = p.resident_id;
     k.user = p.user_id;
-    auto r = db_.query("SELECT name, phone_enc FROM residents WHERE id = $1", {p.resident_id});
-    if (!r) return fail(r.error());
-    if (!r->empty()) {
-      k.reporter_name = (*r)[0].str("name");
-      if (!(*r)[0].is_null("phone_enc"))
-        if (auto plain = crypto::open((*r)[0].str("phone_enc"))) phone = *plain;
-    }
+    k.reporter_name = place.reporter_name;
+    if (!place.reporter_phone_enc.empty())
+      if (auto plain = crypto::open(place.reporter_phone_enc)) phone = *plain;
   }
   if (!phone.empty()) {
     k.phone_sealed = crypto::seal(phone);

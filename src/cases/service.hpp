@@ -108,6 +108,9 @@ class CaseService {
   // Where a new case happens, as validate() found it (the node's path and name).
   struct Place {
     std::string path, name;
+    // A resident reporting: their name and sealed phone, read with their
+    // household by validate() so intake reads their row once.
+    std::string reporter_name, reporter_phone_enc;
   };
   Result<Place> validate(const auth::Principal& p, CaseInput& in);
   // A new case as insert() writes it: everything it needs is read and

@@ -590,7 +590,14 @@ void Pool::give_back(std::unique_ptr<PgConn> c) {
   } else {
     --open_;
   }
-  cv_.notify_all();
+  // One connection (or room for one) is free: wake one borrower. Waking all
+  // of them made every return a stampede on mu_ (perf, PostgreSQL intake:
+  // half of the server's CPU in futex waits and wake-ups). close() waits on
+  // the same condition for the last return, so it hears every one.
+  if (closed_)
+    cv_.notify_all();
+  else
+    cv_.notify_one();
   lk.unlock();
   // c, if still held (pool closed), closes here outside the lock.
 }
