@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -9,6 +11,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -124,6 +128,40 @@ TEST_F(CryptoTest, SealOpenRoundTrip) {
   }
   EXPECT_NE(crypto::seal("same"), crypto::seal("same"));  // random nonce
   EXPECT_FALSE(fs::exists(dir_ / "unused.key"));          // env key wins
+}
+
+// Nonces come from a per-thread pool: every seal still takes a fresh one,
+// across threads and across a fork (the child must not reuse its parent's
+// pool).
+TEST_F(CryptoTest, NoncesNeverRepeat) {
+  setenv("LINLI_DATA_KEY", kHexKey, 1);
+  ASSERT_TRUE(crypto::load_data_key((dir_ / "unused.key").string()));
+  auto nonce = [](const std::string& sealed) { return sealed.substr(0, 32); };  // 24 bytes
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.insert(nonce(crypto::seal("x"))).second);
+  std::vector<std::string> other(1000);
+  std::thread t([&] {
+    for (auto& s : other) s = nonce(crypto::seal("x"));
+  });
+  t.join();
+  for (const auto& n : other) EXPECT_TRUE(seen.insert(n).second);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string n = nonce(crypto::seal("x"));
+    (void)!write(fds[1], n.data(), n.size());
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string from_child(32, '\0');
+  ASSERT_EQ(read(fds[0], from_child.data(), from_child.size()), 32);
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  EXPECT_TRUE(seen.insert(from_child).second) << "the child reused its parent's nonce";
+  EXPECT_TRUE(seen.insert(nonce(crypto::seal("x"))).second);
 }
 
 TEST_F(CryptoTest, OpenRefusesTamperedInput) {

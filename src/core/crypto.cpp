@@ -1,10 +1,12 @@
 #include "core/crypto.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -219,11 +221,36 @@ Status load_data_key(const std::string& path) {
 
 bool data_key_loaded() { return g_loaded; }
 
+namespace {
+// Random nonces from a per-thread pool refilled 4 KiB at a time: libsodium
+// asks the kernel (getrandom) on every call, and an import of a million
+// residents seals two million numbers (perf: crng_make_state and the
+// syscall). A forked child would share its parent's pool, so fork empties
+// it in the child (the only thread the child has is the forking one).
+constexpr std::size_t kNoncePool = 170 * crypto_secretbox_NONCEBYTES;
+thread_local std::array<unsigned char, kNoncePool> t_nonces;
+thread_local std::size_t t_nonces_used = kNoncePool;
+
+void fresh_nonce(unsigned char* out) {
+  static const bool forks_empty_it =
+      pthread_atfork(nullptr, nullptr, [] { t_nonces_used = kNoncePool; }) == 0;
+  (void)forks_empty_it;
+  if (t_nonces_used + crypto_secretbox_NONCEBYTES > kNoncePool) {
+    randombytes_buf(t_nonces.data(), kNoncePool);
+    t_nonces_used = 0;
+  }
+  auto* from = t_nonces.data() + t_nonces_used;
+  std::memcpy(out, from, crypto_secretbox_NONCEBYTES);
+  sodium_memzero(from, crypto_secretbox_NONCEBYTES);  // used once, then gone
+  t_nonces_used += crypto_secretbox_NONCEBYTES;
+}
+}  // namespace
+
 std::string seal(std::string_view plaintext) {
   if (!g_loaded) throw std::logic_error("crypto::seal before load_data_key");
   std::string box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(box.data());
-  randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+  fresh_nonce(nonce);
   // An empty string_view may carry a null pointer, which memmove must not see.
   const char* m = plaintext.empty() ? "" : plaintext.data();
   crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
