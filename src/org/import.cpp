@@ -8,6 +8,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "auth/scope_sql.hpp"
 #include "core/clock.hpp"
@@ -311,18 +312,23 @@ class Importer {
     std::vector<std::size_t> gone;  // planned rows refused here
     for (std::size_t b = 0; b < planned.size(); b += kMatchBatch) {
       std::size_t e = std::min(planned.size(), b + kMatchBatch);
+      // The numbers drive the join (SQLite keeps a CROSS JOIN's order): one
+      // look-up in the unique index each, whatever the planner's statistics
+      // say. With `id_hash IN (…)` and statistics from a near-empty city,
+      // SQLite scanned the whole table for every batch: a second import of
+      // 1M rows ran for over ten minutes.
       std::string sql =
-          "SELECT id, household_id, node_path, name, gender, birth_date, relation, phone_hash, "
-          "tags, id_hash FROM residents WHERE id_hash IN (";
+          "SELECT r.id, r.household_id, r.node_path, r.name, r.gender, r.birth_date, r.relation, "
+          "r.phone_hash, r.tags, r.id_hash FROM (VALUES ";
       store::Params params;
       params.reserve(e - b);
       std::unordered_map<std::string_view, std::size_t> at;
       for (std::size_t i = b; i < e; ++i) {
         params.emplace_back(planned[i].id_hash);
-        sql += (i > b ? ", $" : "$") + std::to_string(i - b + 1);
+        sql += (i > b ? ", ($" : "($") + std::to_string(i - b + 1) + ")";
         at.emplace(planned[i].id_hash, i);
       }
-      sql += ")";
+      sql += ") AS v CROSS JOIN residents r WHERE r.id_hash = v.column1";
       auto rows = db_.query(sql, params);
       if (!rows) return fail(rows.error());
       for (const auto& ex : *rows) {
@@ -510,10 +516,10 @@ Status add_households(store::Tx& tx, bool sqlite, std::vector<Planned>& planned,
   return {};
 }
 
-// Fresh planner statistics for the tables an import reads and grows, sampled
-// (a few ms on 1M rows). Statistics left from a near-empty city made SQLite
-// look up 500 ID numbers by scanning the whole residents table: a second
-// import of 1M rows scanned it 2,000 times and ran for over ten minutes.
+// Fresh planner statistics for the tables an import grows, sampled (a few ms
+// on 1M rows), in the import's transaction: statistics from a near-empty
+// city mislead every later query on them (see match_existing). Readers see
+// them after the index rebuild changes the schema, or when they reopen.
 Status refresh_statistics(store::Tx& tx) {
   return store::sqlite::exec_script_in(
       tx, "PRAGMA analysis_limit = 1000; ANALYZE residents; ANALYZE households");
@@ -537,9 +543,6 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
     return report;
   }
   if (progress) progress("读取文件", 1, 1);
-  bool sqlite = db_.kind() == store::Kind::sqlite;
-  if (sqlite)
-    if (auto s = db_.write(refresh_statistics); !s) return fail(s.error());
   Importer imp(db_, p, progress);
   if (auto s = imp.plan(*records, report); !s) return fail(s.error());
   records->clear();
@@ -548,7 +551,14 @@ Result<ImportReport> OrgService::import_residents(const auth::Principal& p,
   if (progress) progress("加密个人信息", 0, long(imp.planned.size()));
   imp.seal();
   if (progress) progress("加密个人信息", long(imp.planned.size()), long(imp.planned.size()));
+  bool sqlite = db_.kind() == store::Kind::sqlite;
+  bool ran = false;
   auto w = db_.write([&](store::Tx& tx) -> Status {
+    // The plan is spent by the first run (households assigned, values moved
+    // into statements): a retry after a PostgreSQL serialization failure
+    // must not write from it.
+    if (std::exchange(ran, true))
+      return fail(Error::conflict("导入期间居民数据被其他操作修改，请重新导入"));
     SqliteBulkCache bulk(tx, sqlite);
     auto now = clock::now_ms();
     if (auto h = add_households(tx, sqlite, imp.planned, now); !h) return h;

@@ -84,7 +84,10 @@ class Tx {
   // timeline entry, the audit entry). PostgreSQL sends it with the next
   // statement that needs an answer, or with COMMIT, in one round trip
   // (libpq pipeline mode); its failure fails the transaction and may be
-  // reported by that later call or by the commit. SQLite runs it at once.
+  // reported by that later call or by the commit, so a caller that turns a
+  // statement's error into a message of its own must use exec() for it.
+  // No DDL through send(): the queued statements are prepared before any
+  // of them runs. SQLite runs it at once.
   virtual Status send(std::string_view sql, const Params& params = {});
   // Convenience: rows of a query.
   Result<Rows> query(std::string_view sql, const Params& params = {});

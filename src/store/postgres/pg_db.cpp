@@ -40,7 +40,7 @@ struct Failure {
   Error error;
   std::string state;         // SQLSTATE; empty when the server sent none
   bool broken = false;       // the connection is gone
-  bool nothing_ran = false;  // failed before the write function was called
+  bool nothing_ran = false;  // the server ran none of the write (safe to run it elsewhere)
 };
 
 Error map_state(std::string_view state, bool broken) {
@@ -465,8 +465,11 @@ class PgTx final : public Tx {
     begun_ = true;
     auto r = conn_.pipeline(batch);
     // A connection found broken on the first trip ran nothing of this
-    // transaction: the write may go to another connection (PgDb::write).
-    if (!r && first_trip && r.error().broken) r.error().nothing_ran = true;
+    // transaction, so the write may go to another connection (PgDb::write)
+    // -- unless that trip carried COMMIT: the server may have committed
+    // before the connection dropped, and the write must not run twice.
+    if (!r && first_trip && r.error().broken && batch.back().sql != "COMMIT")
+      r.error().nothing_ran = true;
     return settle(std::move(r));
   }
   template <class T>
