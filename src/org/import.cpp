@@ -493,20 +493,21 @@ Status add_households(store::Tx& tx, bool sqlite, std::vector<Planned>& planned,
   }
   const std::string head = "INSERT INTO households (" + std::string(sqlite ? "id, " : "") +
                            "node_id, node_path, room, address, created_at, updated_at)";
+  const std::size_t cols = sqlite ? 7 : 6;
   for (std::size_t b = 0; b < fresh.size(); b += kInsertBatch) {
     std::size_t n = std::min(kInsertBatch, fresh.size() - b);
     store::Params params;
-    params.reserve(n * 7);
+    params.reserve(n * cols);
     for (std::size_t i = b; i < b + n; ++i) {
       auto& f = fresh[i];
       if (sqlite) params.emplace_back(f.id = next++);
       params.insert(params.end(), {f.unit, *f.path, f.room, f.address, now, now});
     }
     if (sqlite) {
-      if (auto r = tx.send(multi_insert(head, 7, n), params); !r) return r;
+      if (auto r = tx.send(multi_insert(head, cols, n), params); !r) return r;
       continue;
     }
-    auto r = tx.query(multi_insert(head, 6, n, " RETURNING id, node_id, room"), params);
+    auto r = tx.query(multi_insert(head, cols, n, " RETURNING id, node_id, room"), params);
     if (!r) return fail(r.error());
     for (const auto& row : *r)
       fresh[units.at(row.i64("node_id")).rooms.at(row.str("room"))].id = row.i64("id");

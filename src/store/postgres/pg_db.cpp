@@ -238,7 +238,11 @@ class PgConn {
   };
 
   explicit PgConn(PGconn* c) : c_(c) {}
-  std::expected<const Prepared*, Failure> prepare(std::string_view sql);
+  // The cached statement for sql, prepared on first use, checked to take
+  // `params` values.
+  std::expected<const Prepared*, Failure> prepare(std::string_view sql, std::size_t params);
+  // Drops every prepared statement unless `more` still fit in the cache.
+  void make_room(std::size_t more);
   Failure failure(const PGresult* r, std::string_view sql) const;
 
   PGconn* c_;
@@ -290,33 +294,38 @@ Failure PgConn::failure(const PGresult* r, std::string_view sql) const {
   return f;
 }
 
-std::expected<const PgConn::Prepared*, Failure> PgConn::prepare(std::string_view sql) {
-  if (auto it = cache_.find(sql); it != cache_.end()) return &it->second;
-  if (cache_.size() >= kStmtCacheMax) {
-    PgResult discard(PQexec(c_, "DEALLOCATE ALL"));
-    cache_.clear();
-    ++trips_;
+void PgConn::make_room(std::size_t more) {
+  if (cache_.size() + more <= kStmtCacheMax) return;
+  PgResult discard(PQexec(c_, "DEALLOCATE ALL"));
+  cache_.clear();
+  ++trips_;
+}
+
+std::expected<const PgConn::Prepared*, Failure> PgConn::prepare(std::string_view sql,
+                                                                std::size_t params) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    make_room(1);
+    trips_ += 2;  // prepare, describe
+    std::string text(sql);
+    std::string name = "linli_" + std::to_string(++counter_);
+    PgResult r(PQprepare(c_, name.c_str(), text.c_str(), 0, nullptr));
+    if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
+    // The server counts the placeholders; checking it here spares a protocol error later.
+    PgResult d(PQdescribePrepared(c_, name.c_str()));
+    if (!succeeded(d.get())) return std::unexpected(failure(d.get(), sql));
+    it = cache_.emplace(std::move(text), Prepared{std::move(name), PQnparams(d.get())}).first;
   }
-  trips_ += 2;  // prepare, describe
-  std::string text(sql);
-  std::string name = "linli_" + std::to_string(++counter_);
-  PgResult r(PQprepare(c_, name.c_str(), text.c_str(), 0, nullptr));
-  if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
-  // The server counts the placeholders; checking it here spares a protocol error later.
-  PgResult d(PQdescribePrepared(c_, name.c_str()));
-  if (!succeeded(d.get())) return std::unexpected(failure(d.get(), sql));
-  Prepared p{std::move(name), PQnparams(d.get())};
-  return &cache_.emplace(std::move(text), std::move(p)).first->second;
+  if (params != static_cast<std::size_t>(it->second.nparams))
+    return std::unexpected(misuse("SQL takes " + std::to_string(it->second.nparams) +
+                                      " parameters, got " + std::to_string(params),
+                                  sql));
+  return &it->second;
 }
 
 std::expected<Exec, Failure> PgConn::exec(std::string_view sql, const Params& params) {
-  auto p = prepare(sql);
+  auto p = prepare(sql, params.size());
   if (!p) return std::unexpected(std::move(p.error()));
-  if (params.size() != static_cast<std::size_t>((*p)->nparams)) {
-    return std::unexpected(misuse("SQL takes " + std::to_string((*p)->nparams) +
-                                      " parameters, got " + std::to_string(params.size()),
-                                  sql));
-  }
   ParamBuf buf(params);
   ++trips_;
   PgResult r(PQexecPrepared(c_, (*p)->name.c_str(), static_cast<int>(params.size()),
@@ -328,21 +337,12 @@ std::expected<Exec, Failure> PgConn::exec(std::string_view sql, const Params& pa
 std::expected<Exec, Failure> PgConn::pipeline(const std::vector<Stmt>& stmts) {
   // Prepared before pipeline mode, where PQprepare is not allowed; room is
   // made first so that no DEALLOCATE ALL drops one prepared for this batch.
-  if (cache_.size() + stmts.size() >= kStmtCacheMax) {
-    PgResult discard(PQexec(c_, "DEALLOCATE ALL"));
-    cache_.clear();
-    ++trips_;
-  }
+  make_room(stmts.size());
   std::vector<const Prepared*> prepared(stmts.size(), nullptr);
   for (std::size_t i = 0; i < stmts.size(); ++i) {
     if (!stmts[i].prepared) continue;
-    auto p = prepare(stmts[i].sql);
+    auto p = prepare(stmts[i].sql, stmts[i].params.size());
     if (!p) return std::unexpected(std::move(p.error()));
-    if (stmts[i].params.size() != static_cast<std::size_t>((*p)->nparams))
-      return std::unexpected(misuse("SQL takes " + std::to_string((*p)->nparams) +
-                                        " parameters, got " +
-                                        std::to_string(stmts[i].params.size()),
-                                    stmts[i].sql));
     prepared[i] = *p;
   }
   if (!PQenterPipelineMode(c_)) return std::unexpected(failure(nullptr, "pipeline"));
@@ -692,9 +692,7 @@ std::expected<void, Failure> PgDb::run_tx_body(PgConn& c, const std::function<St
       return std::unexpected(*poison);
     return std::unexpected(Failure(std::move(st.error())));
   }
-  auto commit = tx.commit();
-  if (!commit && tx.begun() && !c.broken()) (void)c.simple("ROLLBACK");
-  return commit;
+  return tx.commit();  // a failed one is rolled back when the pool takes c back
 }
 
 Status PgDb::write(const std::function<Status(Tx&)>& fn) {
