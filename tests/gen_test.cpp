@@ -113,7 +113,7 @@ TEST_P(GenTest, SameSeedSameCityWithTheCountsAsked) {
   EXPECT_NE(ca, content(*dc));
   // The demo city (about 540 residents) comes first, then the generated one.
   EXPECT_EQ(count(*da, "SELECT COUNT(*) AS n FROM cases"), 2000);
-  // The search index holds every generated case (filled once after the load).
+  // The search index holds every generated case (filled inside the bulk load).
   for (std::string term : {"电梯", "楼道", "漏水"}) {
     auto indexed =
         count(*da, GetParam() == "sqlite"

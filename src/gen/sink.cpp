@@ -49,6 +49,8 @@ class SqliteSink final : public Sink {
     return {};
   }
 
+  store::Kind kind() const override { return store::Kind::sqlite; }
+
   Result<int> table(std::string_view name, const std::vector<std::string>& cols) override {
     std::string sql = "INSERT INTO " + std::string(name) + " (";
     std::string vals;
@@ -163,6 +165,8 @@ class PgSink final : public Sink {
       return fail(Error::internal("gen: " + err + " in " + text.substr(0, 200)));
     return {};
   }
+
+  store::Kind kind() const override { return store::Kind::postgres; }
 
   Result<int> table(std::string_view name, const std::vector<std::string>& cols) override {
     Table t;

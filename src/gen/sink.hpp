@@ -25,6 +25,7 @@ class Sink {
   // Flushes, commits, rebuilds indexes, restores settings, analyses.
   virtual Status finish() = 0;
   virtual Status exec(std::string_view sql) = 0;
+  virtual store::Kind kind() const = 0;
   long rows() const { return rows_; }
 
  protected:

@@ -20,20 +20,21 @@ constexpr const char* kPgIndex =
 // Inserts index rows for cases (id, text) with multi-row INSERTs.
 Status insert_rows(store::Tx& tx, store::Kind kind,
                    const std::vector<std::pair<std::int64_t, CaseText>>& rows) {
+  bool pg = kind == store::Kind::postgres;
+  std::string head = "INSERT INTO case_search (";
+  for (const auto& c : index_columns(kind)) head += (head.back() == '(' ? "" : ", ") + c;
+  head += ") VALUES ";
   for (std::size_t from = 0; from < rows.size(); from += kRowsPerInsert) {
     store::Sql q;
-    q << (kind == store::Kind::sqlite
-              ? "INSERT INTO case_search (rowid, title, description, address) VALUES "
-              : "INSERT INTO case_search (case_id, node_path, terms) VALUES ");
+    q << head;
     for (std::size_t i = from; i < rows.size() && i < from + kRowsPerInsert; ++i) {
-      const auto& [id, t] = rows[i];
-      q << (i == from ? "(" : ", (") << q.bind(id) << ", ";
-      if (kind == store::Kind::sqlite)
-        q << q.bind(spaced(t.title)) << ", " << q.bind(spaced(t.description)) << ", "
-          << q.bind(spaced(t.address)) << ")";
+      auto values = index_row(kind, rows[i].first, rows[i].second);
+      q << (i == from ? "(" : ", (") << q.bind(values[0]) << ", " << q.bind(values[1]) << ", ";
+      // PostgreSQL's terms arrive as a tsvector literal.
+      if (pg)
+        q << "CAST(" << q.bind(values[2]) << " AS tsvector))";
       else
-        q << q.bind(t.node_path) << ", CAST("
-          << q.bind(tsvector({t.title, t.description, t.address})) << " AS tsvector))";
+        q << q.bind(values[2]) << ", " << q.bind(values[3]) << ")";
     }
     if (auto r = tx.send(q.text, q.params); !r) return r;
   }
@@ -49,6 +50,17 @@ bool code_shaped(const std::string& s) {
 }
 
 }  // namespace
+
+std::vector<std::string> index_columns(store::Kind kind) {
+  if (kind == store::Kind::sqlite) return {"rowid", "title", "description", "address"};
+  return {"case_id", "node_path", "terms"};
+}
+
+std::vector<store::Value> index_row(store::Kind kind, std::int64_t case_id, const CaseText& t) {
+  if (kind == store::Kind::sqlite)
+    return {case_id, spaced(t.title), spaced(t.description), spaced(t.address)};
+  return {case_id, t.node_path, tsvector({t.title, t.description, t.address})};
+}
 
 Status add(store::Tx& tx, store::Kind kind, std::int64_t case_id, const CaseText& text) {
   return insert_rows(tx, kind, {{case_id, text}});
@@ -70,75 +82,36 @@ Status replace(store::Tx& tx, store::Kind kind, std::int64_t case_id, const Case
   return add(tx, kind, case_id, after);
 }
 
-namespace {
-
-using Batch = std::vector<std::pair<std::int64_t, CaseText>>;
-
-// Walks the cases after after_id in batches of kBatch: query(sql, params)
-// reads, store(batch) indexes. On PostgreSQL a large fill drops the GIN index
-// first and builds it once at the end (run(sql) executes DDL).
-template <class Query, class Store, class Run>
-Result<std::int64_t> walk(store::Kind kind, std::int64_t after_id, Query query, Store store,
-                          Run run) {
+Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id) {
   bool rebuild = false;
   if (kind == store::Kind::postgres) {
-    auto n = query("SELECT count(*) AS n FROM cases WHERE id > $1",
-                   store::Params{store::Value(after_id)});
+    auto n = tx.one("SELECT count(*) AS n FROM cases WHERE id > $1", {after_id});
     if (!n) return fail(n.error());
-    rebuild = !n->empty() && n->front().i64("n") > kRebuildAbove;
+    rebuild = n->i64("n") > kRebuildAbove;
     if (rebuild)
-      if (auto d = run("DROP INDEX IF EXISTS case_search_terms"); !d) return fail(d.error());
+      if (auto d = tx.exec("DROP INDEX IF EXISTS case_search_terms"); !d) return fail(d.error());
   }
   std::int64_t done = 0, last = after_id;
   for (;;) {
-    auto rows = query(
+    auto rows = tx.query(
         "SELECT id, title, description, address, node_path FROM cases WHERE id > $1 ORDER BY id "
         "LIMIT $2",
-        store::Params{store::Value(last), store::Value(kBatch)});
+        {last, kBatch});
     if (!rows) return fail(rows.error());
     if (rows->empty()) break;
-    Batch batch;
+    std::vector<std::pair<std::int64_t, CaseText>> batch;
     batch.reserve(rows->size());
     for (const auto& r : *rows)
       batch.push_back(
           {r.i64("id"),
            {r.str("title"), r.str("description"), r.str("address"), r.str("node_path")}});
-    if (auto s = store(batch); !s) return fail(s.error());
+    if (auto s = insert_rows(tx, kind, batch); !s) return fail(s.error());
     last = batch.back().first;
     done += static_cast<std::int64_t>(batch.size());
   }
   if (rebuild)
-    if (auto c = run(kPgIndex); !c) return fail(c.error());
+    if (auto c = tx.exec(kPgIndex); !c) return fail(c.error());
   return done;
-}
-
-}  // namespace
-
-Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id) {
-  return walk(
-      kind, after_id,
-      [&](std::string_view sql, const store::Params& p) { return tx.query(sql, p); },
-      [&](const Batch& batch) { return insert_rows(tx, kind, batch); },
-      [&](std::string_view sql) -> Status {
-        if (auto r = tx.exec(sql); !r) return fail(r.error());
-        return {};
-      });
-}
-
-Result<std::int64_t> fill(store::Db& db, std::int64_t after_id) {
-  auto kind = db.kind();
-  return walk(
-      kind, after_id,
-      [&](std::string_view sql, const store::Params& p) { return db.query(sql, p); },
-      [&](const Batch& batch) {
-        return db.write([&](store::Tx& tx) { return insert_rows(tx, kind, batch); });
-      },
-      [&](std::string_view sql) {
-        return db.write([&](store::Tx& tx) -> Status {
-          if (auto r = tx.exec(sql); !r) return fail(r.error());
-          return {};
-        });
-      });
 }
 
 bool joins_index(store::Kind kind, const std::string& text) {

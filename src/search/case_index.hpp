@@ -39,9 +39,11 @@ Status replace(store::Tx& tx, store::Kind kind, std::int64_t case_id, const Case
 // GIN index first and builds it once at the end (faster than growing it).
 Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id);
 
-// The same for bulk loaders outside a transaction: one transaction per batch
-// of cases, then (PostgreSQL) the GIN index built once.
-Result<std::int64_t> fill(store::Db& db, std::int64_t after_id);
+// The index table's columns and one case's row in them, for bulk loaders
+// (linli gen) that insert rows themselves: SQLite (rowid, title, description,
+// address), PostgreSQL (case_id, node_path, terms as a tsvector literal).
+std::vector<std::string> index_columns(store::Kind kind);
+std::vector<store::Value> index_row(store::Kind kind, std::int64_t case_id, const CaseText& text);
 
 // Whether a search for text on this store reads `case_search s JOIN cases c
 // ON c.id = s.rowid` ordered by s.rowid: SQLite, and text has a term the
