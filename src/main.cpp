@@ -25,6 +25,7 @@
 #include "ops/backup.hpp"
 #include "org/service.hpp"
 #include "store/migrations.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 namespace {
 
@@ -171,6 +172,7 @@ int run_demo(const Common& c, const std::string& accounts_json) {
 }
 
 int run_import(const Common& c, const std::string& file, bool dry_run) {
+  store::sqlite::use_rollback_journal_when_alone(true);
   auto db = open_store(c);
   if (!db) return die(db.error().detail);
   std::ifstream in(file, std::ios::binary | std::ios::ate);
@@ -200,8 +202,9 @@ int run_import(const Common& c, const std::string& file, bool dry_run) {
   std::cout << (dry_run ? "检查完成" : (rep->errors.empty() ? "导入完成" : "未导入")) << ": 共 "
             << rep->rows << " 行, 新增 " << rep->created << ", 更新 " << rep->updated << ", 未变 "
             << rep->unchanged << ", 错误 " << rep->errors.size() << "\n";
-  // Closing copies the import's pages from the WAL into the database file:
-  // seconds for a large file, so say what is happening.
+  // Closing copies the import's pages from the WAL into the database file
+  // when a server shared the file (WAL): seconds for a large file, so say what
+  // is happening.
   if (!dry_run && rep->created + rep->updated > 10000) std::cerr << "正在整理数据库文件 …\n";
   (*db)->close();
   return rep->errors.empty() ? 0 : 2;

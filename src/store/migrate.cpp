@@ -92,7 +92,12 @@ Result<int> migrate(Db& db) {
   int count = 0;
   for (const Migration* m : migrations_for(db.kind())) {
     bool applied = false;
-    auto st = db.write([&](Tx& tx) { return apply(db.kind(), tx, *m, applied); });
+    auto fn = [&](Tx& tx) { return apply(db.kind(), tx, *m, applied); };
+    // A migration that rebuilds a table says so on its first line: SQLite
+    // runs it with foreign-key enforcement off (checked before it commits).
+    bool rebuilds = db.kind() == Kind::sqlite &&
+                    std::string_view(m->sql).starts_with("-- linli: foreign keys off");
+    auto st = rebuilds ? sqlite::write_without_foreign_keys(db, fn) : db.write(fn);
     if (!st) {
       log::event(spdlog::level::err, "store",
                  {{"detail", fmt::format("migration {}/{} failed: {}", m->store, m->name,

@@ -415,15 +415,22 @@ class SqliteDb final : public Db {
   void close() override;
   Stats stats() const override;
 
+  // A write alone in its transaction with foreign-key enforcement off
+  // (write_without_foreign_keys below).
+  Status write_alone_without_foreign_keys(const std::function<Status(Tx&)>& fn);
+
  private:
   struct Request {
-    explicit Request(const std::function<Status(Tx&)>* f) : fn(f) {}
+    explicit Request(const std::function<Status(Tx&)>* f, bool alone = false)
+        : fn(f), without_fks(alone) {}
     const std::function<Status(Tx&)>* fn;
+    bool without_fks;  // runs alone, foreign keys off around its transaction
     Status result{};
     bool done = false;
     std::condition_variable cv;
   };
 
+  Status enqueue(const std::function<Status(Tx&)>& fn, bool without_fks);
   void writer_loop();
   void run_batch(const std::vector<Request*>& batch);
   Status run_one(const std::function<Status(Tx&)>& fn);
@@ -450,11 +457,28 @@ Result<Rows> SqliteDb::query(std::string_view sql, const Params& params) {
   return std::move(r->rows);
 }
 
-Status SqliteDb::write(const std::function<Status(Tx&)>& fn) {
+Status SqliteDb::write(const std::function<Status(Tx&)>& fn) { return enqueue(fn, false); }
+
+Status SqliteDb::write_alone_without_foreign_keys(const std::function<Status(Tx&)>& fn) {
+  // Every foreign key is checked before the commit, as enforcement would
+  // have at each statement.
+  std::function<Status(Tx&)> checked = [&](Tx& tx) -> Status {
+    if (auto st = fn(tx); !st) return st;
+    auto broken = tx.query("PRAGMA foreign_key_check");
+    if (!broken) return fail(std::move(broken.error()));
+    if (!broken->empty())
+      return fail(misuse("foreign keys broken by a write without them",
+                         broken->front().str("table") + " → " + broken->front().str("parent")));
+    return {};
+  };
+  return enqueue(checked, true);
+}
+
+Status SqliteDb::enqueue(const std::function<Status(Tx&)>& fn, bool without_fks) {
   // The writer thread waiting on its own queue would never wake.
   if (t_writer_of == this) return fail(misuse("write() called inside a write function", ""));
   if (!fn) return fail(misuse("write() called with an empty function", ""));
-  Request req(&fn);
+  Request req(&fn, without_fks);
   std::unique_lock lk(mu_);
   if (stopping_) return fail(Error::unavailable("数据库已关闭，请稍后再试"));
   queue_.push_back(&req);
@@ -472,13 +496,20 @@ void SqliteDb::writer_loop() {
       std::unique_lock lk(mu_);
       work_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued is answered
-      while (!queue_.empty() && batch.size() < max_batch_) {
+      // A write without foreign keys is a batch of its own.
+      while (!queue_.empty() && batch.size() < max_batch_ &&
+             !(queue_.front()->without_fks && !batch.empty())) {
         batch.push_back(queue_.front());
         queue_.pop_front();
+        if (batch.back()->without_fks) break;
       }
       queue_depth_.store(static_cast<std::int64_t>(queue_.size()), std::memory_order_relaxed);
     }
+    // foreign_keys can only change outside a transaction.
+    bool without_fks = batch.front()->without_fks;
+    if (without_fks) (void)writer_->exec("PRAGMA foreign_keys=OFF");
     run_batch(batch);
+    if (without_fks) (void)writer_->exec("PRAGMA foreign_keys=ON");
     writer_->note_cache();
     writer_cache_.store(writer_->cache_bytes(), std::memory_order_relaxed);
     writes_.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
@@ -552,6 +583,9 @@ void SqliteDb::close() {
   work_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   readers_.close();
+  // Back to WAL if a bulk command wrote under a rollback journal, so the
+  // file is left as a server expects it (a no-op in WAL).
+  if (writer_) (void)writer_->exec("PRAGMA journal_mode=WAL");
   writer_.reset();  // last connection to close checkpoints and removes the WAL
 }
 
@@ -567,9 +601,19 @@ Db::Stats SqliteDb::stats() const {
   return s;
 }
 
+std::atomic<bool> g_rollback_when_alone{false};
+
 Result<std::unique_ptr<Conn>> open_writer(const std::string& path) {
   auto conn = Conn::open(path, kWriterPragmas, false);
   if (!conn) return conn;
+  // Alone with the file, a bulk command writes each page once, into the
+  // file, under a rollback journal; WAL would write it to the log and again
+  // at the checkpoint. Another connection anywhere makes the switch fail at
+  // once ("database is locked"), and the command runs in WAL as usual.
+  if (g_rollback_when_alone.load(std::memory_order_relaxed)) {
+    auto m = (*conn)->exec("PRAGMA journal_mode=TRUNCATE");
+    if (m && !m->rows.empty() && m->rows[0].str("journal_mode") == "truncate") return conn;
+  }
   auto mode = (*conn)->exec("PRAGMA journal_mode=WAL");
   if (!mode) return fail(std::move(mode.error()));
   if (mode->rows.empty() || mode->rows[0].str("journal_mode") != "wal") {
@@ -605,6 +649,16 @@ Status size_cache(Conn& conn, std::int64_t bytes) {
 }  // namespace
 
 void set_memory_budget(std::int64_t bytes) { g_budget.store(bytes, std::memory_order_relaxed); }
+
+Status write_without_foreign_keys(Db& db, const std::function<Status(Tx&)>& fn) {
+  auto* mine = dynamic_cast<SqliteDb*>(&db);
+  if (!mine) return fail(misuse("write_without_foreign_keys given a foreign Db", ""));
+  return mine->write_alone_without_foreign_keys(fn);
+}
+
+void use_rollback_journal_when_alone(bool on) {
+  g_rollback_when_alone.store(on, std::memory_order_relaxed);
+}
 
 Result<std::unique_ptr<Db>> open_sqlite(const std::string& path, const Options& options) {
   configure_library();
