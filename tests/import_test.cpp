@@ -336,13 +336,15 @@ TEST_P(ImportTest, AWriteWithoutForeignKeysThatBreaksOneKeepsNothing) {
   if (GetParam() != "sqlite") GTEST_SKIP() << "SQLite's foreign-key switch";
   auto residents = count("SELECT count(*) AS n FROM residents");
   auto w = linli::store::sqlite::write_without_foreign_keys(
-      *db_, [](linli::store::Tx& tx) -> linli::Status {
+      *db_,
+      [](linli::store::Tx& tx) -> linli::Status {
         auto r = tx.exec(
             "INSERT INTO residents (household_id, node_path, name, gender, created_at, "
             "updated_at) VALUES (987654321, '/1/', '无户', 'M', 0, 0)");
         if (!r) return linli::fail(r.error());
         return {};
-      });
+      },
+      {"residents"});
   EXPECT_FALSE(w);
   EXPECT_EQ(count("SELECT count(*) AS n FROM residents"), residents);
 }

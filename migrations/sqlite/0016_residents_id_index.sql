@@ -1,4 +1,4 @@
--- linli: foreign keys off
+-- linli: foreign keys off, check residents
 -- The ID number's uniqueness moves from a column constraint (an automatic
 -- index SQLite keeps for the table's life) to a named unique index. A large
 -- import can then set it aside with the table's other indexes and build it
@@ -8,8 +8,9 @@
 --
 -- SQLite cannot drop a column constraint, so the table is rebuilt (its
 -- documented procedure: new table, copy, drop, rename) with foreign-key
--- enforcement off, which the marker on the first line asks for; every
--- foreign key is checked before the rebuild commits.
+-- enforcement off, which the marker on the first line asks for; the rows'
+-- own foreign keys are checked before the rebuild commits. The tables that
+-- point at residents need no check: every id stays as it was.
 CREATE TABLE residents_new (
   id INTEGER PRIMARY KEY,
   household_id INTEGER NOT NULL REFERENCES households(id),

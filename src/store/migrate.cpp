@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "core/log.hpp"
@@ -86,6 +87,23 @@ Status apply(Kind k, Tx& tx, const Migration& m, bool& applied) {
   return {};
 }
 
+// A SQLite migration that rebuilds tables says so on its first line,
+// "-- linli: foreign keys off, check residents …": it runs with foreign-key
+// enforcement off and the named tables' keys are checked before it commits.
+std::optional<std::vector<std::string>> tables_rebuilt(Kind k, std::string_view sql) {
+  constexpr std::string_view kMarker = "-- linli: foreign keys off, check ";
+  if (k != Kind::sqlite || !sql.starts_with(kMarker)) return std::nullopt;
+  std::vector<std::string> tables;
+  std::string_view rest = sql.substr(kMarker.size());
+  rest = rest.substr(0, rest.find('\n'));
+  for (std::size_t at = 0; at < rest.size();) {
+    auto end = std::min(rest.find(' ', at), rest.size());
+    if (end > at) tables.emplace_back(rest.substr(at, end - at));
+    at = end + 1;
+  }
+  return tables;
+}
+
 }  // namespace
 
 Result<int> migrate(Db& db) {
@@ -93,11 +111,8 @@ Result<int> migrate(Db& db) {
   for (const Migration* m : migrations_for(db.kind())) {
     bool applied = false;
     auto fn = [&](Tx& tx) { return apply(db.kind(), tx, *m, applied); };
-    // A migration that rebuilds a table says so on its first line: SQLite
-    // runs it with foreign-key enforcement off (checked before it commits).
-    bool rebuilds = db.kind() == Kind::sqlite &&
-                    std::string_view(m->sql).starts_with("-- linli: foreign keys off");
-    auto st = rebuilds ? sqlite::write_without_foreign_keys(db, fn) : db.write(fn);
+    auto rebuilt = tables_rebuilt(db.kind(), m->sql);
+    auto st = rebuilt ? sqlite::write_without_foreign_keys(db, fn, *rebuilt) : db.write(fn);
     if (!st) {
       log::event(spdlog::level::err, "store",
                  {{"detail", fmt::format("migration {}/{} failed: {}", m->store, m->name,

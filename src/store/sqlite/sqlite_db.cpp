@@ -417,7 +417,8 @@ class SqliteDb final : public Db {
 
   // A write alone in its transaction with foreign-key enforcement off
   // (write_without_foreign_keys below).
-  Status write_alone_without_foreign_keys(const std::function<Status(Tx&)>& fn);
+  Status write_alone_without_foreign_keys(const std::function<Status(Tx&)>& fn,
+                                          const std::vector<std::string>& check);
 
  private:
   struct Request {
@@ -459,16 +460,19 @@ Result<Rows> SqliteDb::query(std::string_view sql, const Params& params) {
 
 Status SqliteDb::write(const std::function<Status(Tx&)>& fn) { return enqueue(fn, false); }
 
-Status SqliteDb::write_alone_without_foreign_keys(const std::function<Status(Tx&)>& fn) {
-  // Every foreign key is checked before the commit, as enforcement would
-  // have at each statement.
+Status SqliteDb::write_alone_without_foreign_keys(const std::function<Status(Tx&)>& fn,
+                                                  const std::vector<std::string>& check) {
+  // The named tables' foreign keys are checked before the commit, as
+  // enforcement would have at each statement.
   std::function<Status(Tx&)> checked = [&](Tx& tx) -> Status {
     if (auto st = fn(tx); !st) return st;
-    auto broken = tx.query("PRAGMA foreign_key_check");
-    if (!broken) return fail(std::move(broken.error()));
-    if (!broken->empty())
-      return fail(misuse("foreign keys broken by a write without them",
-                         broken->front().str("table") + " → " + broken->front().str("parent")));
+    for (const auto& table : check) {
+      auto broken = tx.query("SELECT \"table\", parent FROM pragma_foreign_key_check($1)", {table});
+      if (!broken) return fail(std::move(broken.error()));
+      if (!broken->empty())
+        return fail(misuse("foreign keys broken by a write without them",
+                           broken->front().str("table") + " → " + broken->front().str("parent")));
+    }
     return {};
   };
   return enqueue(checked, true);
@@ -650,10 +654,11 @@ Status size_cache(Conn& conn, std::int64_t bytes) {
 
 void set_memory_budget(std::int64_t bytes) { g_budget.store(bytes, std::memory_order_relaxed); }
 
-Status write_without_foreign_keys(Db& db, const std::function<Status(Tx&)>& fn) {
+Status write_without_foreign_keys(Db& db, const std::function<Status(Tx&)>& fn,
+                                  const std::vector<std::string>& check) {
   auto* mine = dynamic_cast<SqliteDb*>(&db);
   if (!mine) return fail(misuse("write_without_foreign_keys given a foreign Db", ""));
-  return mine->write_alone_without_foreign_keys(fn);
+  return mine->write_alone_without_foreign_keys(fn, check);
 }
 
 void use_rollback_journal_when_alone(bool on) {
