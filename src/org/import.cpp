@@ -98,13 +98,26 @@ class Importer {
       return {};
     }
     if (!read_header(records[0], report)) return {};
-    for (std::size_t i = 1; i < records.size(); ++i) {
-      if (std::all_of(records[i].begin(), records[i].end(),
-                      [](const std::string& c) { return c.empty(); }))
-        continue;
-      ++report.rows;
-      if (auto s = plan_row(static_cast<int>(i + 1), records[i], report); !s) return s;
-      if (progress_ && (i & 0xffff) == 0) progress_("检查", long(i), long(records.size() - 1));
+    // A chunk's rows are checked on every core, then placed in file order.
+    constexpr std::size_t kChunk = 1 << 16;
+    std::vector<Checked> checked;
+    for (std::size_t from = 1; from < records.size(); from += kChunk) {
+      std::size_t to = std::min(records.size(), from + kChunk);
+      checked.assign(to - from, Checked{});
+      in_parallel(to - from, [&](std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) checked[i] = check_row(records[from + i]);
+      });
+      for (std::size_t i = from; i < to; ++i) {
+        if (std::all_of(records[i].begin(), records[i].end(),
+                        [](const std::string& c) { return c.empty(); }))
+          continue;
+        ++report.rows;
+        if (auto s = place_row(static_cast<int>(i + 1), records[i], checked[i - from], report); !s)
+          return s;
+      }
+      // The last chunk's count is reported once the existing residents are matched.
+      if (progress_ && to < records.size())
+        progress_("检查", long(to - 1), long(records.size() - 1));
     }
     if (auto s = match_existing(report); !s) return s;
     std::stable_sort(report.errors.begin(), report.errors.end(),
@@ -226,36 +239,45 @@ class Importer {
     return &m;
   }
 
-  Status plan_row(int row, const csv::Record& r, ImportReport& report) {
-    auto bad = [&](const std::string& col, const std::string& msg) {
-      report.errors.push_back({row, col, msg});
-    };
-    std::size_t before = report.errors.size();
+  // What a row says on its own: its cells checked without the database or
+  // the file's other rows, so rows are checked on every core (const: reads
+  // only the header's column map). The blind indexes, a keyed hash each, are
+  // computed here too.
+  struct Checked {
     Planned pl;
-    pl.row = row;
-    auto name = cell(r, kName);
-    auto len = validate::utf8_length(name);
-    if (name.empty())
+    std::vector<std::pair<std::string, std::string>> bad;  // column, message
+    bool id_ok = false;                                    // the ID number is well formed
+  };
+
+  Checked check_row(const csv::Record& r) const {
+    Checked c;
+    Planned& pl = c.pl;
+    auto bad = [&](const char* col, std::string msg) { c.bad.emplace_back(col, std::move(msg)); };
+    pl.name = cell(r, kName);
+    auto len = validate::utf8_length(pl.name);
+    if (pl.name.empty())
       bad("姓名", "姓名不能为空");
     else if (!len || *len > 30)
       bad("姓名", "姓名不能超过30个字");
     auto gender = cell(r, kGender);
     if (gender != "男" && gender != "女") bad("性别", "性别应填“男”或“女”");
-    auto idn = validate::normalize_id_number(cell(r, kId));
-    if (auto m = validate::id_number(idn))
+    pl.id_number = validate::normalize_id_number(cell(r, kId));
+    if (auto m = validate::id_number(pl.id_number)) {
       bad("身份证号", *m);
-    else if (!ids_.insert(idn).second)
-      bad("身份证号", "与文件中前面的行重复");
-    else if ((gender == "男") != (validate::gender_from_id(idn) == 'M') && !gender.empty())
-      bad("性别", "性别与身份证号不一致");
-    auto birth = cell(r, kBirth);
-    if (!birth.empty() && !validate::is_date(birth)) bad("出生日期", "出生日期应为 YYYY-MM-DD");
-    auto phone = cell(r, kPhone);
-    if (!phone.empty())
-      if (auto m = validate::mobile(phone)) bad("手机号", *m);
-    auto relation = cell(r, kRelation);
-    if (!relation.empty() &&
-        std::find(kRelations.begin(), kRelations.end(), relation) == kRelations.end())
+    } else {
+      c.id_ok = true;
+      if ((gender == "男") != (validate::gender_from_id(pl.id_number) == 'M') && !gender.empty())
+        bad("性别", "性别与身份证号不一致");
+    }
+    pl.birth_date = cell(r, kBirth);
+    if (!pl.birth_date.empty() && !validate::is_date(pl.birth_date))
+      bad("出生日期", "出生日期应为 YYYY-MM-DD");
+    pl.phone = cell(r, kPhone);
+    if (!pl.phone.empty())
+      if (auto m = validate::mobile(pl.phone)) bad("手机号", *m);
+    pl.relation = cell(r, kRelation);
+    if (!pl.relation.empty() &&
+        std::find(kRelations.begin(), kRelations.end(), pl.relation) == kRelations.end())
       bad("与户主关系", "应为户主、配偶、子女、父母、孙子女、兄弟姐妹或其他");
     auto tags = split_tags(cell(r, kTags));
     for (const auto& t : tags)
@@ -263,18 +285,28 @@ class Importer {
         bad("标签", "未知的标签“" + t + "”");
     pl.room = cell(r, kRoom);
     if (pl.room.empty() || pl.room.size() > 16) bad("房号", "请填写房号，如 301");
-    if (auto s = place(pl, r, bad); !s) return s;
-    if (report.errors.size() != before) return {};
-    pl.name = std::move(name);
+    if (!c.bad.empty()) return c;
     pl.gender = gender == "男" ? "M" : "F";
-    pl.birth_date = birth.empty() ? validate::birth_date_from_id(idn) : birth;
-    pl.relation = std::move(relation);
-    pl.phone = std::move(phone);
-    pl.id_number = std::move(idn);
+    if (pl.birth_date.empty()) pl.birth_date = validate::birth_date_from_id(pl.id_number);
     for (const auto& t : tags) pl.tags += (pl.tags.empty() ? "" : ",") + t;
     pl.id_hash = crypto::blind_index(pl.id_number);
     if (!pl.phone.empty()) pl.phone_hash = crypto::blind_index(pl.phone);
-    planned.push_back(std::move(pl));
+    return c;
+  }
+
+  // What needs the file's earlier rows and the database: a repeated ID
+  // number, and the row's place.
+  Status place_row(int row, const csv::Record& r, Checked& c, ImportReport& report) {
+    auto bad = [&](const std::string& col, const std::string& msg) {
+      report.errors.push_back({row, col, msg});
+    };
+    std::size_t before = report.errors.size();
+    for (const auto& [col, msg] : c.bad) bad(col, msg);
+    if (c.id_ok && !ids_.insert(c.pl.id_number).second) bad("身份证号", "与文件中前面的行重复");
+    c.pl.row = row;
+    if (auto s = place(c.pl, r, bad); !s) return s;
+    if (report.errors.size() != before) return {};
+    planned.push_back(std::move(c.pl));
     return {};
   }
 
