@@ -35,8 +35,8 @@ void set_memory_budget(std::int64_t bytes);
 // has the file open, so a big transaction's pages are written once instead
 // of to the WAL and again at the checkpoint (1M residents: about 3 s less).
 // Otherwise, and always after close(), the file is in WAL mode. A server
-// started during the bulk write waits up to the busy timeout (5 s) to switch
-// the file back to WAL, then fails to start with "storage unavailable".
+// started during the bulk write cannot switch the file back to WAL and fails
+// to start at once ("数据库繁忙"); SQLite does not wait for that lock.
 void use_rollback_journal_when_alone(bool on);
 
 // Runs fn in a transaction of its own with foreign-key enforcement off, as
