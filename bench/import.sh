@@ -10,7 +10,7 @@
 #   IMPORT_ROWS ("20000 100000 1000000")   sizes to run
 #   BENCH_PG=1     also on a throwaway PostgreSQL 15 (scripts/with-postgres.sh:
 #                  fsync=off, so its commit costs less than on a real server)
-#   BENCH_PG_PORT (55444)  BENCH_BUILD (build-rel)  BENCH_NO_BUILD=1
+#   BENCH_PG_PORT (25444)  BENCH_BUILD (build-rel)  BENCH_NO_BUILD=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -106,6 +106,6 @@ fi
 
 sqlite_runs
 if [[ ${BENCH_PG:-0} == 1 ]]; then
-  LINLI_PG_PORT=${BENCH_PG_PORT:-55444} BENCH_NO_BUILD=1 BENCH_BUILD=$BUILD IMPORT_ROWS="$ROWS" \
+  LINLI_PG_PORT=${BENCH_PG_PORT:-25444} BENCH_NO_BUILD=1 BENCH_BUILD=$BUILD IMPORT_ROWS="$ROWS" \
     scripts/with-postgres.sh "$ROOT/bench/import.sh" --pg-inner
 fi

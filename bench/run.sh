@@ -7,7 +7,7 @@
 #   BENCH_SECONDS (10)        wrk duration per scenario
 #   BENCH_CONNECTIONS (64)    BENCH_THREADS (2)
 #   BENCH_PG=1                the same scenarios on a throwaway PostgreSQL 15 cluster
-#   BENCH_PORT (18250)        BENCH_PG_PORT (55444)
+#   BENCH_PORT (18250)        BENCH_PG_PORT (25444)
 #   BENCH_ONLY="healthz intake …"  run only these scenarios
 #   BENCH_BUILD (build-rel)   BENCH_NO_BUILD=1 uses the binaries already there
 #
@@ -24,7 +24,7 @@ SECS=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
 PORT=${BENCH_PORT:-18250}
-PG_PORT=${BENCH_PG_PORT:-55444}
+PG_PORT=${BENCH_PG_PORT:-25444}
 BUILD=${BENCH_BUILD:-build-rel}
 # Reads first: they measure the generated city, not the thousands of cases
 # intake has just added to the bench grid worker's one grid.

@@ -8,8 +8,8 @@
 # Everything lives under $LINLI_CLUSTER_DIR (default /tmp/linli-cluster);
 # `down` stops every process it started and removes that directory. Ports
 # (defaults in brackets) can be overridden:
-#   LINLI_CLUSTER_PG_PORT       primary   [55450]
-#   LINLI_CLUSTER_REPLICA_PORT  replica   [55451]
+#   LINLI_CLUSTER_PG_PORT       primary   [25450]
+#   LINLI_CLUSTER_REPLICA_PORT  replica   [25451]
 #   LINLI_CLUSTER_NODE_PORTS    the nodes ["18301 18302"]
 #   LINLI_CLUSTER_NGINX_PORT    nginx     [18380]
 #   LINLI_BIN (build/linli), LINLI_WEB (web/dist; the API alone when absent)
@@ -19,8 +19,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 DIR=${LINLI_CLUSTER_DIR:-/tmp/linli-cluster}
-PG_PORT=${LINLI_CLUSTER_PG_PORT:-55450}
-REPLICA_PORT=${LINLI_CLUSTER_REPLICA_PORT:-55451}
+PG_PORT=${LINLI_CLUSTER_PG_PORT:-25450}
+REPLICA_PORT=${LINLI_CLUSTER_REPLICA_PORT:-25451}
 read -r -a NODE_PORTS <<<"${LINLI_CLUSTER_NODE_PORTS:-18301 18302}"
 NGINX_PORT=${LINLI_CLUSTER_NGINX_PORT:-18380}
 LINLI=$(realpath -m "${LINLI_BIN:-build/linli}")

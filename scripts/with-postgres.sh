@@ -2,7 +2,8 @@
 # Usage: scripts/with-postgres.sh CMD [ARGS...]
 #
 # Runs CMD with a throwaway PostgreSQL 15 cluster listening on 127.0.0.1:$LINLI_PG_PORT
-# (default 55432), trust auth, superuser role `linli`, and
+# (default 25432: below the ephemeral range, so a test server that took a free port
+# cannot hold it), trust auth, superuser role `linli`, and
 # LINLI_TEST_PG_URL=postgresql://linli@127.0.0.1:PORT/postgres exported. The cluster lives
 # in a fresh temp dir, runs with fsync=off (test data only), and is stopped and removed
 # when CMD ends, whatever its status; the script exits with CMD's status. It never touches
@@ -14,7 +15,7 @@ if [[ $# -eq 0 ]]; then
   exit 2
 fi
 
-port=${LINLI_PG_PORT:-55432}
+port=${LINLI_PG_PORT:-25432}
 bin=/usr/lib/postgresql/15/bin
 
 if [[ ! -x $bin/initdb ]]; then
