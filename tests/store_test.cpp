@@ -314,6 +314,33 @@ TEST_P(StoreContract, SentStatementsShareRoundTrips) {
   EXPECT_EQ(count(), 21 * 10);
 }
 
+TEST_P(StoreContract, ReadsAskedTogetherAnswerInOrder) {
+  make_kv();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(put("k" + std::to_string(i), i));
+  auto read = db().query_all({{"SELECT k FROM kv WHERE i >= $1 ORDER BY k", {std::int64_t{3}}},
+                              {"SELECT COUNT(*) AS n FROM kv", {}},
+                              {"SELECT k FROM kv WHERE k = $1", {"none"}}});
+  ASSERT_TRUE(read) << read.error().detail;
+  ASSERT_EQ(read->size(), 3u);
+  ASSERT_EQ((*read)[0].size(), 2u);
+  EXPECT_EQ((*read)[0][0].str("k"), "k3");
+  EXPECT_EQ((*read)[0][1].str("k"), "k4");
+  EXPECT_EQ((*read)[1][0].i64("n"), 5);
+  EXPECT_TRUE((*read)[2].empty());
+  // One bad read fails the batch, and the pool's connection stays usable.
+  auto bad = db().query_all({{"SELECT k FROM kv", {}}, {"SELECT nope FROM kv", {}}});
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(count(), 5);
+  if (is_sqlite()) return;
+  // PostgreSQL: the batch is one round trip (its statements prepared once
+  // on every pooled connection first).
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(db().query_all({{"SELECT COUNT(*) AS n FROM kv", {}}, {"SELECT 1 AS one", {}}}));
+  auto before = db().stats().round_trips;
+  ASSERT_TRUE(db().query_all({{"SELECT COUNT(*) AS n FROM kv", {}}, {"SELECT 1 AS one", {}}}));
+  EXPECT_EQ(db().stats().round_trips - before, 1);
+}
+
 TEST_P(StoreContract, ConcurrentWritesGroupCommitAndIsolateFailures) {
   make_kv();
   constexpr int kThreads = 32, kPerThread = 16;

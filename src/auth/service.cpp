@@ -37,6 +37,26 @@ Principal principal_from(const store::Row& r, std::vector<Grant> grants) {
   return p;
 }
 
+constexpr const char* kGrantsSelect =
+    "SELECT r.role, r.node_id, r.org_id, n.path, n.name AS node_name, o.name AS org_name "
+    "FROM role_assignments r LEFT JOIN nodes n ON n.id = r.node_id "
+    "LEFT JOIN orgs o ON o.id = r.org_id ";
+
+// The roles of the session's user, by the session's token hash, so that the
+// session and its roles can be read together.
+const std::string kGrantsBySession = std::string(kGrantsSelect) +
+                                     "WHERE r.user_id = (SELECT user_id FROM sessions WHERE "
+                                     "token_hash = $1) ORDER BY r.id";
+
+std::vector<Grant> grants_from(const store::Rows& rows) {
+  std::vector<Grant> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows)
+    out.push_back({r.str("role"), r.i64("node_id"), r.str("path"), r.str("node_name"),
+                   r.i64("org_id"), r.str("org_name")});
+  return out;
+}
+
 const char* kSessionQuery =
     "SELECT s.id AS session_id, s.user_id, s.last_seen_at, s.expires_at, s.revoked_at, s.stage, "
     "u.username, u.display_name, u.resident_id, u.locked_at, u.disabled "
@@ -173,10 +193,14 @@ Result<LoginResult> AuthService::login(const std::string& username, const std::s
 Result<Principal> AuthService::authenticate(const std::string& token) {
   Error expired{ErrorKind::unauthenticated, "登录已过期，请重新登录"};
   if (token.empty() || token.size() > 100) return fail(expired);
-  auto rows = db_.query(kSessionQuery, {crypto::token_hash(token)});
-  if (!rows) return fail(rows.error());
-  if (rows->empty()) return fail(expired);
-  const auto& r = (*rows)[0];
+  // The session and its user's roles in one batch (one round trip on
+  // PostgreSQL): every authenticated request starts here.
+  auto hash = crypto::token_hash(token);
+  auto read = db_.query_all({{kSessionQuery, {hash}}, {kGrantsBySession, {hash}}});
+  if (!read) return fail(read.error());
+  const auto& rows = (*read)[0];
+  if (rows.empty()) return fail(expired);
+  const auto& r = rows[0];
   auto now = now_ms();
   if (!r.is_null("revoked_at") || r.i64("expires_at") <= now ||
       now - r.i64("last_seen_at") > policy_.session_idle_ms || !r.is_null("locked_at") ||
@@ -192,9 +216,7 @@ Result<Principal> AuthService::authenticate(const std::string& token) {
       return {};
     });
   }
-  auto grants = grants_of(r.i64("user_id"));
-  if (!grants) return fail(grants.error());
-  return principal_from(r, std::move(*grants));
+  return principal_from(r, grants_from((*read)[1]));
 }
 
 Status AuthService::logout(const Principal& p, const Actor& from) {
@@ -232,17 +254,10 @@ Status AuthService::change_password(const Principal& p, const std::string& old_p
 }
 
 Result<std::vector<Grant>> AuthService::grants_of(std::int64_t user_id) {
-  auto rows = db_.query(
-      "SELECT r.role, r.node_id, r.org_id, n.path, n.name AS node_name, o.name AS org_name "
-      "FROM role_assignments r LEFT JOIN nodes n ON n.id = r.node_id "
-      "LEFT JOIN orgs o ON o.id = r.org_id WHERE r.user_id = $1 ORDER BY r.id",
-      {user_id});
+  auto rows =
+      db_.query(std::string(kGrantsSelect) + "WHERE r.user_id = $1 ORDER BY r.id", {user_id});
   if (!rows) return fail(rows.error());
-  std::vector<Grant> out;
-  for (const auto& r : *rows)
-    out.push_back({r.str("role"), r.i64("node_id"), r.str("path"), r.str("node_name"),
-                   r.i64("org_id"), r.str("org_name")});
-  return out;
+  return grants_from(*rows);
 }
 
 Status AuthService::validate_roles(const std::vector<RoleInput>& roles) {

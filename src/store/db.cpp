@@ -112,6 +112,17 @@ std::optional<std::string> Row::opt_str(std::string_view name) const {
   return str(name);
 }
 
+Result<std::vector<Rows>> Db::query_all(const std::vector<Read>& reads) {
+  std::vector<Rows> out;
+  out.reserve(reads.size());
+  for (const auto& r : reads) {
+    auto rows = query(r.sql, r.params);
+    if (!rows) return fail(std::move(rows.error()));
+    out.push_back(std::move(*rows));
+  }
+  return out;
+}
+
 Status Tx::send(std::string_view sql, const Params& params) {
   auto r = exec(sql, params);
   if (!r) return fail(std::move(r.error()));

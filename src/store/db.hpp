@@ -108,6 +108,12 @@ class Tx {
 
 enum class Kind { sqlite, postgres };
 
+// One read of a batch (Db::query_all).
+struct Read {
+  std::string sql;
+  Params params;
+};
+
 class Db {
  public:
   virtual ~Db() = default;
@@ -115,6 +121,12 @@ class Db {
   // Runs a read on a reader connection (SQLite WAL reader / pooled PG conn).
   virtual Result<Rows> query(std::string_view sql, const Params& params = {}) = 0;
   Result<Row> one(std::string_view sql, const Params& params = {});
+  // Runs reads that do not depend on each other together, answers in order:
+  // one borrowed connection instead of one per read; on PostgreSQL one
+  // pipeline, so one round trip and one snapshot. The first failure fails
+  // the batch. A page that needs several reads (a case and its timeline,
+  // a session and its roles) asks for them at once.
+  virtual Result<std::vector<Rows>> query_all(const std::vector<Read>& reads);
   // Runs fn inside one transaction and commits it; returns only after the
   // commit is durable. If fn returns an error, nothing fn did is kept and
   // that error is returned. On SQLite concurrent writes are group-committed:

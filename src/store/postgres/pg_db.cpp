@@ -217,8 +217,9 @@ class PgConn {
   std::expected<Exec, Failure> exec(std::string_view sql, const Params& params);
   // Sends every statement, then waits once (libpq pipeline mode), and gives
   // the last one's answer, or the first failure. A statement after a failed
-  // one does not run.
-  std::expected<Exec, Failure> pipeline(const std::vector<Stmt>& stmts);
+  // one does not run. each, when given, receives every statement's answer.
+  std::expected<Exec, Failure> pipeline(const std::vector<Stmt>& stmts,
+                                        std::vector<Exec>* each = nullptr);
   // Simple-protocol query (several statements allowed); returns the last command tag.
   std::expected<std::string, Failure> simple(std::string_view sql);
   bool broken() const { return PQstatus(c_) != CONNECTION_OK; }
@@ -334,7 +335,8 @@ std::expected<Exec, Failure> PgConn::exec(std::string_view sql, const Params& pa
   return to_exec(r.get());
 }
 
-std::expected<Exec, Failure> PgConn::pipeline(const std::vector<Stmt>& stmts) {
+std::expected<Exec, Failure> PgConn::pipeline(const std::vector<Stmt>& stmts,
+                                              std::vector<Exec>* each) {
   // Prepared before pipeline mode, where PQprepare is not allowed; room is
   // made first so that no DEALLOCATE ALL drops one prepared for this batch.
   make_room(stmts.size());
@@ -381,6 +383,8 @@ std::expected<Exec, Failure> PgConn::pipeline(const std::vector<Stmt>& stmts) {
                std::string_view(PQcmdStatus(r.get())) != "COMMIT") {
       // An aborted transaction answers COMMIT with ROLLBACK.
       first = misuse(std::string("COMMIT answered ") + PQcmdStatus(r.get()), "");
+    } else if (each && !first) {
+      each->push_back(to_exec(r.get()));
     } else if (i + 1 == stmts.size() && !first) {
       last = to_exec(r.get());
     }
@@ -630,6 +634,7 @@ class PgDb final : public Db {
 
   Kind kind() const override { return Kind::postgres; }
   Result<Rows> query(std::string_view sql, const Params& params) override;
+  Result<std::vector<Rows>> query_all(const std::vector<Read>& reads) override;
   Status write(const std::function<Status(Tx&)>& fn) override;
   Status exec_script(std::string_view sql) override {
     return write([sql](Tx& tx) { return exec_script_in(tx, sql); });
@@ -656,6 +661,31 @@ Result<Rows> PgDb::query(std::string_view sql, const Params& params) {
     if (!conn) return fail(std::move(conn.error().error));
     auto r = (*conn)->exec(sql, params);
     if (r) return std::move(r->rows);
+    if (!r.error().broken || stale >= pool_.size()) return fail(std::move(r.error().error));
+  }
+}
+
+// The reads in one pipeline: one round trip, and one snapshot (the implicit
+// transaction lasts until the pipeline's sync).
+Result<std::vector<Rows>> PgDb::query_all(const std::vector<Read>& reads) {
+  // Past the queue's bound the sends could fill the socket while the server
+  // waits for us to read its answers (see kMaxQueued).
+  if (reads.size() > kMaxQueued) return Db::query_all(reads);
+  reads_.fetch_add(static_cast<std::int64_t>(reads.size()), std::memory_order_relaxed);
+  std::vector<Stmt> stmts;
+  stmts.reserve(reads.size());
+  for (const auto& r : reads) stmts.push_back({r.sql, r.params});
+  for (int stale = 0;; ++stale) {
+    auto conn = pool_.borrow();
+    if (!conn) return fail(std::move(conn.error().error));
+    std::vector<Exec> each;
+    auto r = (*conn)->pipeline(stmts, &each);
+    if (r) {
+      std::vector<Rows> out;
+      out.reserve(each.size());
+      for (auto& e : each) out.push_back(std::move(e.rows));
+      return out;
+    }
     if (!r.error().broken || stale >= pool_.size()) return fail(std::move(r.error().error));
   }
 }

@@ -407,6 +407,7 @@ class SqliteDb final : public Db {
 
   Kind kind() const override { return Kind::sqlite; }
   Result<Rows> query(std::string_view sql, const Params& params) override;
+  Result<std::vector<Rows>> query_all(const std::vector<Read>& reads) override;
   Status write(const std::function<Status(Tx&)>& fn) override;
   Status exec_script(std::string_view sql) override {
     return write([sql](Tx& tx) { return exec_script_in(tx, sql); });
@@ -456,6 +457,22 @@ Result<Rows> SqliteDb::query(std::string_view sql, const Params& params) {
   auto r = (*conn)->exec(sql, params);
   if (!r) return fail(std::move(r.error()));
   return std::move(r->rows);
+}
+
+// One reader for the whole batch: a borrow each (a lock and, when the pool
+// is busy, a wait) was a visible share of a detail page's cost.
+Result<std::vector<Rows>> SqliteDb::query_all(const std::vector<Read>& reads) {
+  auto conn = readers_.borrow();
+  if (!conn) return fail(std::move(conn.error()));
+  reads_.fetch_add(static_cast<std::int64_t>(reads.size()), std::memory_order_relaxed);
+  std::vector<Rows> out;
+  out.reserve(reads.size());
+  for (const auto& r : reads) {
+    auto e = (*conn)->exec(r.sql, r.params);
+    if (!e) return fail(std::move(e.error()));
+    out.push_back(std::move(e->rows));
+  }
+  return out;
 }
 
 Status SqliteDb::write(const std::function<Status(Tx&)>& fn) { return enqueue(fn, false); }
