@@ -68,16 +68,26 @@ std::string today_shanghai() {
 // The satisfaction weight: the query's, else the setting, else 0.8. A
 // setting that is not a number in [0,1] falls back to 0.8 rather than failing
 // the whole dashboard.
-Result<double> satisfaction_k(store::Db& db, const KpiQuery& q) {
+store::Read satisfaction_read() {
+  return {"SELECT v FROM case_settings WHERE k = $1", {std::string("satisfaction_k")}};
+}
+
+double satisfaction_k_from(const KpiQuery& q, const store::Rows& rows) {
   if (q.k) return *q.k;
-  auto rows = db.query("SELECT v FROM case_settings WHERE k = $1", {std::string("satisfaction_k")});
-  if (!rows) return fail(rows.error());
-  if (rows->empty()) return kDefaultK;
-  std::string v = rows->front().str("v");
+  if (rows.empty()) return kDefaultK;
+  std::string v = rows.front().str("v");
   double k = 0;
   auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), k);
   if (ec != std::errc() || p != v.data() + v.size() || !(k >= 0 && k <= 1)) return kDefaultK;
   return k;
+}
+
+Result<double> satisfaction_k(store::Db& db, const KpiQuery& q) {
+  if (q.k) return *q.k;
+  auto read = satisfaction_read();
+  auto rows = db.query(read.sql, read.params);
+  if (!rows) return fail(rows.error());
+  return satisfaction_k_from(q, *rows);
 }
 
 // Which index should drive the pass over cases on SQLite: the subtree's
@@ -239,8 +249,7 @@ std::int64_t day_of(std::int64_t ms) { return (ms + kShanghaiOffsetMs) / kDayMs;
 constexpr const char* kOpenStates =
     "c.state IN ('submitted','accepted','assigned','in_progress','resolved')";
 
-Result<store::Row> rollup_case_counts(store::Db& db, const KpiQuery& q, std::int64_t node,
-                                      std::int64_t as_of) {
+store::Read rollup_sums_read(const KpiQuery& q, std::int64_t node) {
   auto names = split_names(kRollupCounters);
   store::Sql s;
   s << "SELECT ";
@@ -248,11 +257,14 @@ Result<store::Row> rollup_case_counts(store::Db& db, const KpiQuery& q, std::int
     s << (i ? ", " : "") << "CAST(COALESCE(SUM(" << names[i] << "), 0) AS BIGINT) AS " << names[i];
   s << " FROM case_kpi_days WHERE node_id = " << s.bind(node)
     << " AND day >= " << s.bind(day_of(q.from_ms)) << " AND day < " << s.bind(day_of(q.to_ms));
-  auto sums = db.one(s.text, s.params);
-  if (!sums) return fail(sums.error());
-  // Live: contacts and resolutions still allowed after as_of. On SQLite the
-  // unary + keeps the planner on the deadline indexes, not the subtree's.
-  const char* hidden = db.kind() == store::Kind::sqlite ? "+c.node_path" : "c.node_path";
+  return {std::move(s.text), std::move(s.params)};
+}
+
+// Live: contacts and resolutions still allowed after as_of.
+store::Read rollup_pending_read(store::Kind kind, const KpiQuery& q, std::int64_t as_of) {
+  // On SQLite the unary + keeps the planner on the deadline indexes, not the
+  // subtree's.
+  const char* hidden = kind == store::Kind::sqlite ? "+c.node_path" : "c.node_path";
   store::Sql p;
   std::string from = p.bind(q.from_ms), to = p.bind(q.to_ms), now = p.bind(as_of);
   p << "SELECT (SELECT COUNT(*) FROM cases c WHERE c.contacted_at IS NULL AND c.contact_due > "
@@ -263,25 +275,27 @@ Result<store::Row> rollup_case_counts(store::Db& db, const KpiQuery& q, std::int
   // partial index of open deadlines (migration 0013). SQLite, without
   // statistics for it, would rather walk every open case through cases_queue.
   p << ") AS contact_pending, (SELECT COUNT(*) FROM cases c"
-    << (db.kind() == store::Kind::sqlite ? " INDEXED BY cases_open_due" : "") << " WHERE "
-    << kOpenStates << " AND c.resolve_due > " << now << " AND c.resolve_due >= " << from
-    << " AND c.resolve_due < " << to;
+    << (kind == store::Kind::sqlite ? " INDEXED BY cases_open_due" : "") << " WHERE " << kOpenStates
+    << " AND c.resolve_due > " << now << " AND c.resolve_due >= " << from << " AND c.resolve_due < "
+    << to;
   auth::and_in_subtree(p, q.root_path, hidden);
   p << ") AS due_pending";
-  auto pending = db.one(p.text, p.params);
-  if (!pending) return fail(pending.error());
+  return {std::move(p.text), std::move(p.params)};
+}
+
+store::Row rollup_case_row(const store::Rows& sums, const store::Rows& pending) {
+  auto names = split_names(kRollupCounters);
   std::vector<std::string> all(names.begin(), names.end());
   std::vector<store::Value> values;
-  for (const auto& n : names) values.emplace_back(sums->i64(n));
+  for (const auto& n : names) values.emplace_back(sums.front().i64(n));
   all.push_back("contact_pending");
-  values.emplace_back(pending->i64("contact_pending"));
+  values.emplace_back(pending.front().i64("contact_pending"));
   all.push_back("due_pending");
-  values.emplace_back(pending->i64("due_pending"));
+  values.emplace_back(pending.front().i64("due_pending"));
   return store::Row(std::make_shared<const store::Columns>(std::move(all)), std::move(values));
 }
 
-Result<store::Rows> rollup_whistle_counts(store::Db& db, const KpiQuery& q, std::int64_t node,
-                                          std::int64_t as_of) {
+store::Read rollup_whistle_sums_read(const KpiQuery& q, std::int64_t node) {
   auto names = split_names(kRollupWhistleCounters);
   store::Sql s;
   s << "SELECT w.org_id, o.name AS org_name";
@@ -290,10 +304,11 @@ Result<store::Rows> rollup_whistle_counts(store::Db& db, const KpiQuery& q, std:
     << s.bind(node) << " AND w.day >= " << s.bind(day_of(q.from_ms)) << " AND w.day < "
     << s.bind(day_of(q.to_ms))
     << " GROUP BY w.org_id, o.name HAVING SUM(w.whistles) > 0 ORDER BY w.org_id";
-  auto sums = db.query(s.text, s.params);
-  if (!sums) return fail(sums.error());
-  if (sums->empty()) return sums;
-  // Live: reports, actions and resolutions still allowed after as_of, per org.
+  return {std::move(s.text), std::move(s.params)};
+}
+
+// Live: reports, actions and resolutions still allowed after as_of, per org.
+store::Read rollup_whistle_pending_read(store::Kind kind, const KpiQuery& q, std::int64_t as_of) {
   store::Sql p;
   std::string from = p.bind(q.from_ms), to = p.bind(q.to_ms), now = p.bind(as_of);
   std::string period = " AND w.whistled_at >= " + from + " AND w.whistled_at < " + to;
@@ -311,24 +326,27 @@ Result<store::Rows> rollup_whistle_counts(store::Db& db, const KpiQuery& q, std:
   // after now (10M cases: 67,792 probes, 56 ms).
   p << " GROUP BY w.org_id UNION ALL SELECT w.org_id, 'due', COUNT(*) FROM case_whistles w WHERE "
        "w.case_id IN (SELECT c.id FROM cases c"
-    << (db.kind() == store::Kind::sqlite ? " INDEXED BY cases_open_whistled" : "") << " WHERE "
+    << (kind == store::Kind::sqlite ? " INDEXED BY cases_open_whistled" : "") << " WHERE "
     << kOpenStates << " AND c.whistle_count > 0 AND c.resolve_due > " << now;
   auth::and_in_subtree(p, q.root_path,
-                       db.kind() == store::Kind::sqlite ? "+c.node_path" : "c.node_path");
+                       kind == store::Kind::sqlite ? "+c.node_path" : "c.node_path");
   p << ")" << period;
   p << " GROUP BY w.org_id";
-  auto pending = db.query(p.text, p.params);
-  if (!pending) return fail(pending.error());
+  return {std::move(p.text), std::move(p.params)};
+}
+
+store::Rows rollup_whistle_rows(const store::Rows& sums, const store::Rows& pending) {
+  auto names = split_names(kRollupWhistleCounters);
   std::vector<std::string> cols{"org_id", "org_name"};
   for (const auto& n : names) cols.push_back(n);
   for (const char* n : {"report_pending", "act_pending", "due_pending"}) cols.push_back(n);
   auto all = std::make_shared<const store::Columns>(std::move(cols));
   store::Rows out;
-  for (const auto& r : *sums) {
+  for (const auto& r : sums) {
     std::vector<store::Value> values{r.i64("org_id"), r.str("org_name")};
     for (const auto& n : names) values.emplace_back(r.i64(n));
     std::int64_t report = 0, act = 0, due = 0;
-    for (const auto& x : *pending) {
+    for (const auto& x : pending) {
       if (x.i64("org_id") != r.i64("org_id")) continue;
       std::string k = x.str("k");
       (k == "report" ? report : k == "act" ? act : due) += x.i64("n");
@@ -346,6 +364,33 @@ json satisfaction(std::int64_t satisfied, std::int64_t basic, std::int64_t rated
   return round_to((static_cast<double>(satisfied) + k * static_cast<double>(basic)) /
                       static_cast<double>(rated),
                   10000.0);
+}
+
+// What the KPIs are computed from: the satisfaction weight, the case
+// counters and one row of counters per department whistled.
+struct Counts {
+  double k;
+  store::Row cases;
+  store::Rows whistles;
+};
+
+Result<Counts> read_counts(store::Db& db, const KpiQuery& q, std::int64_t as_of) {
+  if (std::int64_t node = rollup_node(q)) {
+    // The roll-ups' five reads in one batch: one round trip on PostgreSQL.
+    auto read = db.query_all(
+        {satisfaction_read(), rollup_sums_read(q, node), rollup_pending_read(db.kind(), q, as_of),
+         rollup_whistle_sums_read(q, node), rollup_whistle_pending_read(db.kind(), q, as_of)});
+    if (!read) return fail(read.error());
+    return Counts{satisfaction_k_from(q, (*read)[0]), rollup_case_row((*read)[1], (*read)[2]),
+                  rollup_whistle_rows((*read)[3], (*read)[4])};
+  }
+  auto k = satisfaction_k(db, q);
+  if (!k) return fail(k.error());
+  auto cases = case_counts(db, q, as_of);
+  if (!cases) return fail(cases.error());
+  auto whistles = whistle_counts(db, q, as_of);
+  if (!whistles) return fail(whistles.error());
+  return Counts{*k, std::move(*cases), std::move(*whistles)};
 }
 
 }  // namespace
@@ -378,14 +423,10 @@ Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
   }
   if (q.to_ms <= q.from_ms) return fail(Error::invalid("统计区间为空"));
   std::int64_t as_of = q.as_of_ms ? q.as_of_ms : clock::now_ms();
-  auto k = satisfaction_k(db, q);
-  if (!k) return fail(k.error());
-  std::int64_t node = rollup_node(q);
-  auto cr = node ? rollup_case_counts(db, q, node, as_of) : case_counts(db, q, as_of);
-  if (!cr) return fail(cr.error());
-  auto wr = node ? rollup_whistle_counts(db, q, node, as_of) : whistle_counts(db, q, as_of);
-  if (!wr) return fail(wr.error());
-  const store::Row& r = *cr;
+  auto read = read_counts(db, q, as_of);
+  if (!read) return fail(read.error());
+  const double k = read->k;
+  const store::Row& r = read->cases;
   auto n = [&](const char* name) { return r.i64(name); };
 
   json counts = json::object();
@@ -393,7 +434,7 @@ Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
 
   std::int64_t whistles = 0, report_pending = 0, reported = 0, act_pending = 0, acted = 0;
   json departments = json::array();
-  for (const auto& w : *wr) {
+  for (const auto& w : read->whistles) {
     whistles += w.i64("whistles");
     report_pending += w.i64("report_pending");
     reported += w.i64("reported_in_time");
@@ -414,7 +455,7 @@ Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
         {"acted_in_time", w.i64("acted_in_time")},
         {"act_rate", rate(w.i64("acted_in_time"), w.i64("whistles") - w.i64("act_pending"))},
         {"on_time_close_rate", rate(w.i64("due_closed_on_time"), close_base)},
-        {"satisfaction_rate", satisfaction(w.i64("satisfied"), w.i64("basic"), w.i64("rated"), *k)},
+        {"satisfaction_rate", satisfaction(w.i64("satisfied"), w.i64("basic"), w.i64("rated"), k)},
         {"counts", std::move(dc)},
     });
   }
@@ -430,7 +471,7 @@ Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
        {{"from", clock::iso(q.from_ms)},
         {"to", clock::iso(q.to_ms)},
         {"as_of", clock::iso(as_of)}}},
-      {"satisfaction_k", *k},
+      {"satisfaction_k", k},
       {"received", n("received")},
       {"accepted", n("accepted")},
       {"closed", n("closed")},
@@ -438,7 +479,7 @@ Result<json> compute_kpis(store::Db& db, const KpiQuery& q) {
       {"close_rate", rate(n("due_closed"), close_base)},
       {"on_time_close_rate", rate(n("due_closed_on_time"), close_base)},
       {"resolution_rate", rate(n("solved"), n("rated_solved"))},
-      {"satisfaction_rate", satisfaction(n("satisfied"), n("basic"), n("rated"), *k)},
+      {"satisfaction_rate", satisfaction(n("satisfied"), n("basic"), n("rated"), k)},
       {"rework_rate", rate(n("closed_reworked"), n("closed"))},
       {"escalation_rate", rate(n("escalated"), n("accepted"))},
       {"in_compound_rate", rate(n("closed_in_compound"), n("accepted_in_compound"))},
