@@ -28,6 +28,12 @@ namespace {
 // whistle_count is kept by triggers on case_whistles (migration 0015).
 const char* kCaseCols = "c.*, cat.name AS category_name, c.whistle_count AS whistles";
 
+// One case by id (load, load_in, detail), built once.
+const std::string kCaseById = fmt::format(
+    "SELECT {} FROM cases c JOIN case_categories cat ON cat.id = c.category_id "
+    "WHERE c.id = $1",
+    kCaseCols);
+
 // What a list row shows (case_summary_json): a page of 50 reads 16 columns
 // of each case instead of all 50-odd, descriptions and reporters included.
 const char* kSummaryCols =
@@ -247,20 +253,14 @@ Result<std::pair<std::string, std::string>> CaseService::get_blob(const auth::Pr
 // ---- reading ----
 
 Result<Case> CaseService::load(std::int64_t id) {
-  auto rows = db_.query(fmt::format("SELECT {} FROM cases c JOIN case_categories cat ON cat.id = "
-                                    "c.category_id WHERE c.id = $1",
-                                    kCaseCols),
-                        {id});
+  auto rows = db_.query(kCaseById, {id});
   if (!rows) return fail(rows.error());
   if (rows->empty()) return fail(Error::not_found());
   return case_from((*rows)[0]);
 }
 
 Result<Case> CaseService::load_in(store::Tx& tx, std::int64_t id) {
-  auto rows = tx.query(fmt::format("SELECT {} FROM cases c JOIN case_categories cat ON cat.id = "
-                                   "c.category_id WHERE c.id = $1",
-                                   kCaseCols),
-                       {id});
+  auto rows = tx.query(kCaseById, {id});
   if (!rows) return fail(rows.error());
   if (rows->empty()) return fail(Error::not_found());
   return case_from((*rows)[0]);
@@ -300,10 +300,7 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
   // The case, its timeline, photos and whistles in one batch (one round trip
   // on PostgreSQL); nothing of it is shown unless can_read() allows it.
   auto read = db_.query_all(
-      {{fmt::format("SELECT {} FROM cases c JOIN case_categories cat ON cat.id = c.category_id "
-                    "WHERE c.id = $1",
-                    kCaseCols),
-        {id}},
+      {{kCaseById, {id}},
        {"SELECT e.*, o.name AS org_name FROM case_events e LEFT JOIN orgs o ON o.id = e.org_id "
         "WHERE e.case_id = $1 ORDER BY e.id",
         {id}},
