@@ -647,6 +647,19 @@ class PgDb final : public Db {
   std::expected<void, Failure> run_tx(PgConn& c, const std::function<Status(Tx&)>& fn,
                                       bool chain_lock);
   std::expected<void, Failure> run_tx_body(PgConn& c, const std::function<Status(Tx&)>& fn);
+  // Runs a read on a pooled connection. Each stale connection (server
+  // restarted) fails once and is dropped; a read is safe to repeat on the
+  // next one.
+  template <class T, class Attempt>
+  Result<T> read_on_pool(Attempt read) {
+    for (int stale = 0;; ++stale) {
+      auto conn = pool_.borrow();
+      if (!conn) return fail(std::move(conn.error().error));
+      auto r = read(**conn);
+      if (r) return std::move(*r);
+      if (!r.error().broken || stale >= pool_.size()) return fail(std::move(r.error().error));
+    }
+  }
 
   Pool pool_;
   std::atomic<std::int64_t> writes_{0}, reads_{0};
@@ -654,15 +667,11 @@ class PgDb final : public Db {
 
 Result<Rows> PgDb::query(std::string_view sql, const Params& params) {
   reads_.fetch_add(1, std::memory_order_relaxed);
-  // Each stale connection (server restarted) fails once and is dropped; a
-  // read is safe to repeat on the next one.
-  for (int stale = 0;; ++stale) {
-    auto conn = pool_.borrow();
-    if (!conn) return fail(std::move(conn.error().error));
-    auto r = (*conn)->exec(sql, params);
-    if (r) return std::move(r->rows);
-    if (!r.error().broken || stale >= pool_.size()) return fail(std::move(r.error().error));
-  }
+  return read_on_pool<Rows>([&](PgConn& c) -> std::expected<Rows, Failure> {
+    auto r = c.exec(sql, params);
+    if (!r) return std::unexpected(std::move(r.error()));
+    return std::move(r->rows);
+  });
 }
 
 // The reads in one pipeline: one round trip, and one snapshot (the implicit
@@ -675,19 +684,15 @@ Result<std::vector<Rows>> PgDb::query_all(const std::vector<Read>& reads) {
   std::vector<Stmt> stmts;
   stmts.reserve(reads.size());
   for (const auto& r : reads) stmts.push_back({r.sql, r.params});
-  for (int stale = 0;; ++stale) {
-    auto conn = pool_.borrow();
-    if (!conn) return fail(std::move(conn.error().error));
-    std::vector<Exec> each;
-    auto r = (*conn)->pipeline(stmts, &each);
-    if (r) {
-      std::vector<Rows> out;
-      out.reserve(each.size());
-      for (auto& e : each) out.push_back(std::move(e.rows));
-      return out;
-    }
-    if (!r.error().broken || stale >= pool_.size()) return fail(std::move(r.error().error));
-  }
+  return read_on_pool<std::vector<Rows>>(
+      [&](PgConn& c) -> std::expected<std::vector<Rows>, Failure> {
+        std::vector<Exec> each;
+        if (auto r = c.pipeline(stmts, &each); !r) return std::unexpected(std::move(r.error()));
+        std::vector<Rows> out;
+        out.reserve(each.size());
+        for (auto& e : each) out.push_back(std::move(e.rows));
+        return out;
+      });
 }
 
 // A retry holds the audit chain's lock (auth::record serializes on the same
