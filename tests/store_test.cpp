@@ -379,6 +379,71 @@ TEST_P(StoreContract, ConcurrentWritesGroupCommitAndIsolateFailures) {
   EXPECT_EQ(after.pool_in_use, 0);
 }
 
+// Rows a write appends (Tx::append, the search index's path) land with the
+// write that made them, in the order it made them, and only if it commits;
+// SQLite holds a group commit's rows for its end.
+TEST_P(StoreContract, AppendedRowsLandWithTheirWriteInOrder) {
+  make_kv();
+  ASSERT_TRUE(db().exec_script(is_sqlite() ? "CREATE TABLE log (id INTEGER PRIMARY KEY, n INTEGER "
+                                             "NOT NULL, s TEXT NOT NULL) STRICT"
+                                           : "CREATE TABLE log (id BIGSERIAL PRIMARY KEY, n BIGINT "
+                                             "NOT NULL, s TEXT NOT NULL)"));
+  constexpr int kThreads = 16, kPerThread = 16;
+  std::atomic<int> unexpected{0}, unseen{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int j = 0; j < kPerThread; ++j) {
+        std::int64_t n = t * kPerThread + j;
+        bool doomed = n % 4 == 3;
+        auto st = db().write([&](Tx& tx) -> Status {
+          if (auto a = tx.append("INSERT INTO log (n, s)", {n, "first"}); !a) return a;
+          auto r = tx.exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {"k" + std::to_string(n), n});
+          if (!r) return linli::fail(r.error());
+          if (auto a = tx.append("INSERT INTO log (n, s)", {n, "second"}); !a) return a;
+          if (doomed) return linli::fail(Error::invalid("doomed"));
+          return {};
+        });
+        if (st.has_value() == doomed) ++unexpected;
+        auto seen = db().one("SELECT COUNT(*) AS n FROM log WHERE n = $1", {n});
+        if (!seen || seen->i64("n") != (doomed ? 0 : 2)) ++unseen;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(unexpected, 0);
+  EXPECT_EQ(unseen, 0);
+  auto rows = db().one("SELECT COUNT(*) AS n FROM log");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->i64("n"), kThreads * kPerThread / 4 * 3 * 2);
+  auto reversed = db().one(
+      "SELECT COUNT(*) AS n FROM log a JOIN log b ON a.n = b.n AND a.s = 'first' AND "
+      "b.s = 'second' WHERE a.id > b.id");
+  ASSERT_TRUE(reversed);
+  EXPECT_EQ(reversed->i64("n"), 0);
+
+  // More rows than one statement takes (SQLite: 256, then 32, 8, 4), in order.
+  ASSERT_TRUE(db().write([](Tx& tx) -> Status {
+    for (std::int64_t i = 0; i < 300; ++i)
+      if (auto a = tx.append("INSERT INTO log (n, s)", {1000 + i, "bulk"}); !a) return a;
+    return {};
+  }));
+  auto bulk = db().query("SELECT n FROM log WHERE s = 'bulk' ORDER BY id");
+  ASSERT_TRUE(bulk);
+  ASSERT_EQ(bulk->size(), 300u);
+  for (std::size_t i = 0; i < bulk->size(); ++i)
+    EXPECT_EQ((*bulk)[i].i64("n"), 1000 + std::int64_t(i));
+
+  // A row the table refuses fails its write, and nothing of the write is kept.
+  auto refused = db().write([](Tx& tx) -> Status {
+    auto r = tx.exec("INSERT INTO kv (k, i) VALUES ('refused', 1)");
+    if (!r) return linli::fail(r.error());
+    return tx.append("INSERT INTO log (n, s)", {std::int64_t{1}, linli::store::null()});
+  });
+  EXPECT_FALSE(refused);
+  EXPECT_EQ(count("k = 'refused'"), 0);
+}
+
 TEST_P(StoreContract, ValuesRoundTrip) {
   make_kv();
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();

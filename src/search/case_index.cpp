@@ -17,13 +17,18 @@ constexpr std::int64_t kRebuildAbove = 20000;
 constexpr const char* kPgIndex =
     "CREATE INDEX IF NOT EXISTS case_search_terms ON case_search USING gin (terms)";
 
+// "INSERT INTO case_search (columns…)".
+std::string insert_head(store::Kind kind) {
+  std::string head = "INSERT INTO case_search (";
+  for (const auto& c : index_columns(kind)) head += (head.back() == '(' ? "" : ", ") + c;
+  return head + ")";
+}
+
 // Inserts index rows for cases (id, text) with multi-row INSERTs.
 Status insert_rows(store::Tx& tx, store::Kind kind,
                    const std::vector<std::pair<std::int64_t, CaseText>>& rows) {
   bool pg = kind == store::Kind::postgres;
-  std::string head = "INSERT INTO case_search (";
-  for (const auto& c : index_columns(kind)) head += (head.back() == '(' ? "" : ", ") + c;
-  head += ") VALUES ";
+  std::string head = insert_head(kind) + " VALUES ";
   for (std::size_t from = 0; from < rows.size(); from += kRowsPerInsert) {
     store::Sql q;
     q << head;
@@ -62,19 +67,25 @@ std::vector<store::Value> index_row(store::Kind kind, std::int64_t case_id, cons
   return {case_id, t.node_path, tsvector({t.title, t.description, t.address})};
 }
 
+// SQLite: the rows go in at the end of the group commit (Tx::append), so
+// FTS5 writes one segment per batch instead of one per intake.
 Status add(store::Tx& tx, store::Kind kind, std::int64_t case_id, const CaseText& text) {
+  if (kind == store::Kind::sqlite) {
+    static const std::string head = insert_head(kind);
+    return tx.append(head, index_row(kind, case_id, text));
+  }
   return insert_rows(tx, kind, {{case_id, text}});
 }
 
 Status replace(store::Tx& tx, store::Kind kind, std::int64_t case_id, const CaseText& before,
                const CaseText& after) {
   if (kind == store::Kind::sqlite) {
-    // A contentless FTS5 row is deleted by naming the tokens it holds.
-    auto d = tx.exec(
-        "INSERT INTO case_search (case_search, rowid, title, description, address) VALUES "
-        "('delete', $1, $2, $3, $4)",
-        {case_id, spaced(before.title), spaced(before.description), spaced(before.address)});
-    if (!d) return fail(d.error());
+    // A contentless FTS5 row is deleted by naming the tokens it holds; held
+    // like the insert, so a case added and changed in one batch stays in order.
+    auto d = tx.append("INSERT INTO case_search (case_search, rowid, title, description, address)",
+                       {std::string("delete"), case_id, spaced(before.title),
+                        spaced(before.description), spaced(before.address)});
+    if (!d) return d;
   } else {
     auto d = tx.exec("DELETE FROM case_search WHERE case_id = $1", {case_id});
     if (!d) return fail(d.error());

@@ -129,6 +129,21 @@ Status Tx::send(std::string_view sql, const Params& params) {
   return {};
 }
 
+std::string values_rows(std::size_t rows, std::size_t width) {
+  std::string out = " VALUES ";
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    out += r ? ", (" : "(";
+    for (std::size_t c = 0; c < width; ++c) out += fmt::format("{}${}", c ? ", " : "", ++n);
+    out += ")";
+  }
+  return out;
+}
+
+Status Tx::append(std::string_view head, Params row) {
+  return send(std::string(head) + values_rows(1, row.size()), row);
+}
+
 Result<Rows> Tx::query(std::string_view sql, const Params& params) {
   auto r = exec(sql, params);
   if (!r) return fail(std::move(r.error()));

@@ -76,6 +76,9 @@ struct Exec {
 };
 
 // A transaction handed to a write function. Valid only inside that call.
+// " VALUES ($1, $2), ($3, $4)": `rows` rows of `width` placeholders each.
+std::string values_rows(std::size_t rows, std::size_t width);
+
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -89,6 +92,15 @@ class Tx {
   // No DDL through send(): the queued statements are prepared before any
   // of them runs. SQLite runs it at once.
   virtual Status send(std::string_view sql, const Params& params = {});
+  // Adds a row to a table that nothing in this write reads back (the
+  // search index); `head` is "INSERT INTO t (a, b, …)". SQLite holds the
+  // rows of a whole group commit and inserts them together just before its
+  // COMMIT, outside every request's savepoint: FTS5 writes its pending
+  // terms out as a new segment at every savepoint and statement, so one row
+  // per request cost a segment (and merge work) per intake. The rows keep
+  // their order; a later statement of the same batch does not see them;
+  // their failure fails the whole batch. Other stores insert at once.
+  virtual Status append(std::string_view head, Params row);
   // Convenience: rows of a query.
   Result<Rows> query(std::string_view sql, const Params& params = {});
   // First row, or not_found.

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -277,6 +279,12 @@ Status Conn::script(std::string_view sql) {
   return fail(std::move(e));
 }
 
+// A row held for the end of the group commit (Tx::append).
+struct HeldRow {
+  std::string head;
+  Params row;
+};
+
 // After a statement fails the write cannot go on: PostgreSQL aborts the
 // transaction at that point, and both stores must behave alike.
 class SqliteTx final : public Tx {
@@ -288,6 +296,13 @@ class SqliteTx final : public Tx {
     if (!r) failed_ = r.error();
     return r;
   }
+  Status append(std::string_view head, Params row) override {
+    if (failed_) return fail(*failed_);
+    if (row.empty()) return fail(misuse("append takes at least one value", head));
+    held_.push_back({std::string(head), std::move(row)});
+    return {};
+  }
+  std::vector<HeldRow>& held() { return held_; }
   Status script(std::string_view sql) {
     if (failed_) return fail(*failed_);
     auto r = conn_.script(sql);
@@ -298,6 +313,7 @@ class SqliteTx final : public Tx {
 
  private:
   Conn& conn_;
+  std::vector<HeldRow> held_;
   std::optional<Error> failed_;
 };
 
@@ -435,7 +451,8 @@ class SqliteDb final : public Db {
   Status enqueue(const std::function<Status(Tx&)>& fn, bool without_fks);
   void writer_loop();
   void run_batch(const std::vector<Request*>& batch);
-  Status run_one(const std::function<Status(Tx&)>& fn);
+  Status run_one(const std::function<Status(Tx&)>& fn, std::vector<HeldRow>& held);
+  Status insert_held(std::vector<HeldRow>& held);
 
   std::unique_ptr<Conn> writer_;
   ReaderPool readers_;
@@ -547,14 +564,18 @@ void SqliteDb::writer_loop() {
   }
 }
 
-Status SqliteDb::run_one(const std::function<Status(Tx&)>& fn) {
+// A request's held rows join the batch's only when its savepoint is kept.
+Status SqliteDb::run_one(const std::function<Status(Tx&)>& fn, std::vector<HeldRow>& held) {
   if (auto sp = writer_->exec("SAVEPOINT w"); !sp) return fail(std::move(sp.error()));
   SqliteTx tx(*writer_);
   Status st = call_guarded(fn, tx);
   if (st && tx.failed()) st = fail(*tx.failed());
   if (st) {
     auto rel = writer_->exec("RELEASE w");
-    if (rel) return st;
+    if (rel) {
+      std::ranges::move(tx.held(), std::back_inserter(held));
+      return st;
+    }
     st = fail(std::move(rel.error()));
   }
   // Fails harmlessly when an I/O error already rolled the transaction back.
@@ -572,10 +593,12 @@ void SqliteDb::run_batch(const std::vector<Request*>& batch) {
     }
   };
   std::size_t first = 0;
+  std::vector<HeldRow> held;
   if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b) return fail_range(0, batch.size(), b.error());
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    batch[i]->result = run_one(*batch[i]->fn);
+    batch[i]->result = run_one(*batch[i]->fn, held);
     if (writer_->in_transaction()) continue;
+    held.clear();
     // SQLite rolled the whole transaction back (disk full, I/O error): the
     // earlier requests of this batch are lost too. Start over for the rest.
     // A full disk says so (507) for every request it sank.
@@ -588,10 +611,38 @@ void SqliteDb::run_batch(const std::vector<Request*>& batch) {
     if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b)
       return fail_range(first, batch.size(), b.error());
   }
-  auto commit = writer_->exec("COMMIT");
-  if (commit) return;
+  Status done = insert_held(held);
+  if (done) {
+    auto commit = writer_->exec("COMMIT");
+    if (commit) return;
+    done = fail(std::move(commit.error()));
+  }
   if (writer_->in_transaction()) (void)writer_->exec("ROLLBACK");
-  fail_range(first, batch.size(), commit.error());
+  fail_range(first, batch.size(), done.error());
+}
+
+// The batch's held rows in order, after every savepoint: a run of rows with
+// the same head goes in statements of 256, 128, … 1 rows, so a few cached
+// statements cover any batch, and FTS5 writes one segment per statement.
+Status SqliteDb::insert_held(std::vector<HeldRow>& held) {
+  for (std::size_t i = 0; i < held.size();) {
+    const std::string& head = held[i].head;
+    std::size_t width = held[i].row.size(), end = i;
+    while (end < held.size() && held[end].head == head && held[end].row.size() == width) ++end;
+    while (i < end) {
+      // SQLite binds at most 32766 values per statement.
+      std::size_t n = std::bit_floor(std::min({end - i, std::size_t{256}, 32766 / width}));
+      Params params;
+      params.reserve(n * width);
+      for (std::size_t k = i; k < i + n; ++k)
+        std::ranges::move(held[k].row, std::back_inserter(params));
+      if (auto r = writer_->exec(head + values_rows(n, width), params); !r)
+        return fail(std::move(r.error()));
+      i += n;
+    }
+  }
+  held.clear();
+  return {};
 }
 
 void SqliteDb::close() {
