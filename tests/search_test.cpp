@@ -213,7 +213,9 @@ class CaseSearchTest : public StoreTest {
     in.category_id = cat->i64("id");
     in.channel = "patrol";
     in.node_id = node_id;
-    return cases_->create(admin_, in, auth::Actor::named("search-test"));
+    auto made = cases_->create(admin_, in, auth::Actor::named("search-test"));
+    if (!made) return fail(made.error());
+    return cases_->get(admin_, made->id);
   }
 
   std::unique_ptr<notify::Notifier> notifier_;

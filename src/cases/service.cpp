@@ -758,8 +758,9 @@ Result<CaseService::Intake> CaseService::prepare_intake(const auth::Principal& p
   return k;
 }
 
-Result<std::int64_t> CaseService::insert(store::Tx& tx, const Intake& k, const auth::Actor& by,
-                                         std::vector<Json>& pending) {
+Result<CaseService::Registered> CaseService::insert(store::Tx& tx, const Intake& k,
+                                                    const auth::Actor& by,
+                                                    std::vector<Json>& pending) {
   const CaseInput& in = *k.in;
   // The id first, so the code people read out on the phone (C + Shanghai date
   // + id) goes in with the row: no second write of the row and its indexes.
@@ -828,7 +829,7 @@ Result<std::int64_t> CaseService::insert(store::Tx& tx, const Intake& k, const a
   // Last: on PostgreSQL this takes the audit chain's lock, held to the commit.
   if (auto a = auth::record(tx, by, {"case.create", "case", id, k.path, "登记诉求 " + code}); !a)
     return fail(a.error());
-  return id;
+  return Registered{id, code, k.accept_due};
 }
 
 namespace {
@@ -843,27 +844,27 @@ Status read_committed(store::Tx& tx) {
 }
 }  // namespace
 
-Result<Case> CaseService::create(const auth::Principal& p, const CaseInput& input,
-                                 const auth::Actor& by) {
+Result<CaseService::Registered> CaseService::create(const auth::Principal& p,
+                                                    const CaseInput& input, const auth::Actor& by) {
   if (!p.can("case.create") && !p.can("case.report")) return fail(Error::forbidden());
   CaseInput in = input;
   auto place = validate(p, in);
   if (!place) return fail(place.error());
   auto k = prepare_intake(p, in, *place);
   if (!k) return fail(k.error());
-  std::int64_t id = 0;
+  Registered made;
   std::vector<Json> pending;
   auto w = db_.write([&](store::Tx& tx) -> Status {
     if (auto rc = read_committed(tx); !rc) return rc;
     pending.clear();
     auto r = insert(tx, *k, by, pending);
     if (!r) return fail(r.error());
-    id = *r;
+    made = std::move(*r);
     return {};
   });
   if (!w) return fail(w.error());
   notifier_.flush(pending);
-  return get(p, id);
+  return made;
 }
 
 Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
@@ -903,7 +904,7 @@ Result<std::vector<Case>> CaseService::create_batch(const auth::Principal& p,
     for (const auto& k : intakes) {
       auto r = insert(tx, k, by, pending);
       if (!r) return fail(r.error());
-      ids.push_back(*r);
+      ids.push_back(r->id);
     }
     return {};
   });

@@ -30,7 +30,14 @@ class CaseService {
   Result<std::pair<std::string, std::string>> get_blob(const auth::Principal& p,
                                                        const std::string& sha256);
 
-  Result<Case> create(const auth::Principal& p, const CaseInput& in, const auth::Actor& by);
+  // What registering a case tells its caller at once; the case itself is
+  // read with detail() or get() (not re-read here: intake's page reads it).
+  struct Registered {
+    std::int64_t id = 0;
+    std::string code;
+    std::int64_t accept_due = 0;
+  };
+  Result<Registered> create(const auth::Principal& p, const CaseInput& in, const auth::Actor& by);
   // Several cases from one meeting, all or nothing.
   Result<std::vector<Case>> create_batch(const auth::Principal& p, const std::vector<CaseInput>& in,
                                          const auth::Actor& by);
@@ -122,8 +129,8 @@ class CaseService {
     std::vector<std::int64_t> dispatchers;  // who hears of it: accepters at the place
   };
   Result<Intake> prepare_intake(const auth::Principal& p, const CaseInput& in, const Place& place);
-  Result<std::int64_t> insert(store::Tx& tx, const Intake& k, const auth::Actor& by,
-                              std::vector<Json>& pending);
+  Result<Registered> insert(store::Tx& tx, const Intake& k, const auth::Actor& by,
+                            std::vector<Json>& pending);
 
   store::Db& db_;
   notify::Notifier& notifier_;

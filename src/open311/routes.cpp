@@ -798,7 +798,7 @@ Result<OJson> post_request(App& app, const http::Request& req) {
   auto c = app.cases.create(*p, in, by);
   if (!c) return fail(c.error());
   std::string notice = fmt::format("已登记为诉求 {}", c->code);
-  if (c->accept_due) notice += fmt::format("，将于 {} 前受理", local_minutes(*c->accept_due));
+  if (c->accept_due) notice += fmt::format("，将于 {} 前受理", local_minutes(c->accept_due));
   return OJson::array({OJson{{"service_request_id", std::to_string(c->id)},
                              {"token", in.open311_token},
                              {"service_notice", notice},
