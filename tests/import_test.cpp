@@ -301,10 +301,12 @@ TEST_P(ImportTest, Migration16RebuildsResidentsKeepingEveryRowAndForeignKey) {
   auto before = all();
   ASSERT_GT(before.size(), 100u);
   ASSERT_GT(count("SELECT count(*) AS n FROM party_members"), 0);
-  ASSERT_TRUE(db_->exec_script("DELETE FROM schema_migrations WHERE version = 16"));
+  // 16 and every later one apply again (migrate() goes by the highest version).
+  auto again = count("SELECT count(*) AS n FROM schema_migrations WHERE version >= 16");
+  ASSERT_TRUE(db_->exec_script("DELETE FROM schema_migrations WHERE version >= 16"));
   auto applied = linli::store::migrate(*db_);
   ASSERT_TRUE(applied) << applied.error().detail;
-  EXPECT_EQ(*applied, 1);
+  EXPECT_EQ(*applied, again);
   EXPECT_EQ(all(), before);
   EXPECT_EQ(count("SELECT count(*) AS n FROM pragma_foreign_key_check"), 0);
   EXPECT_EQ(count("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'sqlite_autoindex_"

@@ -9,6 +9,7 @@
 #include "search/case_index.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/pg_db.hpp"
+#include "store/sqlite/check_lists.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 
 namespace linli::store {
@@ -54,9 +55,18 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// What a migration needs beyond its SQL: 0011 indexes the existing cases with
-// the C++ bigram splitter (search/bigrams.hpp), in the migration's transaction.
+// What a migration needs beyond its SQL, in the migration's transaction: 0011
+// indexes the existing cases with the C++ bigram splitter
+// (search/bigrams.hpp); SQLite's 0017 rewrites CHECK constraints' IN lists
+// (store/sqlite/check_lists.hpp).
 Status after_script(Kind k, Tx& tx, int version) {
+  if (k == Kind::sqlite && version == 17) {
+    auto n = sqlite::rewrite_check_in_lists(tx);
+    if (!n) return fail(std::move(n.error()));
+    log::event(spdlog::level::info, "store",
+               {{"detail", fmt::format("CHECK lists rewritten in {} tables", *n)}});
+    return {};
+  }
   if (version != 11) return {};
   auto n = search::fill(tx, k, 0);
   if (!n) return fail(std::move(n.error()));

@@ -1,0 +1,79 @@
+// SQLite's CHECK constraints: IN lists rewritten as equality chains by
+// migration 0017 (store/sqlite/check_lists.hpp) mean what they meant.
+#include "store/sqlite/check_lists.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support.hpp"
+
+namespace {
+
+using linli::store::sqlite::in_lists_as_equality_chains;
+
+TEST(CheckLists, ListsOfThreeOrMoreLiteralsBecomeChains) {
+  EXPECT_EQ(in_lists_as_equality_chains("CHECK (state IN ('a','b',\n    'c'))"),
+            "CHECK ((state = 'a' OR state = 'b' OR state = 'c'))");
+  EXPECT_EQ(in_lists_as_equality_chains("CHECK (kind NOT IN ('x', 'y', 'z'))"),
+            "CHECK ((kind <> 'x' AND kind <> 'y' AND kind <> 'z'))");
+  EXPECT_EQ(in_lists_as_equality_chains("CHECK (n in (1, 2, -3))"),
+            "CHECK ((n = 1 OR n = 2 OR n = -3))");
+  EXPECT_EQ(in_lists_as_equality_chains("CHECK (s IN ('it''s', 'a,b', 'c)'))"),
+            "CHECK ((s = 'it''s' OR s = 'a,b' OR s = 'c)'))");
+  // Two terms cost SQLite nothing extra; subqueries and expressions stay.
+  for (const char* kept : {"CHECK (g IN ('M','F'))", "CHECK (x IN (SELECT id FROM t))",
+                           "CHECK (x IN (1, 2, y))", "name TEXT NOT NULL"})
+    EXPECT_EQ(in_lists_as_equality_chains(kept), kept);
+}
+
+TEST(CheckLists, ChainsAnswerLikeTheListsForEveryValue) {
+  auto db = open_migrated(fresh_store_url("sqlite"));
+  const std::string list = "('submitted', 'accepted', 'closed')";
+  for (const char* op : {"IN", "NOT IN"}) {
+    std::string in = std::string("x ") + op + " " + list;
+    auto chain = in_lists_as_equality_chains(in);
+    ASSERT_NE(chain, in);
+    for (const char* v : {"'submitted'", "'closed'", "'Closed'", "'other'", "''", "NULL", "1"}) {
+      auto same = db->one(
+          fmt::format("SELECT ({0}) IS ({1}) AS same FROM (SELECT {2} AS x)", in, chain, v));
+      ASSERT_TRUE(same) << same.error().detail;
+      EXPECT_EQ(same->i64("same"), 1) << op << " " << v;
+    }
+  }
+}
+
+TEST(CheckLists, MigratedTablesHaveNoListsAndStillRefuseBadValues) {
+  auto db = open_migrated(fresh_store_url("sqlite"));
+  auto tables = db->query("SELECT name, sql FROM sqlite_schema WHERE type = 'table'");
+  ASSERT_TRUE(tables);
+  int with_checks = 0;
+  for (const auto& t : *tables) {
+    auto sql = t.str("sql");
+    EXPECT_EQ(in_lists_as_equality_chains(sql), sql) << t.str("name");
+    with_checks += sql.find(" OR state = ") != std::string::npos;
+  }
+  EXPECT_GT(with_checks, 0);
+  auto check = db->one("PRAGMA quick_check");
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->str("quick_check"), "ok");
+  // The rewritten constraint still refuses what the list refused.
+  auto bad = db->write([](linli::store::Tx& tx) -> linli::Status {
+    auto r = tx.exec(
+        "INSERT INTO nodes (kind, name, created_at, updated_at) VALUES ('village', 'x', 0, 0)");
+    if (!r) return linli::fail(r.error());
+    return {};
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().kind, linli::ErrorKind::invalid);
+  auto good = db->write([](linli::store::Tx& tx) -> linli::Status {
+    auto r = tx.exec(
+        "INSERT INTO nodes (kind, name, created_at, updated_at) VALUES ('district', 'x', 0, 0)");
+    if (!r) return linli::fail(r.error());
+    return {};
+  });
+  EXPECT_TRUE(good) << good.error().detail;
+}
+
+}  // namespace
