@@ -92,6 +92,23 @@ struct StrHash {
 struct Stmt {
   sqlite3_stmt* raw = nullptr;
   std::vector<int> slots;  // slots[k] is the bind index of "$k+1"
+  // The result's column names, shared by every row of every run: built once
+  // (perf: a vector of names, a shared_ptr and a sort per query), again only
+  // when SQLite has re-prepared the statement after a schema change, which
+  // can change what `SELECT *` names. Call after a step.
+  const std::shared_ptr<const Columns>& columns() {
+    int reprepared = sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_REPREPARE, 0);
+    if (!names || reprepared != names_at) {
+      std::vector<std::string> cols;
+      for (int i = 0; i < sqlite3_column_count(raw); ++i)
+        cols.emplace_back(sqlite3_column_name(raw, i));
+      names = std::make_shared<const Columns>(std::move(cols));
+      names_at = reprepared;
+    }
+    return names;
+  }
+  std::shared_ptr<const Columns> names;
+  int names_at = 0;
 };
 
 // Resets on every exit path: a statement left mid-step would pin a WAL read
@@ -251,18 +268,13 @@ Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
     if (bind(stmt.raw, stmt.slots[i], params[i]) != SQLITE_OK) return fail(last_error(sql));
   }
   Exec out;
-  int ncol = sqlite3_column_count(stmt.raw);
-  std::shared_ptr<const Columns> names;
-  if (ncol > 0) {
-    std::vector<std::string> cols;
-    for (int i = 0; i < ncol; ++i) cols.emplace_back(sqlite3_column_name(stmt.raw, i));
-    names = std::make_shared<const Columns>(std::move(cols));
-  }
   int rc;
   while ((rc = sqlite3_step(stmt.raw)) == SQLITE_ROW) {
+    const auto& names = stmt.columns();
+    auto ncol = names->names().size();
     std::vector<Value> values;
-    values.reserve(static_cast<std::size_t>(ncol));
-    for (int i = 0; i < ncol; ++i) values.push_back(column(stmt.raw, i));
+    values.reserve(ncol);
+    for (std::size_t i = 0; i < ncol; ++i) values.push_back(column(stmt.raw, static_cast<int>(i)));
     out.rows.emplace_back(names, std::move(values));
   }
   if (rc != SQLITE_DONE) return fail(last_error(sql));
