@@ -10,6 +10,8 @@
 #   BENCH_PORT (18250)        BENCH_PG_PORT (25444)
 #   BENCH_ONLY="healthz intake …"  run only these scenarios
 #   BENCH_BUILD (build-rel)   BENCH_NO_BUILD=1 uses the binaries already there
+#   BENCH_IN_PLACE=1          serve the generated SQLite file itself, not a copy
+#                             (a 10M-case city and its copy need ~40 GB of disk)
 #
 # Data lives in bench/data/ (gitignored): the generated SQLite file is kept and
 # copied for each run, so intake in one run does not grow the next one's city.
@@ -26,9 +28,11 @@ THREADS=${BENCH_THREADS:-2}
 PORT=${BENCH_PORT:-18250}
 PG_PORT=${BENCH_PG_PORT:-25444}
 BUILD=${BENCH_BUILD:-build-rel}
-# Reads first: they measure the generated city, not the thousands of cases
-# intake has just added to the bench grid worker's one grid.
-SCENARIOS=${BENCH_ONLY:-"healthz detail queue search kpi_city kpi_community intake open311 award redeem mixed"}
+# Reads first, and the mixed day before the pure writes: they measure the
+# generated city, not the tens of thousands of cases intake and Open311 have
+# just added to the bench grid worker's one grid (mixed after them read a
+# queue of 60k waiting cases and ran at a quarter of its rate).
+SCENARIOS=${BENCH_ONLY:-"healthz detail queue search kpi_city kpi_community mixed intake open311 award redeem"}
 PASSWORD=Linli@2026
 export LINLI_FAST_HASH=1  # bench accounts only; the login itself is not measured
 
@@ -156,18 +160,19 @@ run_store() {  # run_store LABEL URL DIR SQLCLIENT…
       curl -sf -m 1 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
     done
     sleep 2
+    # The KPI target is a dashboard's wait for one answer, not a queue of 64:
+    # the median of 11 requests one after another, on the generated city
+    # (before the write scenarios add open cases to its live counts).
+    if [[ $s == kpi_city ]]; then
+      local t times=()
+      for _ in $(seq 1 11); do
+        t=$(curl -s -o /dev/null -w '%{time_total}' -H "authorization: Bearer $T_ADMIN" \
+          "http://127.0.0.1:$PORT/api/v1/cases/kpis?node=$BENCH_DISTRICT&from=$BENCH_FROM&to=$BENCH_TO")
+        times+=("$(echo "$t * 1000" | bc -l)")
+      done
+      INFO[$label.kpi_single]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 6p | xargs printf '%.1f')
+    fi
   done
-  # The KPI target is a dashboard's wait for one answer, not a queue of 64:
-  # the median of 11 requests one after another.
-  if [[ " $SCENARIOS " == *" kpi_city "* ]]; then
-    local t times=()
-    for _ in $(seq 1 11); do
-      t=$(curl -s -o /dev/null -w '%{time_total}' -H "authorization: Bearer $T_ADMIN" \
-        "http://127.0.0.1:$PORT/api/v1/cases/kpis?node=$BENCH_DISTRICT&from=$BENCH_FROM&to=$BENCH_TO")
-      times+=("$(echo "$t * 1000" | bc -l)")
-    done
-    INFO[$label.kpi_single]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 6p | xargs printf '%.1f')
-  fi
   INFO[$label.rss_peak]=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
   kill -TERM "$pid"
   wait "$pid" || true
@@ -183,11 +188,18 @@ fi
 RUN=$ROOT/bench/data/run
 rm -rf "$RUN"
 mkdir -p "$RUN"
-cp "$DATA/linli.db" "$DATA/linli.key" "$DATA/accounts.json" "$RUN/"
-INFO[sqlite.db_mb]=$(du -m "$RUN/linli.db" | cut -f1)
+SERVED=$RUN
+if [[ ${BENCH_IN_PLACE:-0} == 1 ]]; then
+  # A city larger than the free disk: serve the generated file itself (the
+  # write scenarios then add their cases to it for later runs).
+  SERVED=$DATA
+else
+  cp "$DATA/linli.db" "$DATA/linli.key" "$DATA/accounts.json" "$RUN/"
+fi
+INFO[sqlite.db_mb]=$(du -m "$SERVED/linli.db" | cut -f1)
 echo "==> storage ceiling: single-row commits into a SQLite WAL file (synchronous=FULL)" >&2
 CEIL_SQLITE=$("$ROOT/$BUILD/linli_ceiling" "sqlite:$RUN/ceiling.db" 5)
-run_store sqlite "sqlite:$RUN/linli.db" "$RUN" sqlite3 "$RUN/linli.db"
+run_store sqlite "sqlite:$SERVED/linli.db" "$SERVED" sqlite3 "$SERVED/linli.db"
 
 # ---- PostgreSQL ----
 LABELS="sqlite"
@@ -273,7 +285,7 @@ for l in $LABELS; do
   printf '| %-44s | %12s | %s |\n' target figure verdict
   if [[ $l == sqlite ]]; then
     judge "intake >= 50 % of the single-row commit rate" "$(pct "${RPS[$l.intake]:-}" "$ceil")" '>=' 50 \
-      "one writer thread runs every intake's statements (the case with its indexes and KPI triggers, search index, timeline, notices, audit chain), ~0.3 ms of CPU each, on cores it shares with the readers and wrk"
+      "the $(nproc) cores are saturated: about 0.5 ms of linli's CPU per intake (the writer's statements ~0.25 ms, ~47 us of it the KPI insert trigger; HTTP, authentication, validation and the case page it answers with) beside wrk's"
     judge "intake p99 < 10 ms" "${P99[$l.intake]:-}" '<' 10 \
       "$CONNS connections wait on one writer: at the rate above the mean wait alone is $CONNS / rate"
   else

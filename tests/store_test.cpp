@@ -2,6 +2,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -34,6 +35,18 @@ class StoreContract : public StoreTest {
       if (!r) return linli::fail(r.error());
       return {};
     });
+  }
+
+  // Calls each(n) for n = 0 … threads × per_thread - 1, from that many
+  // threads at once (per_thread calls each, in order).
+  static void from_threads(int threads, int per_thread,
+                           const std::function<void(std::int64_t)>& each) {
+    std::vector<std::thread> running;
+    for (int t = 0; t < threads; ++t)
+      running.emplace_back([&, t] {
+        for (int j = 0; j < per_thread; ++j) each(std::int64_t{t} * per_thread + j);
+      });
+    for (auto& th : running) th.join();
   }
 
   std::int64_t count(const std::string& where = "1 = 1", const Params& params = {}) {
@@ -346,26 +359,19 @@ TEST_P(StoreContract, ConcurrentWritesGroupCommitAndIsolateFailures) {
   constexpr int kThreads = 32, kPerThread = 16;
   auto before = db().stats();
   std::atomic<int> unexpected{0}, unseen{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int j = 0; j < kPerThread; ++j) {
-        std::int64_t n = t * kPerThread + j;
-        bool doomed = n % 4 == 3;
-        std::string key = "k" + std::to_string(n);
-        auto st = db().write([&](Tx& tx) -> Status {
-          auto r = tx.exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {key, n});
-          if (!r) return linli::fail(r.error());
-          if (doomed) return linli::fail(Error::invalid("doomed"));
-          return {};
-        });
-        if (st.has_value() == doomed) ++unexpected;
-        // Once write() returns, every reader sees the row.
-        if (!doomed && count("k = $1", {key}) != 1) ++unseen;
-      }
+  from_threads(kThreads, kPerThread, [&](std::int64_t n) {
+    bool doomed = n % 4 == 3;
+    std::string key = "k" + std::to_string(n);
+    auto st = db().write([&](Tx& tx) -> Status {
+      auto r = tx.exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {key, n});
+      if (!r) return linli::fail(r.error());
+      if (doomed) return linli::fail(Error::invalid("doomed"));
+      return {};
     });
-  }
-  for (auto& th : threads) th.join();
+    if (st.has_value() == doomed) ++unexpected;
+    // Once write() returns, every reader sees the row.
+    if (!doomed && count("k = $1", {key}) != 1) ++unseen;
+  });
   EXPECT_EQ(unexpected, 0);
   EXPECT_EQ(unseen, 0);
   EXPECT_EQ(count(), kThreads * kPerThread * 3 / 4);
@@ -390,27 +396,20 @@ TEST_P(StoreContract, AppendedRowsLandWithTheirWriteInOrder) {
                                              "NOT NULL, s TEXT NOT NULL)"));
   constexpr int kThreads = 16, kPerThread = 16;
   std::atomic<int> unexpected{0}, unseen{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int j = 0; j < kPerThread; ++j) {
-        std::int64_t n = t * kPerThread + j;
-        bool doomed = n % 4 == 3;
-        auto st = db().write([&](Tx& tx) -> Status {
-          if (auto a = tx.append("INSERT INTO log (n, s)", {n, "first"}); !a) return a;
-          auto r = tx.exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {"k" + std::to_string(n), n});
-          if (!r) return linli::fail(r.error());
-          if (auto a = tx.append("INSERT INTO log (n, s)", {n, "second"}); !a) return a;
-          if (doomed) return linli::fail(Error::invalid("doomed"));
-          return {};
-        });
-        if (st.has_value() == doomed) ++unexpected;
-        auto seen = db().one("SELECT COUNT(*) AS n FROM log WHERE n = $1", {n});
-        if (!seen || seen->i64("n") != (doomed ? 0 : 2)) ++unseen;
-      }
+  from_threads(kThreads, kPerThread, [&](std::int64_t n) {
+    bool doomed = n % 4 == 3;
+    auto st = db().write([&](Tx& tx) -> Status {
+      if (auto a = tx.append("INSERT INTO log (n, s)", {n, "first"}); !a) return a;
+      auto r = tx.exec("INSERT INTO kv (k, i) VALUES ($1, $2)", {"k" + std::to_string(n), n});
+      if (!r) return linli::fail(r.error());
+      if (auto a = tx.append("INSERT INTO log (n, s)", {n, "second"}); !a) return a;
+      if (doomed) return linli::fail(Error::invalid("doomed"));
+      return {};
     });
-  }
-  for (auto& th : threads) th.join();
+    if (st.has_value() == doomed) ++unexpected;
+    auto seen = db().one("SELECT COUNT(*) AS n FROM log WHERE n = $1", {n});
+    if (!seen || seen->i64("n") != (doomed ? 0 : 2)) ++unseen;
+  });
   EXPECT_EQ(unexpected, 0);
   EXPECT_EQ(unseen, 0);
   auto rows = db().one("SELECT COUNT(*) AS n FROM log");
