@@ -1,9 +1,9 @@
 #include "app/heap.hpp"
 
 #include <malloc.h>
+#include <sched.h>
 
 #include <algorithm>
-#include <thread>
 
 namespace linli {
 
@@ -14,7 +14,12 @@ void bound_heap() {
   // malloc and free. Fewer arenas than glibc's eight per core still keep
   // freed memory from being stranded in one arena per thread, and
   // trim_heap() hands it back once a minute.
-  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, 4 * std::thread::hardware_concurrency())));
+  // The cores this process may run on (a container's cpuset, taskset), not
+  // the host's: a 2-core container on a 64-core host would otherwise get 256
+  // arenas for two dozen threads. Capped at 16 all the same.
+  cpu_set_t cpus;
+  int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 2;
+  mallopt(M_ARENA_MAX, std::clamp(4 * n, 2, 16));
   // A fixed threshold (setting it turns off glibc's upward adaptation):
   // buffers of 256 KiB and more are mapped on demand and unmapped when freed.
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);

@@ -75,10 +75,10 @@ struct Exec {
   std::int64_t changes = 0;  // rows affected by INSERT/UPDATE/DELETE
 };
 
-// A transaction handed to a write function. Valid only inside that call.
 // " VALUES ($1, $2), ($3, $4)": `rows` rows of `width` placeholders each.
 std::string values_rows(std::size_t rows, std::size_t width);
 
+// A transaction handed to a write function. Valid only inside that call.
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -98,8 +98,10 @@ class Tx {
   // COMMIT, outside every request's savepoint: FTS5 writes its pending
   // terms out as a new segment at every savepoint and statement, so one row
   // per request cost a segment (and merge work) per intake. The rows keep
-  // their order; a later statement of the same batch does not see them;
-  // their failure fails the whole batch. Other stores insert at once.
+  // their order; a later statement of the same batch does not see them.
+  // Only for a table that takes any well-formed row (no constraint a row
+  // could break): a refused row fails every write of its batch. Other
+  // stores, and SQLite's writes without foreign keys, insert at once.
   virtual Status append(std::string_view head, Params row);
   // Convenience: rows of a query.
   Result<Rows> query(std::string_view sql, const Params& params = {});

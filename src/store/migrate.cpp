@@ -57,15 +57,16 @@ std::int64_t now_ms() {
 
 // What a migration needs beyond its SQL, in the migration's transaction: 0011
 // indexes the existing cases with the C++ bigram splitter
-// (search/bigrams.hpp); SQLite's 0017 rewrites CHECK constraints' IN lists
-// (store/sqlite/check_lists.hpp).
+// (search/bigrams.hpp); on SQLite, 0017 and every later migration rewrite
+// the CHECK constraints' IN lists of what they created
+// (store/sqlite/check_lists.hpp; a no-op when there are none).
 Status after_script(Kind k, Tx& tx, int version) {
-  if (k == Kind::sqlite && version == 17) {
+  if (k == Kind::sqlite && version >= 17) {
     auto n = sqlite::rewrite_check_in_lists(tx);
     if (!n) return fail(std::move(n.error()));
-    log::event(spdlog::level::info, "store",
-               {{"detail", fmt::format("CHECK lists rewritten in {} tables", *n)}});
-    return {};
+    if (*n > 0)
+      log::event(spdlog::level::info, "store",
+                 {{"detail", fmt::format("CHECK lists rewritten in {} tables", *n)}});
   }
   if (version != 11) return {};
   auto n = search::fill(tx, k, 0);

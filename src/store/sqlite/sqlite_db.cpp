@@ -301,7 +301,9 @@ struct HeldRow {
 // transaction at that point, and both stores must behave alike.
 class SqliteTx final : public Tx {
  public:
-  explicit SqliteTx(Conn& conn) : conn_(conn) {}
+  // hold: keep appended rows for the end of the batch (Tx::append); a write
+  // without foreign keys inserts them at once, before its key check.
+  SqliteTx(Conn& conn, bool hold) : conn_(conn), hold_(hold) {}
   Result<Exec> exec(std::string_view sql, const Params& params) override {
     if (failed_) return fail(*failed_);
     auto r = conn_.exec(sql, params);
@@ -310,7 +312,10 @@ class SqliteTx final : public Tx {
   }
   Status append(std::string_view head, Params row) override {
     if (failed_) return fail(*failed_);
-    if (row.empty()) return fail(misuse("append takes at least one value", head));
+    // SQLite binds at most 32766 values per statement.
+    if (row.empty() || row.size() > 32766)
+      return fail(misuse("append takes 1 to 32766 values", head));
+    if (!hold_) return Tx::append(head, std::move(row));
     held_.push_back({std::string(head), std::move(row)});
     return {};
   }
@@ -325,6 +330,7 @@ class SqliteTx final : public Tx {
 
  private:
   Conn& conn_;
+  bool hold_;
   std::vector<HeldRow> held_;
   std::optional<Error> failed_;
 };
@@ -463,7 +469,7 @@ class SqliteDb final : public Db {
   Status enqueue(const std::function<Status(Tx&)>& fn, bool without_fks);
   void writer_loop();
   void run_batch(const std::vector<Request*>& batch);
-  Status run_one(const std::function<Status(Tx&)>& fn, std::vector<HeldRow>& held);
+  Status run_one(const Request& req, std::vector<HeldRow>& held);
   Status insert_held(std::vector<HeldRow>& held);
 
   std::unique_ptr<Conn> writer_;
@@ -560,6 +566,9 @@ void SqliteDb::writer_loop() {
     if (without_fks) (void)writer_->exec("PRAGMA foreign_keys=OFF");
     run_batch(batch);
     if (without_fks) (void)writer_->exec("PRAGMA foreign_keys=ON");
+    // A write that edits the schema (migration 0017) and fails midway
+    // cannot turn this connection flag off through its latched Tx.
+    (void)writer_->exec("PRAGMA writable_schema=OFF");
     writer_->note_cache();
     writer_cache_.store(writer_->cache_bytes(), std::memory_order_relaxed);
     writes_.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
@@ -577,10 +586,10 @@ void SqliteDb::writer_loop() {
 }
 
 // A request's held rows join the batch's only when its savepoint is kept.
-Status SqliteDb::run_one(const std::function<Status(Tx&)>& fn, std::vector<HeldRow>& held) {
+Status SqliteDb::run_one(const Request& req, std::vector<HeldRow>& held) {
   if (auto sp = writer_->exec("SAVEPOINT w"); !sp) return fail(std::move(sp.error()));
-  SqliteTx tx(*writer_);
-  Status st = call_guarded(fn, tx);
+  SqliteTx tx(*writer_, !req.without_fks);
+  Status st = call_guarded(*req.fn, tx);
   if (st && tx.failed()) st = fail(*tx.failed());
   if (st) {
     auto rel = writer_->exec("RELEASE w");
@@ -608,7 +617,7 @@ void SqliteDb::run_batch(const std::vector<Request*>& batch) {
   std::vector<HeldRow> held;
   if (auto b = writer_->exec("BEGIN IMMEDIATE"); !b) return fail_range(0, batch.size(), b.error());
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    batch[i]->result = run_one(*batch[i]->fn, held);
+    batch[i]->result = run_one(*batch[i], held);
     if (writer_->in_transaction()) continue;
     held.clear();
     // SQLite rolled the whole transaction back (disk full, I/O error): the
@@ -642,7 +651,7 @@ Status SqliteDb::insert_held(std::vector<HeldRow>& held) {
     std::size_t width = held[i].row.size(), end = i;
     while (end < held.size() && held[end].head == head && held[end].row.size() == width) ++end;
     while (i < end) {
-      // SQLite binds at most 32766 values per statement.
+      // SQLite binds at most 32766 values per statement (append keeps width within it).
       std::size_t n = std::bit_floor(std::min({end - i, std::size_t{256}, 32766 / width}));
       Params params;
       params.reserve(n * width);
