@@ -84,3 +84,28 @@ TEST(CheckLists, MigratedTablesHaveNoListsAndStillRefuseBadValues) {
 }
 
 }  // namespace
+
+namespace {
+
+// A write that turned schema edits on and failed before turning them off
+// (its Tx runs nothing after a failure) does not leave the writer able to
+// edit sqlite_schema.
+TEST(CheckLists, SchemaEditsAreOffAfterAFailedEdit) {
+  auto db = open_migrated(fresh_store_url("sqlite"));
+  auto edit = [](linli::store::Tx& tx) -> linli::Status {
+    auto r = tx.exec("UPDATE sqlite_schema SET sql = sql WHERE name = 'nodes'");
+    if (!r) return linli::fail(r.error());
+    return {};
+  };
+  EXPECT_FALSE(db->write(edit));  // off from the start
+  auto failed = db->write([](linli::store::Tx& tx) -> linli::Status {
+    if (auto on = tx.exec("PRAGMA writable_schema = ON"); !on) return linli::fail(on.error());
+    auto bad = tx.exec("SELECT nope FROM nodes");
+    if (!bad) return linli::fail(bad.error());
+    return {};
+  });
+  EXPECT_FALSE(failed);
+  EXPECT_FALSE(db->write(edit));
+}
+
+}  // namespace

@@ -176,6 +176,12 @@ class Conn {
       cache_bytes_.store(cur, std::memory_order_relaxed);
   }
   std::int64_t cache_bytes() const { return cache_bytes_.load(std::memory_order_relaxed); }
+  // Schema edits (PRAGMA writable_schema) off. Through sqlite3_db_config,
+  // which expires prepared statements only if the flag was on; the PRAGMA
+  // expires every statement of the connection each time it runs.
+  void schema_edits_off() {
+    sqlite3_db_config(db_, SQLITE_DBCONFIG_WRITABLE_SCHEMA, 0, static_cast<int*>(nullptr));
+  }
 
  private:
   Conn(sqlite3* db, bool reader) : db_(db), reader_(reader) {}
@@ -568,7 +574,7 @@ void SqliteDb::writer_loop() {
     if (without_fks) (void)writer_->exec("PRAGMA foreign_keys=ON");
     // A write that edits the schema (migration 0017) and fails midway
     // cannot turn this connection flag off through its latched Tx.
-    (void)writer_->exec("PRAGMA writable_schema=OFF");
+    writer_->schema_edits_off();
     writer_->note_cache();
     writer_cache_.store(writer_->cache_bytes(), std::memory_order_relaxed);
     writes_.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
