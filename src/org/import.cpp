@@ -406,16 +406,7 @@ class Importer {
 // "INSERT INTO table (cols) VALUES ($1, …), (…) …" for n rows.
 std::string multi_insert(std::string_view head, std::size_t cols, std::size_t n,
                          std::string_view tail = "") {
-  std::string sql(head);
-  sql += " VALUES ";
-  std::size_t k = 0;
-  for (std::size_t r = 0; r < n; ++r) {
-    sql += r ? ", (" : "(";
-    for (std::size_t c = 0; c < cols; ++c) sql += (c ? ", $" : "$") + std::to_string(++k);
-    sql += ")";
-  }
-  sql += tail;
-  return sql;
+  return std::string(head) + store::values_rows(n, cols) + std::string(tail);
 }
 
 // Makes SQLite keep the whole import's changes in memory until COMMIT. By
