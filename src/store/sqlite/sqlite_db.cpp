@@ -368,6 +368,9 @@ class ReaderPool {
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
       if (!conn_) return;
+      // A reader never goes back with a snapshot open: it would pin the WAL
+      // and show its next borrower the past (query_all's batches).
+      if (conn_->in_transaction()) (void)conn_->exec("ROLLBACK");
       conn_->note_cache();
       pool_->give_back(conn_);
     }
@@ -501,18 +504,28 @@ Result<Rows> SqliteDb::query(std::string_view sql, const Params& params) {
 }
 
 // One reader for the whole batch: a borrow each (a lock and, when the pool
-// is busy, a wait) was a visible share of a detail page's cost.
+// is busy, a wait) was a visible share of a detail page's cost. Several
+// reads share one read transaction: they see one snapshot (a case and its
+// timeline from the same moment), and the WAL read lock is taken once
+// instead of per statement (8 % of a detail page's CPU went to beginning
+// and ending those transactions).
 Result<std::vector<Rows>> SqliteDb::query_all(const std::vector<Read>& reads) {
   auto conn = readers_.borrow();
   if (!conn) return fail(std::move(conn.error()));
   reads_.fetch_add(static_cast<std::int64_t>(reads.size()), std::memory_order_relaxed);
+  Conn& c = **conn;
+  const bool snapshot = reads.size() > 1;
+  if (snapshot)
+    if (auto b = c.exec("BEGIN"); !b) return fail(std::move(b.error()));
   std::vector<Rows> out;
   out.reserve(reads.size());
-  for (const auto& r : reads) {
-    auto e = (*conn)->exec(r.sql, r.params);
+  for (const auto& r : reads) {  // on failure the lease rolls the snapshot back
+    auto e = c.exec(r.sql, r.params);
     if (!e) return fail(std::move(e.error()));
     out.push_back(std::move(e->rows));
   }
+  if (snapshot)
+    if (auto e = c.exec("COMMIT"); !e) return fail(std::move(e.error()));
   return out;
 }
 
