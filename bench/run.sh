@@ -10,8 +10,14 @@
 #   BENCH_PORT (18250)        BENCH_PG_PORT (25444)
 #   BENCH_ONLY="healthz intake …"  run only these scenarios
 #   BENCH_BUILD (build-rel)   BENCH_NO_BUILD=1 uses the binaries already there
+#   BENCH_CALLGRIND=1         serve under callgrind: the us/req column becomes
+#                             thousands of instructions per request (kIr/req),
+#                             for A/B comparisons the machine's noise would hide
 #   BENCH_IN_PLACE=1          serve the generated SQLite file itself, not a copy
 #                             (a 10M-case city and its copy need ~40 GB of disk)
+#
+# Columns: us/req is linli's own CPU (user + system, all threads) per answered
+# request; on a shared machine it moves less than req/s between runs.
 #
 # Data lives in bench/data/ (gitignored): the generated SQLite file is kept and
 # copied for each run, so intake in one run does not grow the next one's city.
@@ -101,7 +107,7 @@ login() {
     -d "{\"username\":\"$1\",\"password\":\"$PASSWORD\"}" | jq -r .token
 }
 
-declare -A RPS P50 P99 RSS ERR INFO
+declare -A RPS P50 P99 CPU RSS ERR INFO
 
 run_store() {  # run_store LABEL URL DIR SQLCLIENT…
   local label=$1 url=$2 dir=$3
@@ -110,7 +116,10 @@ run_store() {  # run_store LABEL URL DIR SQLCLIENT…
   t0=$(date +%s.%N)
   # The write limits stop scripts in production; here one account is the
   # load generator, so they are lifted (their cost is still paid per request).
-  "$BIN" serve --db "$url" --key-file "$dir/linli.key" --listen "127.0.0.1:$PORT" \
+  local wrap=()
+  [[ ${BENCH_CALLGRIND:-0} == 1 ]] && wrap=(valgrind --tool=callgrind --fair-sched=yes
+    --dump-line=no --callgrind-out-file="$dir/callgrind.out.%p")
+  "${wrap[@]}" "$BIN" serve --db "$url" --key-file "$dir/linli.key" --listen "127.0.0.1:$PORT" \
     --web /nonexistent --write-rate-account 100000000 --write-burst-account 100000000 \
     --write-rate-address 100000000 --write-burst-address 100000000 2>"$dir/serve-$label.log" &
   pid=$!
@@ -148,12 +157,28 @@ run_store() {  # run_store LABEL URL DIR SQLCLIENT…
     local path=/healthz
     echo "==> $label $s (${SECS}s, $CONNS connections)" >&2
     local out
+    local cpu0
+    cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    [[ ${BENCH_CALLGRIND:-0} == 1 ]] && callgrind_control -z "$pid" >/dev/null
     out=$(cd "$ROOT" && wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --latency -s "bench/lua/$s.lua" \
       "http://127.0.0.1:$PORT$path" 2>&1 | grep '^BENCH' || true)
     RPS[$label.$s]=$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$out")
     P50[$label.$s]=$(sed -n 's/.*p50=\([0-9.]*\).*/\1/p' <<<"$out")
     P99[$label.$s]=$(sed -n 's/.*p99=\([0-9.]*\).*/\1/p' <<<"$out")
     ERR[$label.$s]=$(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$out")
+    # linli's own CPU per answered request: steadier than req/s on a shared
+    # machine, and what a fix to a hot path changes.
+    local reqs
+    reqs=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$out")
+    CPU[$label.$s]=$(awk -v a="$cpu0" -v r="${reqs:-0}" -v hz="$(getconf CLK_TCK)" \
+      '{ if (r > 0) printf "%.0f", ($14 + $15 - a) / hz * 1e6 / r }' "/proc/$pid/stat")
+    if [[ ${BENCH_CALLGRIND:-0} == 1 ]]; then
+      # Instructions per request instead: deterministic where CPU time is not.
+      callgrind_control -d "$pid" >/dev/null
+      CPU[$label.$s]=$(cat "$dir"/callgrind.out.$pid.* 2>/dev/null | sed -n 's/^totals: \([0-9]*\).*/\1/p' |
+        tail -n 1 | awk -v r="${reqs:-0}" '{ if (r > 0) printf "%.0f", $1 / r / 1000 }')
+      rm -f "$dir"/callgrind.out.$pid.*
+    fi
     RSS[$label.$s]=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
     # Let requests wrk gave up on (its timeout is 2 s) finish before the next scenario.
     for _ in $(seq 1 30); do
@@ -257,14 +282,14 @@ for l in $LABELS; do
   echo "$l: start ${INFO[$l.start]} s, RSS idle ${INFO[$l.rss_idle]} MB, peak ${INFO[$l.rss_peak]} MB, database ${INFO[$l.db_mb]} MB${INFO[$l.kpi_single]:+, KPIs whole city one request ${INFO[$l.kpi_single]} ms (median of 11)}"
 done
 echo
-printf '| %-14s | %-8s | %9s | %8s | %8s | %7s | %6s | %9s | %9s |\n' scenario store req/s "p50 ms" "p99 ms" "RSS MB" errors "×healthz" "×insert"
-printf '|%s|\n' "----------------|----------|-----------|----------|----------|---------|--------|-----------|-----------"
+printf '| %-14s | %-8s | %9s | %8s | %8s | %7s | %7s | %6s | %9s | %9s |\n' scenario store req/s "p50 ms" "p99 ms" "$([[ ${BENCH_CALLGRIND:-0} == 1 ]] && echo kIr/req || echo us/req)" "RSS MB" errors "×healthz" "×insert"
+printf '|%s|\n' "----------------|----------|-----------|----------|----------|---------|---------|--------|-----------|-----------"
 for s in $SCENARIOS; do
   for l in $LABELS; do
     ceil=$CEIL_SQLITE
     [[ $l == postgres ]] && ceil=${CEIL_PG:-}
-    printf '| %-14s | %-8s | %9s | %8s | %8s | %7s | %6s | %9s | %9s |\n' "$s" "$l" "${RPS[$l.$s]:-}" \
-      "${P50[$l.$s]:-}" "${P99[$l.$s]:-}" "${RSS[$l.$s]:-}" "${ERR[$l.$s]:-}" \
+    printf '| %-14s | %-8s | %9s | %8s | %8s | %7s | %7s | %6s | %9s | %9s |\n' "$s" "$l" "${RPS[$l.$s]:-}" \
+      "${P50[$l.$s]:-}" "${P99[$l.$s]:-}" "${CPU[$l.$s]:-}" "${RSS[$l.$s]:-}" "${ERR[$l.$s]:-}" \
       "$(ratio "${RPS[$l.$s]:-}" "${RPS[$l.healthz]:-}")" "$(ratio "${RPS[$l.$s]:-}" "$ceil")"
   done
 done
