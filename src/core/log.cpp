@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/clock.hpp"
+#include "core/json_text.hpp"
 
 namespace linli::log {
 
@@ -29,7 +30,7 @@ void event(spdlog::level::level_enum level, const std::string& msg, nlohmann::js
   nlohmann::json line = {
       {"ts", ts}, {"level", spdlog::level::to_string_view(level).data()}, {"msg", msg}};
   line.update(fields);
-  spdlog::log(level, "{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  spdlog::log(level, "{}", json_text(line));
 }
 
 }  // namespace linli::log

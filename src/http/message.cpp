@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/json_text.hpp"
+
 namespace linli::http {
 namespace {
 
@@ -67,7 +69,7 @@ int status_of(ErrorKind kind) { return info(kind).status; }
 Response Response::json(const nlohmann::json& j, int status) {
   Response r;
   r.status = status;
-  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = json_text(j);
   return r;
 }
 

@@ -15,6 +15,7 @@
 #include "cases/geo.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "core/json_text.hpp"
 #include "core/validate.hpp"
 #include "http/server.hpp"
 #include "open311/keys.hpp"
@@ -102,7 +103,7 @@ http::Response reply(Fmt f, const OJson& body, const std::string& xml_root, int 
   http::Response r;
   r.status = status;
   if (f == Fmt::json) {
-    r.body = body.dump(-1, ' ', false, OJson::error_handler_t::replace);
+    r.body = json_text(body);
   } else {
     r.content_type = "text/xml; charset=utf-8";
     r.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
