@@ -85,6 +85,55 @@ TEST_P(QueueApiTest, PagesFollowTheDeadlineOrderWithACursor) {
   EXPECT_EQ(std::set<std::int64_t>(paged.begin(), paged.end()).size(), paged.size());
 }
 
+// The ids of every page of the caller's queue, cursor to cursor.
+std::set<std::int64_t> whole_queue(const linli::test::HttpClient& http, const std::string& token) {
+  std::set<std::int64_t> ids;
+  std::string cursor;
+  for (int pages = 0; pages < 1000; ++pages) {
+    auto r = http.get("/api/v1/cases/queue?limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor),
+                      token);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto page = r.json();
+    for (const auto& c : page["items"]) ids.insert(c["id"].get<std::int64_t>());
+    if (page["next_cursor"].is_null()) break;
+    cursor = page["next_cursor"].get<std::string>();
+  }
+  return ids;
+}
+
+std::set<std::int64_t> ids_of(const linli::store::Rows& rows) {
+  std::set<std::int64_t> ids;
+  for (const auto& r : rows) ids.insert(r.i64("id"));
+  return ids;
+}
+
+// The queue holds exactly the open cases the caller works, counted here
+// straight from the cases table: a grid worker dispatches in their grid
+// (submitted, accepted, resolved, follow_up) and handles grid-level work
+// (assigned, in_progress) there.
+TEST_P(QueueApiTest, HoldsExactlyTheCasesTheCallerWorks) {
+  auto g = env().token("grid_worker");
+  for (const char* u : {"normal", "urgent"}) report(u, g);
+  auto root = env().path_of(env().accounts["grid_worker"].node);
+  auto grid = env().db->query(
+      "SELECT id FROM cases WHERE node_path >= $1 AND node_path < $2 AND (state IN "
+      "('submitted', 'accepted', 'resolved', 'follow_up') OR (state IN ('assigned', "
+      "'in_progress') AND level = 'grid'))",
+      {root, linli::auth::subtree_end(root)});
+  ASSERT_TRUE(grid);
+  ASSERT_FALSE(grid->empty());
+  EXPECT_EQ(whole_queue(http(), g), ids_of(*grid));
+
+  // A first secretary handles community-level work and dispatches nothing.
+  auto fs = env().path_of(env().accounts["first_secretary"].node);
+  auto community = env().db->query(
+      "SELECT id FROM cases WHERE node_path >= $1 AND node_path < $2 AND state IN ('assigned', "
+      "'in_progress') AND level = 'community'",
+      {fs, linli::auth::subtree_end(fs)});
+  ASSERT_TRUE(community);
+  EXPECT_EQ(whole_queue(http(), env().token("first_secretary")), ids_of(*community));
+}
+
 TEST_P(QueueApiTest, BadPagingIsRefused) {
   auto g = env().token("grid_worker");
   for (const char* q : {"limit=0", "limit=201", "limit=x", "limit=5abc", "limit=+5", "cursor=12",
