@@ -342,31 +342,45 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
   j["rework_count"] = c.rework_count;
   j["escalation_count"] = c.escalation_count;
   j["merged_into_id"] = c.merged_into_id ? Json(c.merged_into_id) : Json(nullptr);
-  j["timeline"] = Json::array();
+  // Objects filled key by key and moved into place, as in
+  // case_summary_json(): initializer lists copied every pair (callgrind: 14 %
+  // of a detail page's instructions went to building these lists).
+  Json timeline = Json::array();
   for (const auto& e : events) {
     if (!staff_view && !e.i64("public")) continue;  // residents see the public story
     // Residents see who acted as "工作人员", themselves as "我".
     auto actor = staff_view                            ? e.str("actor_name")
                  : e.i64("actor_user_id") == p.user_id ? std::string("我")
                                                        : std::string("工作人员");
-    j["timeline"].push_back({{"at", clock::iso(e.i64("at"))},
-                             {"actor", actor},
-                             {"public", e.i64("public") != 0},
-                             {"action", e.str("action")},
-                             {"action_name", action_name(e.str("action"))},
-                             {"from_state", e.str("from_state")},
-                             {"to_state", e.str("to_state")},
-                             {"from_level", e.str("from_level")},
-                             {"to_level", e.str("to_level")},
-                             {"note", e.str("note")},
-                             {"org", e.str("org_name")}});
+    auto action = e.str("action");
+    Json ev = Json::object();
+    auto& o = ev.get_ref<Json::object_t&>();
+    o.emplace("at", clock::iso(e.i64("at")));
+    o.emplace("actor", std::move(actor));
+    o.emplace("public", e.i64("public") != 0);
+    o.emplace("action_name", action_name(action));
+    o.emplace("action", std::move(action));
+    o.emplace("from_state", e.str("from_state"));
+    o.emplace("to_state", e.str("to_state"));
+    o.emplace("from_level", e.str("from_level"));
+    o.emplace("to_level", e.str("to_level"));
+    o.emplace("note", e.str("note"));
+    o.emplace("org", e.str("org_name"));
+    timeline.push_back(std::move(ev));
   }
-  j["photos"] = Json::array();
-  for (const auto& ph : photos)
-    j["photos"].push_back({{"sha256", ph.str("sha256")},
-                           {"stage", ph.str("stage")},
-                           {"url", "/api/v1/blobs/" + ph.str("sha256")}});
-  j["whistles"] = Json::array();
+  j["timeline"] = std::move(timeline);
+  Json photo_list = Json::array();
+  for (const auto& ph : photos) {
+    auto sha = ph.str("sha256");
+    Json item = Json::object();
+    auto& o = item.get_ref<Json::object_t&>();
+    o.emplace("url", "/api/v1/blobs/" + sha);
+    o.emplace("sha256", std::move(sha));
+    o.emplace("stage", ph.str("stage"));
+    photo_list.push_back(std::move(item));
+  }
+  j["photos"] = std::move(photo_list);
+  Json whistle_list = Json::array();
   for (const auto& w : whistles) {
     Json flags = Json::array();
     auto reported = w.opt_i64("reported_at");
@@ -379,21 +393,25 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
       if (reported && ((!acted && now > w.i64("act_due")) || (acted && *acted > w.i64("act_due"))))
         flags.push_back("act_overdue");
     }
-    j["whistles"].push_back({{"org_id", w.i64("org_id")},
-                             {"org_name", w.str("org_name")},
-                             {"lead", w.i64("lead") != 0},
-                             {"state", state},
-                             {"state_name", whistle_state_name(state)},
-                             {"whistled_at", clock::iso(w.i64("whistled_at"))},
-                             {"report_due", clock::iso(w.i64("report_due"))},
-                             {"act_due", clock::iso(w.i64("act_due"))},
-                             {"reported_at", opt_iso(reported)},
-                             {"arrived_at", opt_iso(w.opt_i64("arrived_at"))},
-                             {"acted_at", opt_iso(acted)},
-                             {"action_note", w.str("action_note")},
-                             {"return_reason", w.str("return_reason")},
-                             {"flags", flags}});
+    Json item = Json::object();
+    auto& o = item.get_ref<Json::object_t&>();
+    o.emplace("org_id", w.i64("org_id"));
+    o.emplace("org_name", w.str("org_name"));
+    o.emplace("lead", w.i64("lead") != 0);
+    o.emplace("state_name", whistle_state_name(state));
+    o.emplace("state", std::move(state));
+    o.emplace("whistled_at", clock::iso(w.i64("whistled_at")));
+    o.emplace("report_due", clock::iso(w.i64("report_due")));
+    o.emplace("act_due", clock::iso(w.i64("act_due")));
+    o.emplace("reported_at", opt_iso(reported));
+    o.emplace("arrived_at", opt_iso(w.opt_i64("arrived_at")));
+    o.emplace("acted_at", opt_iso(acted));
+    o.emplace("action_note", w.str("action_note"));
+    o.emplace("return_reason", w.str("return_reason"));
+    o.emplace("flags", std::move(flags));
+    whistle_list.push_back(std::move(item));
   }
+  j["whistles"] = std::move(whistle_list);
   j["actions"] = allowed_actions(p, c);
   return j;
 }
