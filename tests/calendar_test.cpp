@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <limits>
 #include <string>
 #include <vector>
@@ -100,6 +101,49 @@ std::chrono::weekday weekday_of(std::string_view ymd) {
 }
 
 // ---------------------------------------------------------------- units
+
+// clock::iso writes its digits by hand; gmtime_r + strftime is the oracle,
+// with seconds truncated toward zero as iso() has always done.
+std::string iso_by_strftime(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+TEST(CalendarTest, IsoAgreesWithStrftime) {
+  const std::int64_t day = 86'400'000;
+  std::vector<std::int64_t> cases = {0,
+                                     1,
+                                     999,
+                                     1000,
+                                     -1,
+                                     -999,
+                                     -1000,
+                                     -1001,
+                                     day - 1,
+                                     -day,
+                                     951'782'400'000 /* 2000-02-29 */,
+                                     4'107'456'000'000 /* 2100-02-28 */,
+                                     253'402'300'799'000 /* 9999-12-31T23:59:59 */,
+                                     253'402'300'800'000 /* 10000-01-01 */,
+                                     -62'167'219'200'000 /* 0000-01-01 */,
+                                     -62'167'219'201'000 /* -0001-12-31 */,
+                                     -30'610'224'000'000 /* 1000-01-01 */,
+                                     -30'610'224'001'000,
+                                     -30'610'224'000'999,
+                                     253'402'300'799'999,
+                                     std::numeric_limits<std::int64_t>::min(),
+                                     std::numeric_limits<std::int64_t>::max()};
+  std::uint64_t x = 88172645463325252ULL;  // xorshift: ms across 1900-2200
+  for (int i = 0; i < 20000; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    cases.push_back(-2'208'988'800'000 + static_cast<std::int64_t>(x % 9'467'280'000'000ULL));
+  }
+  for (auto ms : cases) ASSERT_EQ(clock::iso(ms), iso_by_strftime(ms)) << ms;
+}
 
 TEST(CalendarTest, Units) {
   EXPECT_EQ(calendar::parse_unit("hours").value(), Unit::hours);
