@@ -14,6 +14,15 @@ std::int64_t days_from_civil(int y, unsigned m, unsigned d) {
   using namespace std::chrono;
   return sys_days{year{y} / month{m} / day{d}}.time_since_epoch().count();
 }
+
+// t (seconds since the epoch, taken as UTC) through strftime's format.
+std::string utc_text(std::time_t t, const char* format) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
 }  // namespace
 
 std::int64_t now_ms() {
@@ -31,14 +40,8 @@ std::string iso(std::int64_t ms) {
   // 1000-01-01 .. 9999-12-31 (strftime writes other years unpadded, and
   // the civil calendar below is not for years past its int range).
   constexpr std::int64_t kYear1000 = -30'610'224'000'000, kYear10000 = 253'402'300'800'000;
-  if (ms <= kYear1000 - 1000 || ms >= kYear10000) {
-    std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-  }
+  if (ms <= kYear1000 - 1000 || ms >= kYear10000)
+    return utc_text(static_cast<std::time_t>(ms / 1000), "%Y-%m-%dT%H:%M:%SZ");
   const sys_seconds tp{seconds{ms / 1000}};
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
@@ -59,12 +62,7 @@ std::string iso(std::int64_t ms) {
 }
 
 std::string shanghai_text(std::int64_t ms) {
-  std::time_t t = static_cast<std::time_t>((ms + kShanghaiOffsetMs) / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
+  return utc_text(static_cast<std::time_t>((ms + kShanghaiOffsetMs) / 1000), "%Y-%m-%d %H:%M");
 }
 
 std::optional<std::int64_t> shanghai_day_start(std::string_view ymd) {
