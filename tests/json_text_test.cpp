@@ -44,6 +44,25 @@ TEST(JsonText, KeepsTheOrderOfAnOrderedObject) {
   EXPECT_EQ(json_text(j), R"({"z":1,"a":"二","m":[3,4]})");
 }
 
+TEST(JsonText, ObjectWriterWritesWhatAnObjectPrints) {
+  Json j = {{"a", "引号\"和\\"}, {"b", -42},    {"c", true},
+            {"d", nullptr},      {"e", {1, 2}}, {"f", std::numeric_limits<std::int64_t>::min()}};
+  std::string out;
+  {
+    JsonObjectText o(out);
+    o.str("a", "引号\"和\\")
+        .integer("b", -42)
+        .boolean("c", true)
+        .null("d")
+        .text("e", "[1,2]")
+        .integer("f", std::numeric_limits<std::int64_t>::min());
+  }
+  EXPECT_EQ(out, reference(j));
+  out.clear();
+  { JsonObjectText empty(out); }
+  EXPECT_EQ(out, "{}");
+}
+
 // Random trees of strings drawn from ASCII, control characters, quotes,
 // backslashes and multi-byte characters of every length.
 Json random_value(std::mt19937& rng, int depth) {

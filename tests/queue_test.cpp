@@ -134,6 +134,27 @@ TEST_P(QueueApiTest, HoldsExactlyTheCasesTheCallerWorks) {
   EXPECT_EQ(whole_queue(http(), env().token("first_secretary")), ids_of(*community));
 }
 
+// A queue row and the list row say of a case what its detail page says: the
+// lists write their rows as text, the detail builds an object.
+TEST_P(QueueApiTest, RowsAgreeWithTheCaseDetail) {
+  auto g = env().token("grid_worker");
+  report("urgent", g);
+  auto queue = http().get("/api/v1/cases/queue?limit=5", g);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  auto list = http().get("/api/v1/cases?limit=5", g);
+  ASSERT_EQ(list.status, 200) << list.body;
+  for (const auto& page : {queue.json(), list.json()}) {
+    ASSERT_FALSE(page["items"].empty());
+    for (const auto& row : page["items"]) {
+      auto detail = http().get("/api/v1/cases/" + std::to_string(row["id"].get<std::int64_t>()), g);
+      ASSERT_EQ(detail.status, 200) << detail.body;
+      auto d = detail.json();
+      EXPECT_EQ(row.size(), 22u) << row.dump();
+      for (const auto& [key, value] : row.items()) EXPECT_EQ(d[key], value) << key;
+    }
+  }
+}
+
 TEST_P(QueueApiTest, BadPagingIsRefused) {
   auto g = env().token("grid_worker");
   for (const char* q : {"limit=0", "limit=201", "limit=x", "limit=5abc", "limit=+5", "cursor=12",

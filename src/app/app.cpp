@@ -211,6 +211,14 @@ http::Handler json_handler(JsonHandler fn, int ok_status) {
   };
 }
 
+http::Handler json_text_handler(JsonTextHandler fn, int ok_status) {
+  return [fn = std::move(fn), ok_status](http::Request& req) {
+    auto r = fn(req);
+    if (!r) return http::Response::problem(r.error(), req.request_id);
+    return http::Response::from_json_text(std::move(*r), ok_status);
+  };
+}
+
 Result<Json> body_json(const http::Request& req) {
   auto ct = req.header("content-type");
   if (!ct.empty() && ct.find("json") == std::string::npos)

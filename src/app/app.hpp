@@ -69,6 +69,10 @@ using JsonHandler = std::function<Result<Json>(http::Request&)>;
 // Wraps a handler answering JSON: a value → status ok_status, an Error →
 // problem+json. A null Json with ok_status 204 answers no content.
 http::Handler json_handler(JsonHandler fn, int ok_status = 200);
+// The same for handlers that write their answer as JSON text themselves
+// (long lists; see core/json_text.hpp).
+using JsonTextHandler = std::function<Result<std::string>(http::Request&)>;
+http::Handler json_text_handler(JsonTextHandler fn, int ok_status = 200);
 // The request body as a JSON object, or an Error::invalid saying why not.
 Result<Json> body_json(const http::Request& req);
 // Cursor paging: "limit" (1..200, default 50) and an opaque "cursor" that is

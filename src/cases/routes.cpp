@@ -1,11 +1,14 @@
 // /api/v1/cases…, /api/v1/blobs, /api/v1/notifications, /api/v1/case-settings.
 #include <fmt/format.h>
 
+#include <span>
+
 #include "app/app.hpp"
 #include "auth/principal.hpp"
 #include "cases/kpis.hpp"
 #include "cases/service.hpp"
 #include "core/clock.hpp"
+#include "core/json_text.hpp"
 #include "core/log.hpp"
 
 namespace linli {
@@ -117,11 +120,32 @@ Result<cases::CaseFilter> case_filter(const http::Request& req) {
   return f;
 }
 
-Json summaries(const std::vector<cases::Case>& list) {
-  Json items = Json::array();
-  auto now = clock::now_ms();
-  for (const auto& c : list) items.push_back(cases::case_summary_json(c, now));
-  return items;
+// Lists of cases are written as text straight from the cases: as nlohmann
+// objects a queue page of 50 spent about half its instructions building,
+// printing and freeing them (callgrind; docs/PERFORMANCE.md).
+
+// {"<key>":[summaries]}
+std::string summaries_text(std::string_view key, std::span<const cases::Case> list) {
+  std::string out;
+  {
+    JsonObjectText o(out);
+    cases::append_case_summaries(o.member(key), list, clock::now_ms());
+  }
+  return out;
+}
+
+// {"items":[summaries],"next_cursor":"…" or null}
+std::string page_text(std::span<const cases::Case> items, const std::optional<std::string>& next) {
+  std::string out;
+  {
+    JsonObjectText o(out);
+    cases::append_case_summaries(o.member("items"), items, clock::now_ms());
+    if (next)
+      o.str("next_cursor", *next);
+    else
+      o.null("next_cursor");
+  }
+  return out;
 }
 
 const std::vector<std::string> kFilters = {"state", "level", "category", "type",    "urgency",
@@ -185,8 +209,8 @@ void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
        "case.create",
        "cases",
        "会议批量登记诉求（全部成功或全部不登记）",
-       json_handler(
-           [svc](http::Request& req) -> Result<Json> {
+       json_text_handler(
+           [svc](http::Request& req) -> Result<std::string> {
              auto body = body_json(req);
              if (!body) return fail(body.error());
              if (!body->contains("cases") || !(*body)["cases"].is_array())
@@ -208,7 +232,7 @@ void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
              }
              auto created = svc->create_batch(caller(req), inputs, App::actor(req));
              if (!created) return fail(created.error());
-             return Json{{"created", summaries(*created)}};
+             return summaries_text("created", *created);
            },
            201),
        {{"type", "object"},
@@ -217,27 +241,31 @@ void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
 
 void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                         std::shared_ptr<CaseService> exports) {
-  app.router.add({"GET", "/api/v1/cases", http::access::kSignedIn, "cases",
-                  "诉求列表与搜索（按范围）",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
-                    if (!takes_part_in_cases(caller(req))) return fail(Error::forbidden());
-                    auto f = case_filter(req);
-                    if (!f) return fail(f.error());
-                    f->summaries = true;
-                    auto list = svc->list(caller(req), *f);
-                    if (!list) return fail(list.error());
-                    return page_json(summaries(*list), f->limit);
-                  }),
-                  nullptr, kFilters});
+  app.router.add(
+      {"GET", "/api/v1/cases", http::access::kSignedIn, "cases", "诉求列表与搜索（按范围）",
+       json_text_handler([svc](http::Request& req) -> Result<std::string> {
+         if (!takes_part_in_cases(caller(req))) return fail(Error::forbidden());
+         auto f = case_filter(req);
+         if (!f) return fail(f.error());
+         f->summaries = true;
+         auto list = svc->list(caller(req), *f);
+         if (!list) return fail(list.error());
+         // limit + 1 rows read: the extra one says another page follows.
+         bool more = static_cast<int>(list->size()) > f->limit;
+         std::span<const cases::Case> shown(list->data(), more ? f->limit : list->size());
+         return page_text(shown,
+                          more ? std::optional(std::to_string(shown.back().id)) : std::nullopt);
+       }),
+       nullptr, kFilters});
   app.router.add({"GET", "/api/v1/me/cases", "case.report", "cases", "我的诉求（居民）",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
+                  json_text_handler([svc](http::Request& req) -> Result<std::string> {
                     cases::CaseFilter f;
                     f.mine = true;
                     f.limit = 200;
                     f.summaries = true;
                     auto list = svc->list(caller(req), f);
                     if (!list) return fail(list.error());
-                    return Json{{"items", summaries(*list)}};
+                    return summaries_text("items", *list);
                   })});
   app.router.add(
       {"GET", "/api/v1/me/places", "case.report", "cases", "我所在社区的网格和楼栋（选择诉求地点）",
@@ -264,7 +292,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                   "case.read",
                   "cases",
                   "我的待办（按期限排序）",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
+                  json_text_handler([svc](http::Request& req) -> Result<std::string> {
                     // Pages of "limit" (1..200, default 50) in deadline order;
                     // the cursor is "<deadline ms>_<id>" of the last case seen.
                     auto limit = limit_of(req);
@@ -283,11 +311,10 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                     }
                     auto page = svc->queue(caller(req), *limit, after);
                     if (!page) return fail(page.error());
-                    return Json{
-                        {"items", summaries(page->items)},
-                        {"next_cursor",
-                         page->next ? Json(fmt::format("{}_{}", page->next->due, page->next->id))
-                                    : Json(nullptr)}};
+                    return page_text(page->items,
+                                     page->next ? std::optional(fmt::format(
+                                                      "{}_{}", page->next->due, page->next->id))
+                                                : std::nullopt);
                   }),
                   nullptr,
                   {"cursor", "limit"}});

@@ -35,22 +35,24 @@ std::int64_t now_ms() {
 // <chrono>'s civil calendar and the digits are written by hand; strftime
 // stays for years outside 1000-9999. Seconds truncate toward zero, as
 // before.
-std::string iso(std::int64_t ms) {
+void append_iso(std::string& out, std::int64_t ms) {
   using namespace std::chrono;
   // 1000-01-01 .. 9999-12-31 (strftime writes other years unpadded, and
   // the civil calendar below is not for years past its int range).
   constexpr std::int64_t kYear1000 = -30'610'224'000'000, kYear10000 = 253'402'300'800'000;
-  if (ms <= kYear1000 - 1000 || ms >= kYear10000)
-    return utc_text(static_cast<std::time_t>(ms / 1000), "%Y-%m-%dT%H:%M:%SZ");
+  if (ms <= kYear1000 - 1000 || ms >= kYear10000) {
+    out += utc_text(static_cast<std::time_t>(ms / 1000), "%Y-%m-%dT%H:%M:%SZ");
+    return;
+  }
   const sys_seconds tp{seconds{ms / 1000}};
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const int y = static_cast<int>(ymd.year());
   const hh_mm_ss hms{tp - day};
-  std::string out = "0000-00-00T00:00:00Z";
+  char text[] = "0000-00-00T00:00:00Z";
   auto put = [&](std::size_t at, unsigned v, int width) {
     for (int i = width - 1; i >= 0; --i, v /= 10)
-      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
+      text[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + v % 10);
   };
   put(0, static_cast<unsigned>(y), 4);
   put(5, static_cast<unsigned>(ymd.month()), 2);
@@ -58,6 +60,12 @@ std::string iso(std::int64_t ms) {
   put(11, static_cast<unsigned>(hms.hours().count()), 2);
   put(14, static_cast<unsigned>(hms.minutes().count()), 2);
   put(17, static_cast<unsigned>(hms.seconds().count()), 2);
+  out.append(text, sizeof text - 1);
+}
+
+std::string iso(std::int64_t ms) {
+  std::string out;
+  append_iso(out, ms);
   return out;
 }
 

@@ -10,6 +10,8 @@ namespace linli::clock {
 std::int64_t now_ms();
 // "2026-11-25T08:00:00Z" (UTC, second precision).
 std::string iso(std::int64_t ms);
+// The same appended to out (lists write hundreds without a string each).
+void append_iso(std::string& out, std::int64_t ms);
 // "2026-11-26 05:58" in Asia/Shanghai: what a spreadsheet shows staff.
 std::string shanghai_text(std::int64_t ms);
 // "YYYY-MM-DD" as a Shanghai-local calendar day → UTC ms of its midnight

@@ -1,5 +1,6 @@
 #include "core/json_text.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -123,6 +124,12 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out.append(p + run, n - run);
   out.push_back('"');
+}
+
+void append_json_integer(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
 }
 
 void append_json_double(std::string& out, double d) {

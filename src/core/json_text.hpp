@@ -9,6 +9,7 @@
 // The text is byte for byte what dump(-1, ' ', false, error_handler_t::replace)
 // writes for valid UTF-8 (tests/json_text_test.cpp compares them); invalid
 // UTF-8 becomes U+FFFD here too, one per broken sequence.
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -19,6 +20,57 @@ namespace linli {
 void append_json_string(std::string& out, std::string_view s);
 // Appends a finite or non-finite double as dump() would (non-finite: null).
 void append_json_double(std::string& out, double d);
+
+// Appends a whole number as dump() writes one.
+void append_json_integer(std::string& out, std::int64_t v);
+
+// One object's members written straight into `out`, for lists whose rows
+// would otherwise each become a nlohmann object only to be printed and freed
+// (a queue page of 50: half its instructions, callgrind). Keys are literals
+// from the code and written unescaped. Give them in byte order where the text
+// should read as a nlohmann object prints (std::map order); tests compare.
+class JsonObjectText {
+ public:
+  explicit JsonObjectText(std::string& out) : out_(out) { out_.push_back('{'); }
+  JsonObjectText(const JsonObjectText&) = delete;
+  JsonObjectText& operator=(const JsonObjectText&) = delete;
+  ~JsonObjectText() { out_.push_back('}'); }
+
+  JsonObjectText& str(std::string_view key, std::string_view v) {
+    append_json_string(member(key), v);
+    return *this;
+  }
+  JsonObjectText& integer(std::string_view key, std::int64_t v) {
+    append_json_integer(member(key), v);
+    return *this;
+  }
+  JsonObjectText& boolean(std::string_view key, bool v) {
+    member(key) += v ? "true" : "false";
+    return *this;
+  }
+  JsonObjectText& null(std::string_view key) {
+    member(key) += "null";
+    return *this;
+  }
+  // A value that is JSON text already (an array written by the caller).
+  JsonObjectText& text(std::string_view key, std::string_view json) {
+    member(key) += json;
+    return *this;
+  }
+  // The key and its colon; the caller appends the value to what this returns.
+  std::string& member(std::string_view key) {
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    out_.push_back('"');
+    out_ += key;
+    out_ += "\":";
+    return out_;
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
 
 template <class J>
 void append_json(std::string& out, const J& j) {
@@ -54,7 +106,7 @@ void append_json(std::string& out, const J& j) {
       out += j.template get<bool>() ? "true" : "false";
       return;
     case nlohmann::json::value_t::number_integer:
-      out += std::to_string(j.template get<std::int64_t>());
+      append_json_integer(out, j.template get<std::int64_t>());
       return;
     case nlohmann::json::value_t::number_unsigned:
       out += std::to_string(j.template get<std::uint64_t>());

@@ -73,6 +73,13 @@ Response Response::json(const nlohmann::json& j, int status) {
   return r;
 }
 
+Response Response::from_json_text(std::string text, int status) {
+  Response r;
+  r.status = status;
+  r.body = std::move(text);
+  return r;
+}
+
 Response Response::no_content() {
   Response r;
   r.status = 204;

@@ -52,6 +52,8 @@ struct Response {
   // connection open and hands it to this function instead of a body.
   std::function<void(std::shared_ptr<EventSink>)> on_stream;
   static Response json(const nlohmann::json& j, int status = 200);
+  // A body that is JSON text already (core/json_text's writers).
+  static Response from_json_text(std::string text, int status = 200);
   static Response no_content();
   static Response problem(const Error& e, const std::string& request_id = {});
   static Response file(std::string body, std::string content_type, const std::string& filename);

@@ -55,18 +55,17 @@ std::optional<std::size_t> Columns::find(std::string_view name) const {
   return it->second;
 }
 
-const Value& Row::at(std::string_view name) const {
-  if (auto i = columns_->find(name)) return values_[*i];
+std::size_t Row::index(std::string_view name) const {
+  if (auto i = columns_->find(name)) return *i;
   throw std::out_of_range("no column named " + std::string(name));
 }
 
-bool Row::is_null(std::string_view name) const {
-  return std::holds_alternative<std::monostate>(at(name));
-}
+const Value& Row::at(std::string_view name) const { return values_[index(name)]; }
 
-std::int64_t Row::i64(std::string_view name) const {
-  const Value& v = at(name);
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+std::int64_t Row::i64(std::size_t i) const {
+  const Value& v = at(i);
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
+  const std::string_view name = names()[i];
   if (const auto* d = std::get_if<double>(&v)) return double_to_i64(*d, name);
   if (const auto* s = std::get_if<std::string>(&v)) {
     std::int64_t out = 0;
@@ -78,22 +77,22 @@ std::int64_t Row::i64(std::string_view name) const {
   return 0;
 }
 
-double Row::f64(std::string_view name) const {
-  const Value& v = at(name);
+double Row::f64(std::size_t i) const {
+  const Value& v = at(i);
   if (const auto* d = std::get_if<double>(&v)) return *d;
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return static_cast<double>(*n);
   if (const auto* s = std::get_if<std::string>(&v)) {
     double out = 0;
     if (parse_f64(*s, out)) return out;
-    not_a_number(name);
+    not_a_number(names()[i]);
   }
   return 0;
 }
 
-std::string Row::str(std::string_view name) const {
-  const Value& v = at(name);
+std::string Row::str(std::size_t i) const {
+  const Value& v = at(i);
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
-  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
   if (const auto* d = std::get_if<double>(&v)) {
     char buf[32];
     auto [p, ec] = std::to_chars(buf, buf + sizeof buf, *d);
@@ -102,14 +101,14 @@ std::string Row::str(std::string_view name) const {
   return {};
 }
 
-std::optional<std::int64_t> Row::opt_i64(std::string_view name) const {
-  if (is_null(name)) return std::nullopt;
-  return i64(name);
+std::optional<std::int64_t> Row::opt_i64(std::size_t i) const {
+  if (is_null(i)) return std::nullopt;
+  return i64(i);
 }
 
-std::optional<std::string> Row::opt_str(std::string_view name) const {
-  if (is_null(name)) return std::nullopt;
-  return str(name);
+std::optional<std::string> Row::opt_str(std::size_t i) const {
+  if (is_null(i)) return std::nullopt;
+  return str(i);
 }
 
 Result<std::vector<Rows>> Db::query_all(const std::vector<Read>& reads) {

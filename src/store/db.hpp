@@ -53,12 +53,22 @@ class Row {
   // Looks a column up by name; throws std::out_of_range for an unknown name
   // (a programming error, not a data error).
   const Value& at(std::string_view name) const;
-  bool is_null(std::string_view name) const;
-  std::int64_t i64(std::string_view name) const;  // NULL reads as 0
-  double f64(std::string_view name) const;        // NULL reads as 0
-  std::string str(std::string_view name) const;   // NULL reads as ""
-  std::optional<std::int64_t> opt_i64(std::string_view name) const;
-  std::optional<std::string> opt_str(std::string_view name) const;
+  // Where a column sits: for code that reads many rows of one result, so it
+  // looks each name up once and then reads by position.
+  std::size_t index(std::string_view name) const;
+  bool is_null(std::string_view name) const { return is_null(index(name)); }
+  std::int64_t i64(std::string_view name) const { return i64(index(name)); }  // NULL reads as 0
+  double f64(std::string_view name) const { return f64(index(name)); }        // NULL reads as 0
+  std::string str(std::string_view name) const { return str(index(name)); }   // NULL reads as ""
+  std::optional<std::int64_t> opt_i64(std::string_view name) const { return opt_i64(index(name)); }
+  std::optional<std::string> opt_str(std::string_view name) const { return opt_str(index(name)); }
+  // The same by position (std::out_of_range past the last column).
+  bool is_null(std::size_t i) const { return std::holds_alternative<std::monostate>(at(i)); }
+  std::int64_t i64(std::size_t i) const;
+  double f64(std::size_t i) const;
+  std::string str(std::size_t i) const;
+  std::optional<std::int64_t> opt_i64(std::size_t i) const;
+  std::optional<std::string> opt_str(std::size_t i) const;
   const std::vector<std::string>& names() const { return columns_->names(); }
 
  private:
