@@ -35,12 +35,17 @@ std::string text_of(const std::vector<Case>& list, std::int64_t now) {
 // their last fifth and past; titles and addresses with quotes, backslashes,
 // control characters, CJK and emoji; ids up to the largest.
 std::vector<Case> varied_cases() {
-  const std::vector<std::string> states = {"submitted", "accepted",  "rejected", "assigned",
+  const std::vector<std::string> states = {"submitted",   "accepted", "rejected",  "assigned",
                                            "in_progress", "resolved", "follow_up", "closed",
                                            "suspended",   "merged",   "unknown"};
-  const std::vector<std::string> texts = {
-      "",          "楼道堆物", "路灯不亮 \"三号楼\"", "back\\slash", "tab\tnew\nline\x01",
-      "居民 👍 点赞", "𠀀 生僻字", std::string(300, 'x') + "长"};
+  const std::vector<std::string> texts = {"",
+                                          "楼道堆物",
+                                          "路灯不亮 \"三号楼\"",
+                                          "back\\slash",
+                                          "tab\tnew\nline\x01",
+                                          "居民 👍 点赞",
+                                          "𠀀 生僻字",
+                                          std::string(300, 'x') + "长"};
   std::mt19937 rng(7);
   auto pick = [&](const auto& v) {
     return v[std::uniform_int_distribution<std::size_t>(0, v.size() - 1)(rng)];

@@ -45,11 +45,14 @@ class JsonObjectText {
     return *this;
   }
   JsonObjectText& boolean(std::string_view key, bool v) {
-    member(key) += v ? "true" : "false";
+    if (v)
+      member(key).append("true", 4);
+    else
+      member(key).append("false", 5);
     return *this;
   }
   JsonObjectText& null(std::string_view key) {
-    member(key) += "null";
+    member(key).append("null", 4);
     return *this;
   }
   // A value that is JSON text already (an array written by the caller).
@@ -62,8 +65,8 @@ class JsonObjectText {
     if (!first_) out_.push_back(',');
     first_ = false;
     out_.push_back('"');
-    out_ += key;
-    out_ += "\":";
+    out_.append(key.data(), key.size());
+    out_.append("\":", 2);  // lengths given: no strlen per member
     return out_;
   }
 
