@@ -701,8 +701,8 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
   // limit + 1 rows read: the extra one says another page follows.
   if (static_cast<int>(out.items.size()) > limit) {
     out.items.resize(static_cast<std::size_t>(limit));
-    const auto& last = out.items.back();
-    out.next = QueueCursor{last.resolve_due.value_or(kNoDue), last.id};
+    auto [due, id] = order(out.items.back());
+    out.next = QueueCursor{due, id};
   }
   return out;
 }

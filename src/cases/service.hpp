@@ -141,7 +141,7 @@ class CaseService {
 
 // What a list shows of a case. The object (detail, duplicates) and the text
 // (lists and the queue, written without building objects) hold the same
-// members; tests/cases_api_test.cpp compares them.
+// members; tests/case_summary_test.cpp compares them.
 Json case_summary_json(const Case& c, std::int64_t now_ms);
 // A JSON array of summaries appended to out.
 void append_case_summaries(std::string& out, std::span<const Case> list, std::int64_t now_ms);

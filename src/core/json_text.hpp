@@ -55,11 +55,6 @@ class JsonObjectText {
     member(key).append("null", 4);
     return *this;
   }
-  // A value that is JSON text already (an array written by the caller).
-  JsonObjectText& text(std::string_view key, std::string_view json) {
-    member(key) += json;
-    return *this;
-  }
   // The key and its colon; the caller appends the value to what this returns.
   std::string& member(std::string_view key) {
     if (!first_) out_.push_back(',');

@@ -67,10 +67,7 @@ Result<std::int64_t> Request::id_param(const std::string& key) const {
 int status_of(ErrorKind kind) { return info(kind).status; }
 
 Response Response::json(const nlohmann::json& j, int status) {
-  Response r;
-  r.status = status;
-  r.body = json_text(j);
-  return r;
+  return from_json_text(json_text(j), status);
 }
 
 Response Response::from_json_text(std::string text, int status) {
