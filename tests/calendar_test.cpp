@@ -165,6 +165,10 @@ TEST(CalendarTest, ShanghaiDayTurnsAtUtc1600) {
   EXPECT_EQ(clock::iso(midnight), "2026-10-07T16:00:00Z");
   EXPECT_EQ(calendar::shanghai_day(midnight - 1), "2026-10-07");
   EXPECT_EQ(calendar::shanghai_day(midnight), "2026-10-08");
+  // Open311's times and the notices' deadlines read Shanghai's clock.
+  EXPECT_EQ(clock::shanghai_iso(midnight), "2026-10-08T00:00:00+08:00");
+  EXPECT_EQ(clock::shanghai_iso(midnight - 1), "2026-10-07T23:59:59+08:00");
+  EXPECT_EQ(clock::shanghai_text(midnight + 90 * 60'000), "2026-10-08 01:30");
   EXPECT_EQ(calendar::shanghai_day(midnight + 8 * kHour - 1), "2026-10-08");  // 23:59:59Z
   EXPECT_EQ(calendar::shanghai_day(midnight + 8 * kHour), "2026-10-08");      // UTC date changes
   EXPECT_EQ(calendar::shanghai_day(midnight + kDay - 1), "2026-10-08");

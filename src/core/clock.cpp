@@ -73,6 +73,11 @@ std::string shanghai_text(std::int64_t ms) {
   return utc_text(static_cast<std::time_t>((ms + kShanghaiOffsetMs) / 1000), "%Y-%m-%d %H:%M");
 }
 
+std::string shanghai_iso(std::int64_t ms) {
+  return utc_text(static_cast<std::time_t>((ms + kShanghaiOffsetMs) / 1000),
+                  "%Y-%m-%dT%H:%M:%S+08:00");
+}
+
 std::optional<std::int64_t> shanghai_day_start(std::string_view ymd) {
   if (!validate::is_date(ymd)) return std::nullopt;
   int y = std::stoi(std::string(ymd.substr(0, 4)));

@@ -7,7 +7,6 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <map>
 #include <set>
 
@@ -144,23 +143,8 @@ http::Response answer(Fmt f, const Result<OJson>& r, const std::string& xml_root
 
 // ---- times ----
 
-// ISO 8601 in Shanghai time: 2026-11-25T16:00:00+08:00.
-std::string iso_local(std::int64_t ms) {
-  auto t = static_cast<std::time_t>((ms + kShanghaiMs) / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-  return buf;
-}
-
-// "2026-11-25 16:00" for people.
-std::string local_minutes(std::int64_t ms) {
-  return iso_local(ms).substr(0, 16).replace(10, 1, " ");
-}
-
 OJson opt_time(const std::optional<std::int64_t>& ms) {
-  return ms ? OJson(iso_local(*ms)) : OJson(nullptr);
+  return ms ? OJson(clock::shanghai_iso(*ms)) : OJson(nullptr);
 }
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
@@ -496,7 +480,7 @@ OJson request_json(const cases::Case& c, const Extras& x, const std::string& bas
   else if (c.state == "closed")
     notice = "已办结";
   else if (c.resolve_due)
-    notice = fmt::format("由{}办理，预计 {} 前办结", agency, local_minutes(*c.resolve_due));
+    notice = fmt::format("由{}办理，预计 {} 前办结", agency, clock::shanghai_text(*c.resolve_due));
   // The map point filed, else that of the place or its nearest ancestor
   // that has one (units have none, their buildings do).
   std::optional<double> lat = c.lat, lng = c.lng;
@@ -517,8 +501,8 @@ OJson request_json(const cases::Case& c, const Extras& x, const std::string& bas
           {"description", c.description},
           {"agency_responsible", agency},
           {"service_notice", notice},
-          {"requested_datetime", iso_local(c.created_at)},
-          {"updated_datetime", iso_local(c.updated_at ? c.updated_at : c.created_at)},
+          {"requested_datetime", clock::shanghai_iso(c.created_at)},
+          {"updated_datetime", clock::shanghai_iso(c.updated_at ? c.updated_at : c.created_at)},
           {"expected_datetime", opt_time(c.resolve_due)},
           {"address", address},
           {"address_id", std::to_string(c.node_id)},
@@ -799,7 +783,7 @@ Result<OJson> post_request(App& app, const http::Request& req) {
   auto c = app.cases.create(*p, in, by);
   if (!c) return fail(c.error());
   std::string notice = fmt::format("已登记为诉求 {}", c->code);
-  if (c->accept_due) notice += fmt::format("，将于 {} 前受理", local_minutes(c->accept_due));
+  if (c->accept_due) notice += fmt::format("，将于 {} 前受理", clock::shanghai_text(c->accept_due));
   return OJson::array({OJson{{"service_request_id", std::to_string(c->id)},
                              {"token", in.open311_token},
                              {"service_notice", notice},
