@@ -103,5 +103,59 @@ TEST(CaseSummary, DeadlineFlagsFollowTheClock) {
   EXPECT_EQ(read(kNow)["resolve_due"], "2026-11-28T11:06:40Z");
 }
 
+// A queue page written as its rows were read: "[" and objects separated by
+// commas, each row saying where its object lies.
+struct ReadPage {
+  std::string text = "[";
+  std::vector<PageRow> rows;
+  void add(std::int64_t due, std::int64_t id) {
+    if (!rows.empty()) text.push_back(',');
+    PageRow r{due, id, text.size(), 0};
+    text += "{\"id\":" + std::to_string(id) + "}";
+    r.end = text.size();
+    rows.push_back(r);
+  }
+  std::vector<std::int64_t> ids(const QueuePage& p) const {
+    std::vector<std::int64_t> out;
+    for (const auto& o : Json::parse(p.items)) out.push_back(o["id"]);
+    return out;
+  }
+};
+
+TEST(QueuePageText, RowsReadInOrderAreCutAtTheLimit) {
+  ReadPage read;
+  read.add(100, 4);
+  read.add(100, 9);  // the same deadline: the id breaks the tie
+  read.add(105, 2);
+  auto full = page_in_order(read.text, read.rows, 3);
+  EXPECT_EQ(read.ids(full), (std::vector<std::int64_t>{4, 9, 2}));
+  EXPECT_FALSE(full.next);
+  auto cut = page_in_order(read.text, read.rows, 2);
+  EXPECT_EQ(cut.items, R"([{"id":4},{"id":9}])");
+  ASSERT_TRUE(cut.next);
+  EXPECT_EQ(cut.next->due, 100);
+  EXPECT_EQ(cut.next->id, 9);
+  auto one = page_in_order(read.text, read.rows, 1);
+  EXPECT_EQ(one.items, R"([{"id":4}])");
+  EXPECT_EQ(one.next->id, 4);
+  EXPECT_EQ(page_in_order("[", {}, 50).items, "[]");
+  EXPECT_FALSE(page_in_order("[", {}, 50).next);
+}
+
+TEST(QueuePageText, RowsReadOutOfOrderArePutInOrder) {
+  ReadPage read;
+  read.add(300, 1);
+  read.add(100, 7);
+  read.add(100, 3);
+  read.add(200, 5);
+  auto page = page_in_order(read.text, read.rows, 3);
+  EXPECT_EQ(read.ids(page), (std::vector<std::int64_t>{3, 7, 5}));
+  ASSERT_TRUE(page.next);
+  EXPECT_EQ(page.next->due, 200);
+  EXPECT_EQ(page.next->id, 5);
+  EXPECT_EQ(read.ids(page_in_order(read.text, read.rows, 50)),
+            (std::vector<std::int64_t>{3, 7, 5, 1}));
+}
+
 }  // namespace
 }  // namespace linli::cases

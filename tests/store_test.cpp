@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -496,6 +497,73 @@ TEST_P(StoreContract, ValuesRoundTrip) {
   auto search = db().one("SELECT k FROM kv WHERE s = $1", {chinese});
   ASSERT_TRUE(search);
   EXPECT_EQ(search->str("k"), "min");
+}
+
+// Db::each hands out rows where they lie; what it reads must be what
+// query() reads, NULLs, extremes and non-ASCII text included.
+TEST_P(StoreContract, RowsReadInPlaceSayWhatQueryReads) {
+  make_kv();
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  const std::string chinese = "网格员巡查：楼道堆物 😀 \"引号\"";
+  auto st = db().write([&](Tx& tx) -> Status {
+    for (const Params& p :
+         std::vector<Params>{{std::string("a"), kMax, std::string("")},
+                             {std::string("b"), kMin, chinese},
+                             {std::string("c"), linli::store::null(), linli::store::null()},
+                             {std::string("d"), std::int64_t{42}, std::string("plain")}}) {
+      auto r = tx.exec("INSERT INTO kv (k, i, s) VALUES ($1, $2, $3)", p);
+      if (!r) return linli::fail(r.error());
+    }
+    return {};
+  });
+  ASSERT_TRUE(st) << st.error().detail;
+
+  const std::string sql = "SELECT k, i, s, i * 0 + 7 AS seven FROM kv WHERE k >= $1 ORDER BY k";
+  auto rows = db().query(sql, {std::string("b")});
+  ASSERT_TRUE(rows) << rows.error().detail;
+  std::vector<std::string> read;
+  auto each = db().each(sql, {std::string("b")}, [&](const linli::store::RowView& r) -> Status {
+    EXPECT_EQ(r.size(), 4U);
+    EXPECT_EQ(r.index("s"), 2U);
+    EXPECT_THROW((void)r.index("nope"), std::out_of_range);
+    const Row& q = (*rows)[read.size()];
+    EXPECT_EQ(r.text(0), q.str("k"));
+    EXPECT_EQ(r.is_null(1), q.is_null("i")) << q.str("k");
+    EXPECT_EQ(r.i64(1), q.i64("i")) << q.str("k");
+    EXPECT_EQ(r.opt_i64(1), q.opt_i64("i")) << q.str("k");
+    EXPECT_EQ(r.is_null(2), q.is_null("s")) << q.str("k");
+    EXPECT_EQ(r.text(2), q.str("s")) << q.str("k");
+    read.emplace_back(r.text(0));
+    return {};
+  });
+  ASSERT_TRUE(each) << each.error().detail;
+  EXPECT_EQ(read, (std::vector<std::string>{"b", "c", "d"}));
+}
+
+// An error from the callback ends the read there and is what each() says;
+// the store is fine afterwards (the statement is not left mid-step).
+TEST_P(StoreContract, EachStopsAtTheFirstErrorAndGivesIt) {
+  make_kv();
+  for (const char* k : {"a", "b", "c"}) ASSERT_TRUE(put(k, 1));
+  int seen = 0;
+  auto st =
+      db().each("SELECT k FROM kv ORDER BY k", {}, [&](const linli::store::RowView& r) -> Status {
+        ++seen;
+        if (r.text(0) == "b") return linli::fail(Error::invalid("停在 b"));
+        return {};
+      });
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().kind, ErrorKind::invalid);
+  EXPECT_EQ(st.error().detail, "停在 b");
+  EXPECT_EQ(seen, 2);
+  auto bad = db().each("SELECT nope FROM kv", {}, [](const linli::store::RowView&) -> Status {
+    ADD_FAILURE() << "no row of a failed read";
+    return {};
+  });
+  EXPECT_FALSE(bad);
+  ASSERT_TRUE(put("d", 1));  // a writer is not kept waiting by a half-read statement
+  EXPECT_EQ(count(), 4);
 }
 
 TEST_P(StoreContract, AggregatesReadAsIntegers) {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace linli::cases {
@@ -17,14 +18,14 @@ inline const std::vector<std::string> kChannels = {"mobile",  "patrol",  "hotlin
 inline const std::vector<std::string> kOpenStates = {
     "submitted", "accepted", "assigned", "in_progress", "resolved", "follow_up", "suspended"};
 
-const char* level_name(const std::string& level);
-const char* state_name(const std::string& state);
-const char* type_name(const std::string& type);
-const char* urgency_name(const std::string& urgency);
-const char* channel_name(const std::string& channel);
-const char* action_name(const std::string& action);
-const char* rating_name(const std::string& rating);
-const char* whistle_state_name(const std::string& state);
+const char* level_name(std::string_view level);
+const char* state_name(std::string_view state);
+const char* type_name(std::string_view type);
+const char* urgency_name(std::string_view urgency);
+const char* channel_name(std::string_view channel);
+const char* action_name(std::string_view action);
+const char* rating_name(std::string_view rating);
+const char* whistle_state_name(std::string_view state);
 int level_rank(const std::string& level);  // building 0 … department 4; -1 unknown
 
 struct Case {
@@ -79,9 +80,16 @@ struct ActionInput {
 struct QueueCursor {
   std::int64_t due = 0, id = 0;
 };
+// A queue page, written as it was read (CaseService::queue).
 struct QueuePage {
-  std::vector<Case> items;
+  std::string items;  // its case summaries as one JSON array
   std::optional<QueueCursor> next;
+};
+// One case of a page being written: its place in the deadline order and
+// where its summary object lies in the page's text.
+struct PageRow {
+  std::int64_t due = 0, id = 0;
+  std::size_t begin = 0, end = 0;
 };
 
 struct CaseFilter {

@@ -134,12 +134,14 @@ std::string summaries_text(std::string_view key, std::span<const cases::Case> li
   return out;
 }
 
-// {"items":[summaries],"next_cursor":"…" or null}
-std::string page_text(std::span<const cases::Case> items, const std::optional<std::string>& next) {
+// {"items":[summaries],"next_cursor":"…" or null}; write_items(out) appends
+// the array.
+template <class WriteItems>
+std::string page_text(const WriteItems& write_items, const std::optional<std::string>& next) {
   std::string out;
   {
     JsonObjectText o(out);
-    cases::append_case_summaries(o.member("items"), items, clock::now_ms());
+    write_items(o.member("items"));
     if (next)
       o.str("next_cursor", *next);
     else
@@ -253,8 +255,9 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
          // limit + 1 rows read: the extra one says another page follows.
          bool more = static_cast<int>(list->size()) > f->limit;
          std::span<const cases::Case> shown(list->data(), more ? f->limit : list->size());
-         return page_text(shown,
-                          more ? std::optional(std::to_string(shown.back().id)) : std::nullopt);
+         return page_text(
+             [&](std::string& out) { cases::append_case_summaries(out, shown, clock::now_ms()); },
+             more ? std::optional(std::to_string(shown.back().id)) : std::nullopt);
        }),
        nullptr, kFilters});
   app.router.add({"GET", "/api/v1/me/cases", "case.report", "cases", "我的诉求（居民）",
@@ -311,7 +314,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                     }
                     auto page = svc->queue(caller(req), *limit, after);
                     if (!page) return fail(page.error());
-                    return page_text(page->items,
+                    return page_text([&](std::string& out) { out.append(page->items); },
                                      page->next ? std::optional(fmt::format(
                                                       "{}_{}", page->next->due, page->next->id))
                                                 : std::nullopt);

@@ -145,5 +145,11 @@ class CaseService {
 Json case_summary_json(const Case& c, std::int64_t now_ms);
 // A JSON array of summaries appended to out.
 void append_case_summaries(std::string& out, std::span<const Case> list, std::int64_t now_ms);
+// The queue page from the summaries of up to limit + 1 cases as read:
+// `text` is "[" and their objects separated by commas, `rows` says where
+// each lies. Puts them in deadline order if they are not (they are, in
+// practice), keeps the first `limit` and, when a case was left over, says
+// where the next page starts.
+QueuePage page_in_order(std::string text, std::vector<PageRow> rows, std::size_t limit);
 
 }  // namespace linli::cases

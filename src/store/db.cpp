@@ -111,6 +111,26 @@ std::optional<std::string> Row::opt_str(std::size_t i) const {
   return str(i);
 }
 
+std::size_t RowView::index(std::string_view name) const {
+  for (std::size_t i = 0; i < size(); ++i)
+    if (this->name(i) == name) return i;
+  throw std::out_of_range("no column named " + std::string(name));
+}
+
+std::string_view RowAsView::text(std::size_t i) const {
+  if (const auto* s = std::get_if<std::string>(&row_.at(i))) return *s;
+  scratch_ = row_.str(i);
+  return scratch_;
+}
+
+Status Db::each(std::string_view sql, const Params& params, const EachRow& fn) {
+  auto rows = query(sql, params);
+  if (!rows) return fail(std::move(rows.error()));
+  for (const auto& r : *rows)
+    if (auto st = fn(RowAsView(r)); !st) return st;
+  return {};
+}
+
 Result<std::vector<Rows>> Db::query_all(const std::vector<Read>& reads) {
   std::vector<Rows> out;
   out.reserve(reads.size());

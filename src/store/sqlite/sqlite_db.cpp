@@ -12,6 +12,7 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -166,6 +167,8 @@ class Conn {
   Conn& operator=(const Conn&) = delete;
 
   Result<Exec> exec(std::string_view sql, const Params& params = {});
+  // Steps a read and hands fn each row in place (Db::each).
+  Status each(std::string_view sql, const Params& params, const EachRow& fn);
   Status script(std::string_view sql);
   bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
   // The page cache's size, noted by the thread using the connection (after a
@@ -186,6 +189,8 @@ class Conn {
  private:
   Conn(sqlite3* db, bool reader) : db_(db), reader_(reader) {}
   Result<Stmt*> prepare(std::string_view sql);
+  // The statement for sql, prepared and with params bound: ready to step.
+  Result<Stmt*> bound(std::string_view sql, const Params& params);
   Result<Stmt> compile(std::string_view sql);
   void clear_cache();
   Error last_error(std::string_view sql) const {
@@ -257,7 +262,7 @@ Result<Stmt*> Conn::prepare(std::string_view sql) {
   return &cache_.emplace(std::string(sql), *stmt).first->second;
 }
 
-Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
+Result<Stmt*> Conn::bound(std::string_view sql, const Params& params) {
   auto prepared = prepare(sql);
   if (!prepared) return fail(std::move(prepared.error()));
   Stmt& stmt = **prepared;
@@ -269,10 +274,20 @@ Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
   if (reader_ && !sqlite3_stmt_readonly(stmt.raw)) {
     return fail(misuse("query() cannot write; use write()", sql));
   }
-  ResetGuard guard{stmt.raw};
   for (std::size_t i = 0; i < params.size(); ++i) {
-    if (bind(stmt.raw, stmt.slots[i], params[i]) != SQLITE_OK) return fail(last_error(sql));
+    if (bind(stmt.raw, stmt.slots[i], params[i]) != SQLITE_OK) {
+      ResetGuard clear{stmt.raw};
+      return fail(last_error(sql));
+    }
   }
+  return &stmt;
+}
+
+Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
+  auto bound_stmt = bound(sql, params);
+  if (!bound_stmt) return fail(std::move(bound_stmt.error()));
+  Stmt& stmt = **bound_stmt;
+  ResetGuard guard{stmt.raw};
   Exec out;
   int rc;
   while ((rc = sqlite3_step(stmt.raw)) == SQLITE_ROW) {
@@ -286,6 +301,47 @@ Result<Exec> Conn::exec(std::string_view sql, const Params& params) {
   if (rc != SQLITE_DONE) return fail(last_error(sql));
   if (!sqlite3_stmt_readonly(stmt.raw)) out.changes = sqlite3_changes64(db_);
   return out;
+}
+
+// The row a statement has just stepped to, read in place.
+class StmtRow final : public RowView {
+ public:
+  explicit StmtRow(sqlite3_stmt* s)
+      : s_(s), n_(static_cast<std::size_t>(sqlite3_column_count(s))) {}
+  std::size_t size() const override { return n_; }
+  std::string_view name(std::size_t i) const override { return sqlite3_column_name(s_, column(i)); }
+  bool is_null(std::size_t i) const override {
+    return sqlite3_column_type(s_, column(i)) == SQLITE_NULL;
+  }
+  std::int64_t i64(std::size_t i) const override { return sqlite3_column_int64(s_, column(i)); }
+  std::string_view text(std::size_t i) const override {
+    // Text first, then its length: the documented order (the length of the
+    // text form, not of a blob or number read before it).
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, column(i)));
+    if (!p) return {};
+    return {p, static_cast<std::size_t>(sqlite3_column_bytes(s_, column(i)))};
+  }
+
+ private:
+  int column(std::size_t i) const {
+    if (i >= n_) throw std::out_of_range("no column " + std::to_string(i));
+    return static_cast<int>(i);
+  }
+  sqlite3_stmt* s_;
+  std::size_t n_;
+};
+
+Status Conn::each(std::string_view sql, const Params& params, const EachRow& fn) {
+  auto bound_stmt = bound(sql, params);
+  if (!bound_stmt) return fail(std::move(bound_stmt.error()));
+  sqlite3_stmt* raw = (*bound_stmt)->raw;
+  ResetGuard guard{raw};
+  const StmtRow row(raw);
+  int rc;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW)
+    if (auto st = fn(row); !st) return st;
+  if (rc != SQLITE_DONE) return fail(last_error(sql));
+  return {};
 }
 
 Status Conn::script(std::string_view sql) {
@@ -451,6 +507,7 @@ class SqliteDb final : public Db {
   Kind kind() const override { return Kind::sqlite; }
   Result<Rows> query(std::string_view sql, const Params& params) override;
   Result<std::vector<Rows>> query_all(const std::vector<Read>& reads) override;
+  Status each(std::string_view sql, const Params& params, const EachRow& fn) override;
   Status write(const std::function<Status(Tx&)>& fn) override;
   Status exec_script(std::string_view sql) override {
     return write([sql](Tx& tx) { return exec_script_in(tx, sql); });
@@ -501,6 +558,13 @@ Result<Rows> SqliteDb::query(std::string_view sql, const Params& params) {
   auto r = (*conn)->exec(sql, params);
   if (!r) return fail(std::move(r.error()));
   return std::move(r->rows);
+}
+
+Status SqliteDb::each(std::string_view sql, const Params& params, const EachRow& fn) {
+  auto conn = readers_.borrow();
+  if (!conn) return fail(std::move(conn.error()));
+  reads_.fetch_add(1, std::memory_order_relaxed);
+  return (*conn)->each(sql, params, fn);
 }
 
 // One reader for the whole batch: a borrow each (a lock and, when the pool
