@@ -2,6 +2,7 @@
 // valid text, and still valid JSON with U+FFFD where the text is broken.
 #include "core/json_text.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -58,6 +59,25 @@ TEST(JsonText, ObjectWriterWritesWhatAnObjectPrints) {
   out.clear();
   { JsonObjectText empty(out); }
   EXPECT_EQ(out, "{}");
+}
+
+// Members and strings are written by resizing the answer in place; as it
+// grows past its capacity again and again, nothing may be lost or left over
+// (GCC 12 hands the resize's callback the grown capacity, not the size).
+TEST(JsonText, ObjectWriterKeepsEveryByteAsTheAnswerGrows) {
+  Json j = Json::object();
+  std::string out;
+  {
+    JsonObjectText o(out);
+    for (int i = 0; i < 300; ++i) {
+      auto key = fmt::format("k{:03}", i);  // zero-padded: the map's order is the writing order
+      std::string value(static_cast<std::size_t>(i % 37), static_cast<char>('a' + i % 26));
+      if (i % 5 == 0) value += "网格";
+      j[key] = value;
+      o.str(key, value);
+    }
+  }
+  EXPECT_EQ(out, reference(j));
 }
 
 // Random trees of strings drawn from ASCII, control characters, quotes,

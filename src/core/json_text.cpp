@@ -81,12 +81,14 @@ std::size_t broken_span(std::string_view s, std::size_t i) {
 
 }  // namespace
 
-void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
+namespace {
+
+// Where the bytes that can be copied as they are end, from i on: the first
+// '"', '\\', control character or broken UTF-8 sequence, or the end.
+std::size_t plain_until(std::string_view s, std::size_t i) {
   const char* p = s.data();
   const std::size_t n = s.size();
-  std::size_t run = 0;  // start of the bytes not yet copied
-  for (std::size_t i = 0; i < n;) {
+  while (i < n) {
     // Eight plain ASCII bytes at a time: most of an answer is keys, codes,
     // dates and numbers.
     if (i + 8 <= n && !needs_care(load8(p + i))) {
@@ -98,31 +100,62 @@ void append_json_string(std::string& out, std::string_view s) {
       ++i;
       continue;
     }
-    if (c >= 0x80) {
-      // A three-byte character (all of CJK) checked inline; the rest by the
-      // general decoder.
-      if (c >= 0xE1 && c <= 0xEF && c != 0xED && i + 3 <= n &&
-          (static_cast<unsigned char>(p[i + 1]) & 0xC0) == 0x80 &&
-          (static_cast<unsigned char>(p[i + 2]) & 0xC0) == 0x80) {
-        i += 3;
-        continue;
-      }
-      char32_t cp;
-      if (std::size_t len = validate::utf8_next(s, i, cp); len > 0) {
-        i += len;
-        continue;
-      }
-      out.append(p + run, i - run);
-      out += "\xEF\xBF\xBD";
-      i += broken_span(s, i);
-      run = i;
+    if (c < 0x80) return i;
+    // A three-byte character (all of CJK) checked inline; the rest by the
+    // general decoder. Chinese text runs on: the characters after this one
+    // are tried as CJK first, before the ASCII word test.
+    auto cjk = [&](std::size_t k) {
+      auto lead = static_cast<unsigned char>(p[k]);
+      return lead >= 0xE1 && lead <= 0xEF && lead != 0xED && k + 3 <= n &&
+             (static_cast<unsigned char>(p[k + 1]) & 0xC0) == 0x80 &&
+             (static_cast<unsigned char>(p[k + 2]) & 0xC0) == 0x80;
+    };
+    if (cjk(i)) {
+      do i += 3;
+      while (i < n && cjk(i));
       continue;
     }
-    out.append(p + run, i - run);
-    append_escape(out, c);
-    run = ++i;
+    char32_t cp;
+    std::size_t len = validate::utf8_next(s, i, cp);
+    if (len == 0) return i;
+    i += len;
   }
-  out.append(p + run, n - run);
+  return n;
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  const std::size_t n = s.size();
+  std::size_t i = plain_until(s, 0);
+  if (i == n) {
+    // Nothing to escape (nearly every string): quotes and bytes in one write
+    // instead of three appends (callgrind).
+    const std::size_t at = out.size(), size = at + n + 2;
+    out.resize_and_overwrite(size, [&](char* buf, std::size_t) {  // size: see member()
+      buf[at] = '"';
+      std::memcpy(buf + at + 1, s.data(), n);
+      buf[at + n + 1] = '"';
+      return size;
+    });
+    return;
+  }
+  out.push_back('"');
+  std::size_t run = 0;  // start of the bytes not yet copied
+  while (i < n) {
+    out.append(s.data() + run, i - run);
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      out += "\xEF\xBF\xBD";
+      i += broken_span(s, i);
+    } else {
+      append_escape(out, c);
+      ++i;
+    }
+    run = i;
+    i = plain_until(s, i);
+  }
+  out.append(s.data() + run, n - run);
   out.push_back('"');
 }
 

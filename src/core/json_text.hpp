@@ -10,6 +10,7 @@
 // writes for valid UTF-8 (tests/json_text_test.cpp compares them); invalid
 // UTF-8 becomes U+FFFD here too, one per broken sequence.
 #include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -56,12 +57,24 @@ class JsonObjectText {
     return *this;
   }
   // The key and its colon; the caller appends the value to what this returns.
+  // One write for the comma, the quoted key and the colon: four appends
+  // each were a seventh of a queue page's instructions (callgrind).
   std::string& member(std::string_view key) {
-    if (!first_) out_.push_back(',');
+    const std::size_t comma = first_ ? 0 : 1, at = out_.size();
+    const std::size_t size = at + comma + key.size() + 3;
     first_ = false;
-    out_.push_back('"');
-    out_.append(key.data(), key.size());
-    out_.append("\":", 2);  // lengths given: no strlen per member
+    // The new length is returned as computed: GCC 12 hands the callback the
+    // grown capacity, not the size asked for.
+    out_.resize_and_overwrite(size, [&](char* buf, std::size_t) {
+      char* w = buf + at;
+      if (comma) *w++ = ',';
+      *w++ = '"';
+      std::memcpy(w, key.data(), key.size());
+      w += key.size();
+      w[0] = '"';
+      w[1] = ':';
+      return size;
+    });
     return out_;
   }
 
