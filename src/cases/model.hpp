@@ -85,6 +85,11 @@ struct QueuePage {
   std::string items;  // its case summaries as one JSON array
   std::optional<QueueCursor> next;
 };
+// A page of the case list, written as it was read (CaseService::list_page).
+struct ListPage {
+  std::string items;                 // its case summaries as one JSON array
+  std::optional<std::int64_t> next;  // the last id shown, when another page follows
+};
 // One case of a page being written: its place in the deadline order and
 // where its summary object lies in the page's text.
 struct PageRow {
@@ -99,7 +104,6 @@ struct CaseFilter {
   std::optional<std::int64_t> from_ms, to_ms;
   std::int64_t after = 0;
   int limit = 50;
-  bool summaries = false;  // only what case_summary_json shows (lists, not exports)
 };
 
 }  // namespace linli::cases

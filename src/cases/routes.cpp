@@ -134,14 +134,13 @@ std::string summaries_text(std::string_view key, std::span<const cases::Case> li
   return out;
 }
 
-// {"items":[summaries],"next_cursor":"…" or null}; write_items(out) appends
-// the array.
-template <class WriteItems>
-std::string page_text(const WriteItems& write_items, const std::optional<std::string>& next) {
+// {"items":[summaries],"next_cursor":"…" or null}
+std::string page_text(std::string_view items, const std::optional<std::string>& next) {
   std::string out;
+  out.reserve(items.size() + 64);
   {
     JsonObjectText o(out);
-    write_items(o.member("items"));
+    o.member("items").append(items);
     if (next)
       o.str("next_cursor", *next);
     else
@@ -249,15 +248,10 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
          if (!takes_part_in_cases(caller(req))) return fail(Error::forbidden());
          auto f = case_filter(req);
          if (!f) return fail(f.error());
-         f->summaries = true;
-         auto list = svc->list(caller(req), *f);
-         if (!list) return fail(list.error());
-         // limit + 1 rows read: the extra one says another page follows.
-         bool more = static_cast<int>(list->size()) > f->limit;
-         std::span<const cases::Case> shown(list->data(), more ? f->limit : list->size());
-         return page_text(
-             [&](std::string& out) { cases::append_case_summaries(out, shown, clock::now_ms()); },
-             more ? std::optional(std::to_string(shown.back().id)) : std::nullopt);
+         auto page = svc->list_page(caller(req), *f);
+         if (!page) return fail(page.error());
+         return page_text(page->items,
+                          page->next ? std::optional(std::to_string(*page->next)) : std::nullopt);
        }),
        nullptr, kFilters});
   app.router.add({"GET", "/api/v1/me/cases", "case.report", "cases", "我的诉求（居民）",
@@ -265,10 +259,14 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                     cases::CaseFilter f;
                     f.mine = true;
                     f.limit = 200;
-                    f.summaries = true;
-                    auto list = svc->list(caller(req), f);
-                    if (!list) return fail(list.error());
-                    return summaries_text("items", *list);
+                    auto page = svc->list_page(caller(req), f);
+                    if (!page) return fail(page.error());
+                    std::string out;
+                    {
+                      JsonObjectText o(out);
+                      o.member("items").append(page->items);
+                    }
+                    return out;
                   })});
   app.router.add(
       {"GET", "/api/v1/me/places", "case.report", "cases", "我所在社区的网格和楼栋（选择诉求地点）",
@@ -314,7 +312,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                     }
                     auto page = svc->queue(caller(req), *limit, after);
                     if (!page) return fail(page.error());
-                    return page_text([&](std::string& out) { out.append(page->items); },
+                    return page_text(page->items,
                                      page->next ? std::optional(fmt::format(
                                                       "{}_{}", page->next->due, page->next->id))
                                                 : std::nullopt);

@@ -88,16 +88,6 @@ Case summary_from(const store::Row& r, const SummaryColumns& at) {
   return c;
 }
 
-// Summaries of every row of one result.
-std::vector<Case> summaries_from(const store::Rows& rows) {
-  std::vector<Case> out;
-  if (rows.empty()) return out;
-  out.reserve(rows.size());
-  const SummaryColumns at(store::RowAsView(rows.front()));
-  for (const auto& r : rows) out.push_back(summary_from(r, at));
-  return out;
-}
-
 // What a list row shows of a case, pointing into a Case or into a row being
 // read (a queue page is written straight from its rows: Db::each).
 struct SummaryView {
@@ -549,12 +539,13 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
   return j;
 }
 
-Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const CaseFilter& f) {
+Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFilter& f,
+                                         const char* columns) {
   store::Sql q;
   // A search on SQLite walks the FTS5 index newest first (search/case_index.hpp).
   bool fts = !f.q.empty() && search::joins_index(db_.kind(), f.q);
   std::string id_col = fts ? "s.rowid" : "c.id";
-  q << "SELECT " << (f.summaries ? kSummaryCols : kCaseCols) << " FROM "
+  q << "SELECT " << columns << " FROM "
     << (fts ? "case_search s JOIN cases c ON c.id = s.rowid" : "cases c")
     << " JOIN case_categories cat ON cat.id = +c.category_id WHERE 1 = 1";
   if (f.after > 0) q << " AND " << id_col << " < " << q.bind(f.after);
@@ -617,11 +608,46 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
     search::add_match(q, db_.kind(), f.q, within, only_q ? &page : nullptr);
   }
   q << " ORDER BY " << id_col << " DESC LIMIT " << q.bind(static_cast<std::int64_t>(f.limit + 1));
-  auto rows = db_.query(q.text, q.params);
+  return q;
+}
+
+Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const CaseFilter& f) {
+  auto q = list_sql(p, f, kCaseCols);
+  if (!q) return fail(q.error());
+  auto rows = db_.query(q->text, q->params);
   if (!rows) return fail(rows.error());
-  if (f.summaries) return summaries_from(*rows);
   std::vector<Case> out;
   for (const auto& r : *rows) out.push_back(case_from(r));
+  return out;
+}
+
+Result<ListPage> CaseService::list_page(const auth::Principal& p, const CaseFilter& f) {
+  auto q = list_sql(p, f, kSummaryCols);
+  if (!q) return fail(q.error());
+  // Written as read, like the queue: the rows come newest first from SQL.
+  ListPage out;
+  out.items = "[";
+  out.items.reserve(static_cast<std::size_t>(f.limit) * 640);
+  std::optional<SummaryColumns> at;
+  const auto now = clock::now_ms();
+  int shown = 0;
+  std::int64_t last = 0;
+  bool more = false;
+  auto st = db_.each(q->text, q->params, [&](const store::RowView& r) -> Status {
+    if (shown == f.limit) {  // limit + 1 rows read: the extra one says another page follows
+      more = true;
+      return {};
+    }
+    if (!at) at.emplace(r);
+    auto c = view_of(r, *at);
+    if (shown++) out.items.push_back(',');
+    append_case_summary(out.items, c, now);
+    last = c.id;
+    return {};
+  });
+  if (!st) return fail(st.error());
+  out.items.push_back(']');
+  if (more) out.next = last;
   return out;
 }
 

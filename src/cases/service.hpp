@@ -16,6 +16,7 @@
 #include "core/calendar.hpp"
 #include "notify/service.hpp"
 #include "store/db.hpp"
+#include "store/sql.hpp"
 
 namespace linli::cases {
 
@@ -45,7 +46,13 @@ class CaseService {
   Result<Case> get(const auth::Principal& p, std::int64_t id);
   // Case + timeline, photos, whistles and the actions the caller may take.
   Result<Json> detail(const auth::Principal& p, std::int64_t id);
+  // The cases the caller may see that pass the filter, newest first, up to
+  // f.limit + 1 (the extra one says another page follows): whole cases
+  // (exports) …
   Result<std::vector<Case>> list(const auth::Principal& p, const CaseFilter& f);
+  // … or a page of f.limit summaries written as they are read (the list,
+  // search and "my cases").
+  Result<ListPage> list_page(const auth::Principal& p, const CaseFilter& f);
   // Open cases at the caller's levels in scope, soonest deadline first.
   Result<QueuePage> queue(const auth::Principal& p, int limit,
                           const std::optional<QueueCursor>& after = std::nullopt);
@@ -92,6 +99,8 @@ class CaseService {
   double satisfaction_k();
 
  private:
+  // The list's statement, selecting `columns`.
+  Result<store::Sql> list_sql(const auth::Principal& p, const CaseFilter& f, const char* columns);
   struct Limits {
     std::int64_t accept, contact, resolve, report, act;
     calendar::Unit accept_u, contact_u, resolve_u, report_u, act_u;
