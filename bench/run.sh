@@ -331,7 +331,7 @@ for l in $LABELS; do
   [[ ${BENCH_CALLGRIND:-0} == 1 ]] && unit="thousand instructions"
   for s in detail queue; do
     if [[ $l == sqlite && $s == queue ]]; then
-      why="a page of up to 50 cases costs ~${CPU[$l.$s]:-?} $unit of linli's CPU (the page's SQL about a third, each row read into a Row and a summary, its text written) against ~${CPU[$l.healthz]:-?} $unit for /healthz"
+      why="a page of up to 50 cases costs ~${CPU[$l.$s]:-?} $unit of linli's CPU (half of it SQLite's: 51 wide case rows, their categories, the top-N sort of the ids; a quarter the text) against ~${CPU[$l.healthz]:-?} $unit for /healthz"
     elif [[ $l == sqlite ]]; then
       why="a case with its timeline costs ~${CPU[$l.$s]:-?} $unit of linli's CPU against ~${CPU[$l.healthz]:-?} $unit for /healthz: two store batches, the page, two thread hand-offs"
     else
