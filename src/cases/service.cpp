@@ -35,11 +35,11 @@ const std::string kCaseById = fmt::format(
     "WHERE c.id = $1",
     kCaseCols);
 
-// What a list row shows (case_summary_json): a page of 50 reads 16 columns
+// What a list row shows (case_summary_json): a page of 50 reads 15 columns
 // of each case instead of all 50-odd, descriptions and reporters included.
 const char* kSummaryCols =
     "c.id, c.code, c.title, c.category_id, c.case_type, c.urgency, c.channel, c.state, c.level, "
-    "c.node_id, c.node_path, c.address, c.created_at, c.resolve_due, cat.name AS category_name, "
+    "c.node_id, c.address, c.created_at, c.resolve_due, cat.name AS category_name, "
     "c.whistle_count AS whistles";
 
 // Where the summary's columns sit in a result, looked up by name once per
@@ -47,7 +47,7 @@ const char* kSummaryCols =
 // were a sixth of a queue page's instructions (callgrind).
 struct SummaryColumns {
   std::size_t id, code, title, category_id, category_name, case_type, urgency, channel, state,
-      level, node_id, node_path, address, created_at, resolve_due, whistles;
+      level, node_id, address, created_at, resolve_due, whistles;
   explicit SummaryColumns(const store::RowView& r)
       : id(r.index("id")),
         code(r.index("code")),
@@ -60,7 +60,6 @@ struct SummaryColumns {
         state(r.index("state")),
         level(r.index("level")),
         node_id(r.index("node_id")),
-        node_path(r.index("node_path")),
         address(r.index("address")),
         created_at(r.index("created_at")),
         resolve_due(r.index("resolve_due")),
@@ -80,7 +79,6 @@ Case summary_from(const store::Row& r, const SummaryColumns& at) {
   c.state = r.str(at.state);
   c.level = r.str(at.level);
   c.node_id = r.i64(at.node_id);
-  c.node_path = r.str(at.node_path);
   c.address = r.str(at.address);
   c.created_at = r.i64(at.created_at);
   c.resolve_due = r.opt_i64(at.resolve_due);
@@ -126,6 +124,7 @@ SummaryView view_of(const store::RowView& r, const SummaryColumns& at) {
 // A whole case: the summary plus everything else the row holds.
 Case case_from(const store::Row& r) {
   Case c = summary_from(r, SummaryColumns(store::RowAsView(r)));
+  c.node_path = r.str("node_path");
   c.description = r.str("description");
   c.suspended_from = r.str("suspended_from");
   c.level_node_id = r.i64("level_node_id");
