@@ -15,6 +15,10 @@ inline const std::vector<std::string> kTypes = {"big", "practical", "important",
 inline const std::vector<std::string> kUrgencies = {"normal", "urgent"};
 inline const std::vector<std::string> kChannels = {"mobile",  "patrol",  "hotline",
                                                    "meeting", "station", "open311"};
+// Every state a case can be in (the CHECK on cases.state).
+inline const std::vector<std::string> kStates = {"submitted",   "accepted", "rejected",  "assigned",
+                                                 "in_progress", "resolved", "follow_up", "closed",
+                                                 "suspended",   "merged"};
 inline const std::vector<std::string> kOpenStates = {
     "submitted", "accepted", "assigned", "in_progress", "resolved", "follow_up", "suspended"};
 
