@@ -94,18 +94,22 @@ Result<double> satisfaction_k(store::Db& db, const KpiQuery& q) {
 // (cases_path) or the period's (cases_created, everything created before
 // `to`). Without statistics SQLite always takes the path range, which for a
 // street over a million cases means a random walk through the whole table —
-// seconds instead of a fraction of one. Two index-only counts decide.
+// seconds instead of a fraction of one. Two index-only counts decide; the
+// period's stops once it has passed the subtree's: counted whole, it walked
+// every case created before `to` (10M on 10M cases: 1.1 s for a grid's KPIs).
 // PostgreSQL's planner has statistics and needs no help.
 Result<bool> drive_by_time(store::Db& db, const KpiQuery& q) {
   if (db.kind() != store::Kind::sqlite) return false;
   store::Sql s;
-  s << "SELECT (SELECT COUNT(*) FROM cases c WHERE 1 = 1";
+  s << "SELECT COUNT(*) AS n FROM cases c WHERE 1 = 1";
   auth::and_in_subtree(s, q.root_path, "c.node_path");
-  s << ") AS by_path, (SELECT COUNT(*) FROM cases WHERE created_at < " << s.bind(q.to_ms)
-    << ") AS by_time";
-  auto r = db.one(s.text, s.params);
-  if (!r) return fail(r.error());
-  return r->i64("by_time") < r->i64("by_path");
+  auto by_path = db.one(s.text, s.params);
+  if (!by_path) return fail(by_path.error());
+  auto by_time =
+      db.one("SELECT COUNT(*) AS n FROM (SELECT 1 FROM cases WHERE created_at < $1 LIMIT $2)",
+             {q.to_ms, by_path->i64("n") + 1});
+  if (!by_time) return fail(by_time.error());
+  return by_time->i64("n") < by_path->i64("n");
 }
 
 // One pass over the subtree's cases: every cohort is a SUM(CASE …).
