@@ -202,7 +202,12 @@ Result<store::Rows> whistle_counts(store::Db& db, const KpiQuery& q, std::int64_
   };
   s << "SELECT ";
   for (std::size_t i = 0; i < std::size(cols); ++i) s << (i ? ", " : "") << cols[i];
-  s << " FROM case_whistles w JOIN cases c ON c.id = w.case_id JOIN orgs o ON o.id = w.org_id"
+  // Only a grid or smaller asks (the roll-ups answer above it): on SQLite its
+  // cases drive (CROSS JOIN keeps them the outer loop), not every whistle of
+  // every department in the city read through case_whistles_org and checked
+  // against its case (0.75 s of a grid's KPIs on 10M cases; now 16 ms).
+  s << " FROM cases c " << (db.kind() == store::Kind::sqlite ? "CROSS JOIN" : "JOIN")
+    << " case_whistles w ON w.case_id = c.id JOIN orgs o ON o.id = w.org_id"
     << " WHERE w.whistled_at >= " << from << " AND w.whistled_at < " << to;
   auth::and_in_subtree(s, q.root_path, "c.node_path");
   s << " GROUP BY w.org_id, o.name ORDER BY w.org_id";
