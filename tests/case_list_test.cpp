@@ -1,8 +1,9 @@
 // The case list (诉求查询) over real HTTP on every store: newest first, cursor
 // to cursor, exactly the cases the caller may see that pass the filters,
-// whichever way the server finds them. A wide scope looks through the newest
-// ids of the table first and falls back to its scope's indexes when that
-// window holds less than a page (CaseService::list_page); the window is made
+// whichever way the server finds them. A wide scope (the street here) looks
+// through the newest ids of the table first and falls back to its scope's
+// indexes when that window holds less than a page; a community or a grid
+// goes to its indexes at once (CaseService::list_page). The window is made
 // tiny and huge here so that both ways, and pages that start in one and end
 // in the other, are compared with the cases table itself.
 #include <gtest/gtest.h>
@@ -83,9 +84,9 @@ TEST_P(CaseListTest, EveryScopeAndFilterPagesNewestFirstWhateverTheWindow) {
   for (const char* role : {"community_staff", "grid_worker"}) {
     auto node = env().accounts[role].node;
     auto path = env().path_of(node);
-    filters.push_back({"&node=" + std::to_string(node),
-                       " AND c.node_path >= '" + path + "' AND c.node_path < '" +
-                           linli::auth::subtree_end(path) + "'"});
+    filters.push_back({"&node=" + std::to_string(node), " AND c.node_path >= '" + path +
+                                                            "' AND c.node_path < '" +
+                                                            linli::auth::subtree_end(path) + "'"});
   }
   // A period starting on the day the middle case of the city came in.
   auto middle = env().db->one(

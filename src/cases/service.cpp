@@ -722,14 +722,19 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
 }
 
 Result<ListPage> CaseService::list_page(const auth::Principal& p, const CaseFilter& f) {
-  // Newest first. Staff with a wide scope (a street, the whole city) find a
-  // page among the newest cases of the table: the last list_window_ ids,
-  // newest first, stopping at a page. A narrow scope (a community, a grid)
-  // rarely fills a page there; its ids come from the scope's indexes, only
-  // the page's rows are read. On 10M cases the one statement that did both
-  // sorted every case of the scope: 2.1 s for a street, 0.28 s for a
-  // community (docs/PERFORMANCE.md, session 11).
-  const bool wide = f.q.empty() && !f.mine && p.can("case.read");
+  // Newest first. Staff with a wide scope (the whole city, a street: the
+  // first two levels of the tree) find a page among the newest cases of the
+  // table: the last list_window_ ids, newest first, stopping at a page. A
+  // narrower scope (a community holds about 1 case in 300 on 10M cases)
+  // would rarely fill a page there and pay for the look; its ids come from
+  // its indexes, and only the page's rows are read. On 10M cases the one
+  // statement that did both sorted every case of the scope: 2.1 s for a
+  // street, 0.28 s for a community (docs/PERFORMANCE.md, session 11).
+  auto top_two_levels = [](const std::string& path) {
+    return std::ranges::count(path, '/') <= 3;  // "/1/" and "/1/2/"
+  };
+  const bool wide = f.q.empty() && !f.mine && p.can("case.read") &&
+                    std::ranges::any_of(p.scope_paths("case.read"), top_two_levels);
   if (wide) {
     auto page = list_rows(p, f, ListPlan::newest_window);
     if (!page) return fail(page.error());
