@@ -122,6 +122,31 @@ TEST_P(CaseListTest, EveryScopeAndFilterPagesNewestFirstWhateverTheWindow) {
   EXPECT_GE(compared, 50);
 }
 
+// A department sees the cases whistled to it, a property company the cases it
+// handles, each with its own reports, newest first, page after page.
+TEST_P(CaseListTest, DepartmentsAndPropertyCompaniesPageThroughTheirCases) {
+  struct Org {
+    const char* role;
+    std::string sees;
+  };
+  for (const auto& o :
+       {Org{"department_staff", "c.id IN (SELECT case_id FROM case_whistles WHERE org_id = $1)"},
+        Org{"property_staff", "c.handler_org_id = $1"}}) {
+    const auto& a = env().accounts[o.role];
+    ASSERT_NE(a.org, 0) << o.role;
+    auto user = env().db->one("SELECT id FROM users WHERE username = $1", {a.username});
+    ASSERT_TRUE(user.has_value());
+    auto rows = env().db->query("SELECT c.id FROM cases c WHERE " + o.sees +
+                                    " OR c.reporter_user_id = $2 ORDER BY c.id DESC",
+                                {a.org, user->i64("id")});
+    ASSERT_TRUE(rows.has_value());
+    std::vector<std::int64_t> want;
+    for (const auto& r : *rows)
+      if (want.size() < 12) want.push_back(r.i64("id"));
+    EXPECT_EQ(paged(env().token(o.role), "", 3, 4), want) << o.role;
+  }
+}
+
 // A resident sees their own reports only, and a page of them newest first.
 TEST_P(CaseListTest, AResidentsListIsTheirOwnReports) {
   env().app->cases.set_list_window(1);

@@ -111,6 +111,9 @@ class CaseService {
                               ListPlan plan);
   // The filter's conditions on c but the node's, each starting " AND ".
   std::string list_filters(store::Sql& q, const auth::Principal& p, const CaseFilter& f);
+  // Whether the list reads its ids first (ListPlan::ids_first) or its rows
+  // in one pass.
+  static bool by_ids(const auth::Principal& p, const CaseFilter& f);
   Result<ListPage> list_rows(const auth::Principal& p, const CaseFilter& f, ListPlan plan);
   struct Limits {
     std::int64_t accept, contact, resolve, report, act;
