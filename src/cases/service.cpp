@@ -539,7 +539,7 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
 }
 
 Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFilter& f,
-                                         const char* columns, ListPlan plan) {
+                                         const char* columns, ListPlan plan, std::int64_t window) {
   store::Sql q;
   // A search on SQLite walks the FTS5 index newest first (search/case_index.hpp).
   bool fts = !f.q.empty() && search::joins_index(db_.kind(), f.q);
@@ -562,9 +562,6 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     const char* index = nullptr;
     bool subtree = false;  // holds the node filter's range already
   };
-  const bool by_state = !f.state.empty() || f.overdue || !f.level.empty();
-  // A period may be better found by its creation dates: SQLite chooses.
-  const bool by_period = f.from_ms || f.to_ms;
   std::vector<Visible> visible;
   if (p.can("case.read"))
     for (const auto& root : p.scope_paths("case.read")) {
@@ -577,11 +574,7 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
         continue;  // the node lies outside this subtree
       visible.push_back({"(c.node_path >= " + q.bind(within) + " AND c.node_path < " +
                              q.bind(auth::subtree_end(within)) + ")",
-                         f.mine      ? "cases_reporter"
-                         : by_state  ? "cases_queue"
-                         : by_period ? nullptr
-                                     : "cases_path",
-                         true});
+                         subtree_index(f, within), true});
     }
   visible.push_back({"c.reporter_user_id = " + q.bind(p.user_id), "cases_reporter"});
   for (auto org : p.scope_orgs("case.department"))
@@ -613,15 +606,12 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     // chose the state's index for a reporter with no cases too: the index is
     // named. The subtrees come first so that their branches need no table
     // row (covering); the later, smaller branches check the earlier
-    // conditions on their rows. The category table only when the filter
-    // asks for it: joined, it read every candidate's row.
-    const char* join_cat =
-        f.category_id ? " JOIN case_categories cat ON cat.id = +c.category_id" : "";
+    // conditions on their rows.
     q << "(SELECT id FROM (";
     for (std::size_t i = 0; i < visible.size(); ++i) {
       q << (i ? " UNION ALL " : "") << "SELECT c.id AS id FROM cases c";
       if (sqlite && visible[i].index) q << " INDEXED BY " << visible[i].index;
-      q << join_cat << " WHERE " << visible[i].cond;
+      q << " WHERE " << visible[i].cond;
       if (i) q << " AND " << any_of(i) << " IS NOT TRUE";
       q << after << (visible[i].subtree ? "" : in_node) << filters;
     }
@@ -640,7 +630,6 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     // index would hand SQLite the whole scope to sort.
     q << "cases c" << (sqlite ? " NOT INDEXED" : "")
       << " JOIN case_categories cat ON cat.id = +c.category_id WHERE c.id >= ";
-    const auto window = list_window_.load(std::memory_order_relaxed);
     if (f.after > 0)
       q << q.bind(f.after - window);
     else
@@ -671,6 +660,31 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
   return q;
 }
 
+namespace {
+// A path's depth in the territory tree: "/1/" is the whole city, 1.
+std::ptrdiff_t depth(std::string_view path) { return std::ranges::count(path, '/') - 1; }
+bool whole_city(std::string_view path) { return depth(path) <= 1; }
+bool top_two_levels(std::string_view path) { return depth(path) <= 2; }  // the city, a street
+}  // namespace
+
+const char* CaseService::subtree_index(const CaseFilter& f, std::string_view within) {
+  // cases_path holds the path and every column the list filters on but the
+  // deadline (migration 0018): with a filter, a subtree is read from its
+  // index entries alone. Before, a community or street asking for one
+  // category read the row of every case in its subtree (10M cases: a street
+  // 2-3 s, a community 0.15-0.2 s). cases_queue seeks a state or a level
+  // within the path, and the few open cases past their deadline. The whole
+  // city's period is a range of cases_created (a month is 1/24 of two
+  // years), where cases_path would hold all 10M entries.
+  if (f.mine) return "cases_reporter";
+  if (f.overdue) return "cases_queue";
+  if ((f.from_ms || f.to_ms) && whole_city(within)) return "cases_created";
+  const bool filtered = f.category_id || !f.case_type.empty() || !f.urgency.empty() ||
+                        !f.channel.empty() || f.from_ms || f.to_ms;
+  if (!filtered && (!f.state.empty() || !f.level.empty())) return "cases_queue";
+  return "cases_path";
+}
+
 std::string CaseService::list_filters(store::Sql& q, const auth::Principal& p,
                                       const CaseFilter& f) {
   std::string w;
@@ -697,9 +711,9 @@ std::string CaseService::list_filters(store::Sql& q, const auth::Principal& p,
   if (!f.case_type.empty()) w += " AND c.case_type = " + q.bind(f.case_type);
   if (!f.urgency.empty()) w += " AND c.urgency = " + q.bind(f.urgency);
   if (!f.channel.empty()) w += " AND c.channel = " + q.bind(f.channel);
-  if (f.category_id)
-    w += " AND (c.category_id = " + q.bind(f.category_id) +
-         " OR cat.parent_id = " + q.bind(f.category_id) + ")";
+  if (f.category_id)  // the category and those under it, a list read once
+    w += " AND c.category_id IN (SELECT id FROM case_categories WHERE id = " +
+         q.bind(f.category_id) + " OR parent_id = " + q.bind(f.category_id) + ")";
   if (f.org_id)
     w += " AND c.id IN (SELECT case_id FROM case_whistles WHERE org_id = " + q.bind(f.org_id) + ")";
   if (f.overdue)
@@ -730,15 +744,26 @@ Result<ListPage> CaseService::list_page(const auth::Principal& p, const CaseFilt
   // its indexes, and only the page's rows are read. On 10M cases the one
   // statement that did both sorted every case of the scope: 2.1 s for a
   // street, 0.28 s for a community (docs/PERFORMANCE.md, session 11).
-  auto top_two_levels = [](const std::string& path) {
-    return std::ranges::count(path, '/') <= 3;  // "/1/" and "/1/2/"
-  };
   const bool wide = f.q.empty() && !f.mine && p.can("case.read") &&
                     std::ranges::any_of(p.scope_paths("case.read"), top_two_levels);
   if (wide) {
-    auto page = list_rows(p, f, ListPlan::newest_window);
+    const auto window = list_window_.load(std::memory_order_relaxed);
+    auto page = list_rows(p, f, ListPlan::newest_window, window);
     if (!page) return fail(page.error());
     if (page->next) return page;  // a whole page: the newest that match
+    // The whole city tries a window 16 times as wide (about 65 ms at 8,192
+    // ids) before its indexes, which hold every case: 10M entries of
+    // cases_path for a rare filter take 2 s. Older cases are closed, so the
+    // first window says little of the next (10M cases: 2 closed cases of
+    // one category in the newest 8,192, 3,569 in the newest 131,072). A
+    // street's filtered subtree is read from cases_path in about as long as
+    // the wider window (~300k entries on 10M cases, 70-100 ms). A period
+    // that ends is rarely among the newest cases; cases_created finds it.
+    if (!f.to_ms && std::ranges::any_of(p.scope_paths("case.read"), whole_city)) {
+      page = list_rows(p, f, ListPlan::newest_window, window * 16);
+      if (!page) return fail(page.error());
+      if (page->next) return page;
+    }
   }
   return list_rows(p, f, by_ids(p, f) ? ListPlan::ids_first : ListPlan::one_pass);
 }
@@ -751,8 +776,8 @@ bool CaseService::by_ids(const auth::Principal& p, const CaseFilter& f) {
 }
 
 Result<ListPage> CaseService::list_rows(const auth::Principal& p, const CaseFilter& f,
-                                        ListPlan plan) {
-  auto q = list_sql(p, f, kSummaryCols, plan);
+                                        ListPlan plan, std::int64_t window) {
+  auto q = list_sql(p, f, kSummaryCols, plan, window);
   if (!q) return fail(q.error());
   // Written as read, like the queue.
   std::string text = "[";

@@ -107,14 +107,18 @@ class CaseService {
   // How the list finds its cases (list_sql, list_page).
   enum class ListPlan { one_pass, ids_first, newest_window };
   // The list's statement, selecting `columns`.
+  // `window`: how many of the newest ids ListPlan::newest_window reads.
   Result<store::Sql> list_sql(const auth::Principal& p, const CaseFilter& f, const char* columns,
-                              ListPlan plan);
+                              ListPlan plan, std::int64_t window = 0);
+  // The index that finds a subtree's cases for the list's filters (SQLite).
+  static const char* subtree_index(const CaseFilter& f, std::string_view within);
   // The filter's conditions on c but the node's, each starting " AND ".
   std::string list_filters(store::Sql& q, const auth::Principal& p, const CaseFilter& f);
   // Whether the list reads its ids first (ListPlan::ids_first) or its rows
   // in one pass.
   static bool by_ids(const auth::Principal& p, const CaseFilter& f);
-  Result<ListPage> list_rows(const auth::Principal& p, const CaseFilter& f, ListPlan plan);
+  Result<ListPage> list_rows(const auth::Principal& p, const CaseFilter& f, ListPlan plan,
+                             std::int64_t window = 0);
   struct Limits {
     std::int64_t accept, contact, resolve, report, act;
     calendar::Unit accept_u, contact_u, resolve_u, report_u, act_u;
