@@ -155,6 +155,59 @@ TEST_P(QueueApiTest, RowsAgreeWithTheCaseDetail) {
   }
 }
 
+// The whole city's queue (the admin: every level, and dispatching) walks each
+// state in deadline order and stops at its page; page by page, cursor to
+// cursor, it is the open cases of the city in deadline order, no deadline
+// last, straight from the cases table.
+TEST_P(QueueApiTest, TheWholeCityPagesThroughItsDeadlines) {
+  auto g = env().token("grid_worker");
+  for (const char* u : {"normal", "urgent"}) report(u, g);
+  // Cases without a deadline (data kept from before deadlines were set): one
+  // waiting, one in work.
+  ASSERT_TRUE(env().db->write([](linli::store::Tx& tx) -> linli::Status {
+    for (const char* state : {"submitted", "in_progress"}) {
+      auto r = tx.exec(
+          "UPDATE cases SET resolve_due = NULL WHERE id = (SELECT min(id) FROM cases WHERE state "
+          "= $1)",
+          {std::string(state)});
+      if (!r) return linli::fail(r.error());
+    }
+    return {};
+  }));
+  auto want = env().db->query(
+      "SELECT id, resolve_due IS NULL AS none FROM cases WHERE state IN ('submitted', "
+      "'accepted', 'resolved', 'follow_up') OR (state IN ('assigned', 'in_progress') AND level "
+      "IN ('building', 'grid', 'community', 'street')) ORDER BY COALESCE(resolve_due, "
+      "9223372036854775807), id");
+  ASSERT_TRUE(want);
+  std::vector<std::int64_t> expected;
+  std::size_t without_due = 0;
+  for (const auto& r : *want) {
+    expected.push_back(r.i64("id"));
+    without_due += r.i64("none") != 0;
+  }
+  // Both walks are on the pages: with a deadline, and without one.
+  ASSERT_GT(without_due, 0u);
+  ASSERT_LT(without_due, expected.size());
+  auto admin = env().token("admin");
+  for (int limit : {7, 200}) {
+    std::vector<std::int64_t> paged;
+    std::string cursor;
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto r = http().get("/api/v1/cases/queue?limit=" + std::to_string(limit) +
+                              (cursor.empty() ? "" : "&cursor=" + cursor),
+                          admin);
+      ASSERT_EQ(r.status, 200) << r.body;
+      auto page = r.json();
+      for (const auto& c : page["items"]) paged.push_back(c["id"].get<std::int64_t>());
+      if (page["next_cursor"].is_null()) break;
+      EXPECT_EQ(page["items"].size(), static_cast<std::size_t>(limit));
+      cursor = page["next_cursor"].get<std::string>();
+    }
+    EXPECT_EQ(paged, expected) << "pages of " << limit;
+  }
+}
+
 TEST_P(QueueApiTest, BadPagingIsRefused) {
   auto g = env().token("grid_worker");
   for (const char* q : {"limit=0", "limit=201", "limit=x", "limit=5abc", "limit=+5", "cursor=12",

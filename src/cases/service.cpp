@@ -851,11 +851,12 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
   constexpr std::int64_t kNoDue = std::numeric_limits<std::int64_t>::max();
   store::Sql q;
   const std::string key = "COALESCE(c.resolve_due, " + std::to_string(kNoDue) + ")";
-  std::string after_sql;
-  if (after) {
+  // Bound where used: every placeholder must appear in the statement.
+  auto after_sql = [&]() -> std::string {
+    if (!after) return "";
     auto d = q.bind(after->due), d2 = q.bind(after->due), i = q.bind(after->id);
-    after_sql = " AND (" + key + " > " + d + " OR (" + key + " = " + d2 + " AND c.id > " + i + "))";
-  }
+    return " AND (" + key + " > " + d + " OR (" + key + " = " + d2 + " AND c.id > " + i + "))";
+  };
   // Per grant one branch per state, each a plain seek of cases_queue on
   // (state, node_path). A state IN (...) list made SQLite build a temporary
   // B-tree per list and request; so did the per-branch sorts it chose for a
@@ -867,11 +868,39 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
   auto per_state = [&](std::initializer_list<const char*> states, const std::string& rest) {
     for (const char* state : states) branches.push_back(head + "c.state = '" + state + "'" + rest);
   };
+  // The whole city walks each state in deadline order (cases_state_due) and
+  // stops at the page: through cases_queue it read and sorted the ids of
+  // every open case (10M cases: 253k, 80-146 ms for the admin). Its path
+  // holds every case, so the row checked for the path and level is nearly
+  // always on the page. Cases without a deadline come last, after their
+  // own walk by id; a cursor on them (kNoDue) ends the deadline walk.
+  const bool sqlite = db_.kind() == store::Kind::sqlite;
+  auto by_deadline = [&](std::initializer_list<const char*> states, const std::string& rest) {
+    auto walk = [&](const char* state, const std::string& due, const std::string& cond,
+                    const char* order) {
+      branches.push_back("SELECT * FROM (SELECT c.id AS id, " + due + " AS due FROM cases c" +
+                         (sqlite ? " INDEXED BY cases_state_due" : "") + " WHERE c.state = '" +
+                         state + "'" + rest + cond + " ORDER BY " + order + " LIMIT " +
+                         q.bind(static_cast<std::int64_t>(limit + 1)) + ") AS walk");
+    };
+    for (const char* state : states) {
+      std::string due_after, none_after;
+      if (after) {
+        due_after = " AND c.resolve_due >= " + q.bind(after->due) + " AND (c.resolve_due > " +
+                    q.bind(after->due) + " OR c.id > " + q.bind(after->id) + ")";
+        if (after->due == kNoDue) none_after = " AND c.id > " + q.bind(after->id);
+      }
+      if (!after || after->due != kNoDue)
+        walk(state, "c.resolve_due", " AND c.resolve_due IS NOT NULL" + due_after,
+             "c.resolve_due, c.id");
+      walk(state, std::to_string(kNoDue), " AND c.resolve_due IS NULL" + none_after, "c.id");
+    }
+  };
   std::size_t grants = 0;
   for (const auto& g : p.grants) {
     if (g.org_id && g.role == "property_staff") {
       per_state({"submitted", "accepted", "assigned", "in_progress", "resolved", "follow_up"},
-                " AND c.handler_org_id = " + q.bind(g.org_id) + after_sql);
+                " AND c.handler_org_id = " + q.bind(g.org_id) + after_sql());
       ++grants;
       continue;
     }
@@ -883,10 +912,14 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
     bool dispatcher = p.can("case.dispatch") && g.role != "first_secretary";
     if (in_levels.empty() && !dispatcher) continue;
     auto range = " AND c.node_path >= " + q.bind(g.node_path) + " AND c.node_path < " +
-                 q.bind(auth::subtree_end(g.node_path)) + after_sql;
-    if (dispatcher) per_state({"submitted", "accepted", "resolved", "follow_up"}, range);
+                 q.bind(auth::subtree_end(g.node_path));
+    const bool walk = whole_city(g.node_path);
+    auto branch = [&](std::initializer_list<const char*> states, const std::string& rest) {
+      walk ? by_deadline(states, rest) : per_state(states, rest + after_sql());
+    };
+    if (dispatcher) branch({"submitted", "accepted", "resolved", "follow_up"}, range);
     if (!in_levels.empty())
-      per_state({"assigned", "in_progress"}, range + " AND c.level IN (" + in_levels + ")");
+      branch({"assigned", "in_progress"}, range + " AND c.level IN (" + in_levels + ")");
     ++grants;
   }
   if (branches.empty()) return page_in_order("[", {}, static_cast<std::size_t>(limit));
@@ -896,7 +929,6 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
   // co-routine instead of a materialized table. One top-N sort of ids
   // remains; the page's rows are put in order here, not by a second ORDER BY
   // that copied all their columns through a sorter (callgrind).
-  const bool sqlite = db_.kind() == store::Kind::sqlite;
   q << "SELECT " << kSummaryCols << " FROM (SELECT id, due FROM (";
   for (std::size_t i = 0; i < branches.size(); ++i)
     q << (i ? (grants > 1 ? " UNION " : " UNION ALL ") : "") << branches[i];
