@@ -2,9 +2,13 @@
 
 namespace linli::auth {
 
+std::string in_subtree_sql(store::Sql& q, const std::string& root_path, const std::string& column) {
+  return column + " >= " + q.bind(root_path) + " AND " + column + " < " +
+         q.bind(subtree_end(root_path));
+}
+
 void and_in_subtree(store::Sql& q, const std::string& root_path, const std::string& column) {
-  q << " AND " << column << " >= " << q.bind(root_path) << " AND " << column << " < "
-    << q.bind(subtree_end(root_path));
+  q << " AND " << in_subtree_sql(q, root_path, column);
 }
 
 void and_in_scope(store::Sql& q, const Principal& p, const std::string& permission,

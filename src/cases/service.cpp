@@ -572,8 +572,7 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
         within = *node_path;
       else if (node_path && !auth::in_subtree(root, *node_path))
         continue;  // the node lies outside this subtree
-      visible.push_back({"(c.node_path >= " + q.bind(within) + " AND c.node_path < " +
-                             q.bind(auth::subtree_end(within)) + ")",
+      visible.push_back({"(" + auth::in_subtree_sql(q, within, "c.node_path") + ")",
                          subtree_index(f, within), true});
     }
   visible.push_back({"c.reporter_user_id = " + q.bind(p.user_id), "cases_reporter"});
@@ -582,10 +581,8 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
         {"c.id IN (SELECT case_id FROM case_whistles WHERE org_id = " + q.bind(org) + ")"});
   for (auto org : p.scope_orgs("case.property"))
     visible.push_back({"c.handler_org_id = " + q.bind(org)});
-  const std::string in_node = node_path ? " AND c.node_path >= " + q.bind(*node_path) +
-                                              " AND c.node_path < " +
-                                              q.bind(auth::subtree_end(*node_path))
-                                        : "";
+  const std::string in_node =
+      node_path ? " AND " + auth::in_subtree_sql(q, *node_path, "c.node_path") : "";
   const std::string filters = list_filters(q, p, f);
   const std::string after = f.after > 0 ? " AND " + id_col + " < " + q.bind(f.after) : "";
   const std::string limit = q.bind(static_cast<std::int64_t>(f.limit + 1));
@@ -691,21 +688,22 @@ std::string CaseService::list_filters(store::Sql& q, const auth::Principal& p,
   if (f.mine) w += " AND c.reporter_user_id = " + q.bind(p.user_id);
   // States as a list SQLite can seek in cases_queue (state, node_path, …)
   // with the scope's path, where NOT IN could only be checked row by row.
-  auto states_but = [](std::initializer_list<std::string_view> left_out) {
+  auto states_but = [](const std::vector<std::string>& states,
+                       std::initializer_list<std::string_view> left_out) {
     std::string in;
-    for (const auto& s : kStates)
+    for (const auto& s : states)
       if (std::ranges::find(left_out, s) == left_out.end())
         in += (in.empty() ? "'" : ", '") + s + "'";
     return " AND c.state IN (" + in + ")";
   };
   if (f.state == "open")
-    w += states_but({"closed", "rejected", "merged"});
+    w += states_but(kOpenStates, {});
   else if (!f.state.empty())
     w += " AND c.state = " + q.bind(f.state);
   if (!f.level.empty()) {
     // Every state, when no state was asked for: the level is then read from
     // cases_queue with the path instead of from each case's row.
-    if (f.state.empty() && !f.overdue) w += states_but({});
+    if (f.state.empty() && !f.overdue) w += states_but(kStates, {});
     w += " AND c.level = " + q.bind(f.level);
   }
   if (!f.case_type.empty()) w += " AND c.case_type = " + q.bind(f.case_type);
@@ -717,8 +715,7 @@ std::string CaseService::list_filters(store::Sql& q, const auth::Principal& p,
   if (f.org_id)
     w += " AND c.id IN (SELECT case_id FROM case_whistles WHERE org_id = " + q.bind(f.org_id) + ")";
   if (f.overdue)
-    w += states_but({"closed", "rejected", "merged", "suspended"}) + " AND c.resolve_due < " +
-         q.bind(clock::now_ms());
+    w += states_but(kOpenStates, {"suspended"}) + " AND c.resolve_due < " + q.bind(clock::now_ms());
   if (f.from_ms) w += " AND c.created_at >= " + q.bind(*f.from_ms);
   if (f.to_ms) w += " AND c.created_at < " + q.bind(*f.to_ms);
   return w;
@@ -911,8 +908,7 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
     // Dispatching roles also see what waits for acceptance or verification.
     bool dispatcher = p.can("case.dispatch") && g.role != "first_secretary";
     if (in_levels.empty() && !dispatcher) continue;
-    auto range = " AND c.node_path >= " + q.bind(g.node_path) + " AND c.node_path < " +
-                 q.bind(auth::subtree_end(g.node_path));
+    auto range = " AND " + auth::in_subtree_sql(q, g.node_path, "c.node_path");
     const bool walk = whole_city(g.node_path);
     auto branch = [&](std::initializer_list<const char*> states, const std::string& rest) {
       walk ? by_deadline(states, rest) : per_state(states, rest + after_sql());
