@@ -880,16 +880,18 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
                          state + "'" + rest + cond + " ORDER BY " + order + " LIMIT " +
                          q.bind(static_cast<std::int64_t>(limit + 1)) + ") AS walk");
     };
+    const bool past_deadlines = after && after->due == kNoDue;
     for (const char* state : states) {
-      std::string due_after, none_after;
-      if (after) {
-        due_after = " AND c.resolve_due >= " + q.bind(after->due) + " AND (c.resolve_due > " +
-                    q.bind(after->due) + " OR c.id > " + q.bind(after->id) + ")";
-        if (after->due == kNoDue) none_after = " AND c.id > " + q.bind(after->id);
-      }
-      if (!after || after->due != kNoDue)
+      // Bound only for the walk that uses them (placeholders without gaps).
+      if (!past_deadlines) {
+        const std::string due_after = after ? " AND c.resolve_due >= " + q.bind(after->due) +
+                                                  " AND (c.resolve_due > " + q.bind(after->due) +
+                                                  " OR c.id > " + q.bind(after->id) + ")"
+                                            : "";
         walk(state, "c.resolve_due", " AND c.resolve_due IS NOT NULL" + due_after,
              "c.resolve_due, c.id");
+      }
+      const std::string none_after = past_deadlines ? " AND c.id > " + q.bind(after->id) : "";
       walk(state, std::to_string(kNoDue), " AND c.resolve_due IS NULL" + none_after, "c.id");
     }
   };
