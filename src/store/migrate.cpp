@@ -115,15 +115,21 @@ std::optional<std::vector<std::string>> tables_rebuilt(Kind k, std::string_view 
   return tables;
 }
 
-// The newest migration recorded, 0 before the first (SQLite).
-Result<std::int64_t> applied_version(Db& db) {
-  auto table = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1",
-                        {std::string("schema_migrations")});
-  if (!table) return fail(std::move(table.error()));
-  if (table->empty()) return 0;
-  auto v = db.query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations");
-  if (!v) return fail(std::move(v.error()));
-  return (*v)[0].i64("v");
+// The versions schema_migrations records; none before the first migration.
+Result<std::set<std::int64_t>> recorded_versions(Db& db) {
+  auto exists =
+      db.one(db.kind() == Kind::sqlite
+                 ? "SELECT COUNT(*) AS n FROM sqlite_master"
+                   " WHERE type = 'table' AND name = 'schema_migrations'"
+                 : "SELECT COUNT(*) AS n FROM pg_catalog.pg_tables"
+                   " WHERE schemaname = current_schema() AND tablename = 'schema_migrations'");
+  if (!exists) return fail(std::move(exists.error()));
+  std::set<std::int64_t> have;
+  if (exists->i64("n") == 0) return have;
+  auto rows = db.query("SELECT version FROM schema_migrations");
+  if (!rows) return fail(std::move(rows.error()));
+  for (const Row& r : *rows) have.insert(r.i64("version"));
+  return have;
 }
 
 }  // namespace
@@ -137,9 +143,9 @@ Result<int> migrate(Db& db) {
     if (rebuilt) {
       // Applied already: no write, so no check of the rebuilt tables' foreign
       // keys either (2M residents: 0.7 s at every start of the server).
-      auto done = applied_version(db);
+      auto done = recorded_versions(db);
       if (!done) return fail(std::move(done.error()));
-      if (*done >= m->version) continue;
+      if (done->contains(m->version)) continue;
     }
     auto st = rebuilt ? sqlite::write_without_foreign_keys(db, fn, *rebuilt) : db.write(fn);
     if (!st) {
@@ -158,21 +164,11 @@ Result<int> migrate(Db& db) {
 }
 
 Result<bool> migrations_current(Db& db) {
+  auto have = recorded_versions(db);
+  if (!have) return fail(std::move(have.error()));
   auto wanted = migrations_for(db.kind());
-  auto exists =
-      db.one(db.kind() == Kind::sqlite
-                 ? "SELECT COUNT(*) AS n FROM sqlite_master"
-                   " WHERE type = 'table' AND name = 'schema_migrations'"
-                 : "SELECT COUNT(*) AS n FROM pg_catalog.pg_tables"
-                   " WHERE schemaname = current_schema() AND tablename = 'schema_migrations'");
-  if (!exists) return fail(std::move(exists.error()));
-  if (exists->i64("n") == 0) return wanted.empty();
-  auto rows = db.query("SELECT version FROM schema_migrations");
-  if (!rows) return fail(std::move(rows.error()));
-  std::set<std::int64_t> have;
-  for (const Row& r : *rows) have.insert(r.i64("version"));
   return std::all_of(wanted.begin(), wanted.end(),
-                     [&](const Migration* m) { return have.contains(m->version); });
+                     [&](const Migration* m) { return have->contains(m->version); });
 }
 
 }  // namespace linli::store
