@@ -21,6 +21,10 @@ bool in_subtree(const std::string& path, const std::string& root) {
   return !root.empty() && path.size() >= root.size() && path.compare(0, root.size(), root) == 0;
 }
 
+int path_depth(std::string_view path) {
+  return static_cast<int>(std::ranges::count(path, '/')) - 1;
+}
+
 std::string subtree_end(const std::string& root) {
   // Paths hold digits and '/', and end in '/'; '0' sorts right after '/', so
   // "/1/4/" .. "/1/40" covers exactly the subtree in byte order.

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -52,6 +53,9 @@ Status authorize_org(const Principal& p, const std::string& permission, std::int
 // Path helpers: a subtree is the key range [path, upper_bound(path)).
 bool in_subtree(const std::string& path, const std::string& root);
 std::string subtree_end(const std::string& root);
+// How many nodes a path holds: "/1/" (the district, the whole city) is 1,
+// "/1/2/" (a street) 2, down to a unit at 6.
+int path_depth(std::string_view path);
 // The ids along a path, root first: "/1/2/4/" → {1, 2, 4}. By depth they are
 // district, street, community, grid, building, unit.
 std::vector<std::int64_t> path_ids(const std::string& path);

@@ -230,9 +230,7 @@ Result<Case> CaseService::step(const auth::Principal& p, std::int64_t id, const 
         level = *routed;
       }
       // A case located above the chosen level cannot be handled below it.
-      auto depth_of = [](const std::string& path) {
-        return static_cast<int>(std::count(path.begin(), path.end(), '/')) - 2;
-      };
+      auto depth_of = [](const std::string& path) { return auth::path_depth(path) - 1; };
       static const std::vector<std::string> kind_by_depth = {"district", "street",   "community",
                                                              "grid",     "building", "unit"};
       int need_depth = level == "building" ? 4 : level == "grid" ? 3 : level == "community" ? 2 : 1;

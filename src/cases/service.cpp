@@ -658,10 +658,9 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
 }
 
 namespace {
-// A path's depth in the territory tree: "/1/" is the whole city, 1.
-std::ptrdiff_t depth(std::string_view path) { return std::ranges::count(path, '/') - 1; }
-bool whole_city(std::string_view path) { return depth(path) <= 1; }
-bool top_two_levels(std::string_view path) { return depth(path) <= 2; }  // the city, a street
+bool whole_city(std::string_view path) { return auth::path_depth(path) <= 1; }
+// The city and a street.
+bool top_two_levels(std::string_view path) { return auth::path_depth(path) <= 2; }
 }  // namespace
 
 const char* CaseService::subtree_index(const CaseFilter& f, std::string_view within) {
