@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/migrations.hpp"
+#include "store/sql.hpp"
 #include "support.hpp"
 
 namespace {
@@ -357,6 +358,58 @@ TEST_P(StoreContract, ReadsAskedTogetherAnswerInOrder) {
   auto before = db().stats().round_trips;
   ASSERT_TRUE(db().query_all({{"SELECT COUNT(*) AS n FROM kv", {}}, {"SELECT 1 AS one", {}}}));
   EXPECT_EQ(db().stats().round_trips - before, 1);
+}
+
+// Statements whose good plan depends on their values (a path's range, the
+// newest ids' window) are planned with them every time on PostgreSQL, never
+// kept as a prepared statement whose generic plan could read every case
+// (docs/PERFORMANCE.md, session 13). They answer like any other, alone, in a
+// batch and in a write.
+TEST_P(StoreContract, StatementsPlannedWithTheirValuesAnswerLikeOthers) {
+  make_kv();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(put("k" + std::to_string(i), i));
+  const std::string marked =
+      std::string(linli::store::kPlanWithValues) + "SELECT k FROM kv WHERE i >= $1 ORDER BY k";
+  for (int run = 0; run < 8; ++run) {  // PostgreSQL may go generic from the sixth
+    auto rows = db().query(marked, {std::int64_t{3}});
+    ASSERT_TRUE(rows) << rows.error().detail;
+    ASSERT_EQ(rows->size(), 2u);
+    EXPECT_EQ((*rows)[1].str("k"), "k4");
+  }
+  std::vector<std::string> seen;
+  ASSERT_TRUE(db().each(marked, {std::int64_t{1}}, [&](const linli::store::RowView& r) -> Status {
+    seen.emplace_back(r.text(0));
+    return {};
+  }));
+  EXPECT_EQ(seen, (std::vector<std::string>{"k1", "k2", "k3", "k4"}));
+  auto batch = db().query_all({{marked, {std::int64_t{4}}}, {"SELECT COUNT(*) AS n FROM kv", {}}});
+  ASSERT_TRUE(batch) << batch.error().detail;
+  ASSERT_EQ((*batch)[0].size(), 1u);
+  EXPECT_EQ((*batch)[0][0].str("k"), "k4");
+  EXPECT_EQ((*batch)[1][0].i64("n"), 5);
+  ASSERT_TRUE(db().write([&](Tx& tx) -> Status {
+    auto r = tx.exec(marked, {std::int64_t{2}});
+    if (!r) return linli::fail(r.error());
+    EXPECT_EQ(r->rows.size(), 3u);
+    return {};
+  }));
+  if (is_sqlite()) return;
+  // One pooled connection: what it prepared is what it keeps.
+  std::string sep = url().find('?') == std::string::npos ? "?" : "&";
+  auto one = linli::store::open(url() + sep + "pool_size=1");
+  ASSERT_TRUE(one) << one.error().detail;
+  for (int run = 0; run < 8; ++run) {
+    ASSERT_TRUE((*one)->query(marked, {std::int64_t{3}}));
+    ASSERT_TRUE((*one)->query("SELECT k FROM kv WHERE i >= $1 ORDER BY k", {std::int64_t{3}}));
+  }
+  auto kept = (*one)->query("SELECT statement FROM pg_prepared_statements");
+  ASSERT_TRUE(kept) << kept.error().detail;
+  bool plain = false;
+  for (const auto& r : *kept) {
+    EXPECT_EQ(r.str("statement").find("planned with its values"), std::string::npos);
+    plain = plain || r.str("statement") == "SELECT k FROM kv WHERE i >= $1 ORDER BY k";
+  }
+  EXPECT_TRUE(plain) << "the same statement without the comment is prepared";
 }
 
 TEST_P(StoreContract, ConcurrentWritesGroupCommitAndIsolateFailures) {

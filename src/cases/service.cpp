@@ -591,7 +591,9 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     for (std::size_t i = 0; i < n; ++i) out += (i ? " OR " : "") + visible[i].cond;
     return out + ")";
   };
-  q << "SELECT " << columns << " FROM ";
+  // PostgreSQL: a generic plan cannot tell a grid from the whole city, nor
+  // the newest ids' window from the table (store::kPlanWithValues).
+  q << store::kPlanWithValues << "SELECT " << columns << " FROM ";
   if (plan == ListPlan::ids_first) {
     // The newest ids first, then only their rows. One branch per way a case
     // is visible, each without the cases of the branches before it

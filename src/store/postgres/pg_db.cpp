@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/log.hpp"
+#include "store/sql.hpp"
 
 namespace linli::store::pg {
 namespace {
@@ -194,8 +195,8 @@ struct ParamBuf {
 };
 
 // One statement of a pipeline. Control statements (BEGIN, SET TRANSACTION,
-// COMMIT) take no parameters and go unnamed; the rest are prepared and cached
-// as exec() does.
+// COMMIT) and those planned with their values (kPlanWithValues) go unnamed;
+// the rest are prepared and cached as exec() does.
 struct Stmt {
   std::string sql;
   Params params;
@@ -325,9 +326,16 @@ std::expected<const PgConn::Prepared*, Failure> PgConn::prepare(std::string_view
 }
 
 std::expected<Exec, Failure> PgConn::exec(std::string_view sql, const Params& params) {
+  ParamBuf buf(params);
+  if (plans_with_values(sql)) {  // the unnamed statement: planned for these values
+    ++trips_;
+    PgResult r(PQexecParams(c_, std::string(sql).c_str(), static_cast<int>(params.size()), nullptr,
+                            buf.values.data(), buf.lengths.data(), buf.formats.data(), 0));
+    if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
+    return to_exec(r.get());
+  }
   auto p = prepare(sql, params.size());
   if (!p) return std::unexpected(std::move(p.error()));
-  ParamBuf buf(params);
   ++trips_;
   PgResult r(PQexecPrepared(c_, (*p)->name.c_str(), static_cast<int>(params.size()),
                             buf.values.data(), buf.lengths.data(), buf.formats.data(), 0));
@@ -342,7 +350,7 @@ std::expected<Exec, Failure> PgConn::pipeline(const std::vector<Stmt>& stmts,
   make_room(stmts.size());
   std::vector<const Prepared*> prepared(stmts.size(), nullptr);
   for (std::size_t i = 0; i < stmts.size(); ++i) {
-    if (!stmts[i].prepared) continue;
+    if (!stmts[i].prepared || plans_with_values(stmts[i].sql)) continue;
     auto p = prepare(stmts[i].sql, stmts[i].params.size());
     if (!p) return std::unexpected(std::move(p.error()));
     prepared[i] = *p;
@@ -352,14 +360,15 @@ std::expected<Exec, Failure> PgConn::pipeline(const std::vector<Stmt>& stmts,
   std::size_t sent = 0;
   for (; sent < stmts.size(); ++sent) {
     const auto& st = stmts[sent];
+    ParamBuf buf(st.params);  // libpq copies the values into its buffer
+    const int n = static_cast<int>(st.params.size());
     int ok = 0;
-    if (prepared[sent]) {
-      ParamBuf buf(st.params);  // libpq copies the values into its buffer
-      ok = PQsendQueryPrepared(c_, prepared[sent]->name.c_str(), static_cast<int>(st.params.size()),
-                               buf.values.data(), buf.lengths.data(), buf.formats.data(), 0);
-    } else {
-      ok = PQsendQueryParams(c_, st.sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
-    }
+    if (prepared[sent])
+      ok = PQsendQueryPrepared(c_, prepared[sent]->name.c_str(), n, buf.values.data(),
+                               buf.lengths.data(), buf.formats.data(), 0);
+    else
+      ok = PQsendQueryParams(c_, st.sql.c_str(), n, nullptr, buf.values.data(), buf.lengths.data(),
+                             buf.formats.data(), 0);
     if (!ok) break;
   }
   std::optional<Failure> first;
