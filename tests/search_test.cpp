@@ -333,6 +333,7 @@ TEST_P(CaseSearchTest, MigrationIndexesCasesThatExistedBeforeIt) {
           pg ? "SELECT 1" : "DROP TRIGGER case_whistles_count_delete",
           pg ? "SELECT 1" : "DROP TRIGGER case_whistles_count_move",
           "DROP INDEX cases_open_whistled", "ALTER TABLE cases DROP COLUMN whistle_count",
+          "DROP INDEX party_members_org",  // 0020
           "DELETE FROM schema_migrations WHERE version >= 11"})
       if (auto r = tx.exec(sql); !r) return fail(r.error());
     return {};
