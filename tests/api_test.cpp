@@ -11,20 +11,10 @@
 #include "core/csv.hpp"
 
 using linli::test::ApiEnv;
+using linli::test::percent_encode;
 using nlohmann::json;
 
 namespace {
-
-std::string percent_encode(const std::string& s) {
-  std::string out;
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    out += '%';
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
 
 class ApiTest : public StoreParamTest {
  protected:

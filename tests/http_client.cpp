@@ -58,4 +58,15 @@ std::string HttpClient::login(const std::string& username, const std::string& pa
   return r.status == 200 && full && j.contains("token") ? j["token"].get<std::string>() : "";
 }
 
+std::string percent_encode(const std::string& s) {
+  std::string out;
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : s) {
+    out += '%';
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
 }  // namespace linli::test

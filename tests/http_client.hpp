@@ -44,4 +44,7 @@ class HttpClient {
   unsigned short port_;
 };
 
+// Every byte as %XX: a query value of any text (a Chinese name).
+std::string percent_encode(const std::string& s);
+
 }  // namespace linli::test
