@@ -30,22 +30,7 @@ class CaseListTest : public StoreParamTest {
   // Up to `pages` pages of `limit`, cursor to cursor: the ids shown.
   std::vector<std::int64_t> paged(const std::string& token, const std::string& filter, int limit,
                                   int pages) {
-    std::vector<std::int64_t> ids;
-    std::string cursor;
-    for (int i = 0; i < pages; ++i) {
-      auto r = env().client->get("/api/v1/cases?limit=" + std::to_string(limit) + filter +
-                                     (cursor.empty() ? "" : "&cursor=" + cursor),
-                                 token);
-      EXPECT_EQ(r.status, 200) << r.body;
-      if (r.status != 200) break;
-      auto page = r.json();
-      const auto items = page["items"];
-      for (const auto& c : items) ids.push_back(c["id"].get<std::int64_t>());
-      if (page["next_cursor"].is_null()) break;
-      EXPECT_EQ(items.size(), static_cast<std::size_t>(limit)) << "a page short of its limit";
-      cursor = page["next_cursor"].get<std::string>();
-    }
-    return ids;
+    return linli::test::paged_ids(*env().client, token, "/api/v1/cases", filter, limit, pages);
   }
 
   // What the role may see that passes `where`, newest first, straight from
@@ -143,6 +128,46 @@ TEST_P(CaseListTest, EveryScopeAndFilterPagesNewestFirstWhateverTheWindow) {
   }
   // The demo city gives every role cases to see.
   EXPECT_GE(compared, 120);
+}
+
+// Whole cases (exports, Open311's public list) come the same ways as pages:
+// from the newest ids when those hold more than the limit, else from the
+// scope's indexes. Checked against the cases table for every scope, with a
+// window that answers and one that does not.
+TEST_P(CaseListTest, WholeCasesComeTheSameWaysAsPages) {
+  struct Filter {
+    std::string state;
+    std::int64_t category;
+    std::string where;
+  };
+  std::vector<Filter> filters = {
+      {"", 0, ""},
+      {"open", 0, " AND c.state NOT IN ('closed', 'rejected', 'merged')"},
+      {"closed", 1,
+       " AND c.state = 'closed' AND c.category_id IN (SELECT id FROM case_categories WHERE id = "
+       "1 OR parent_id = 1)"}};
+  int compared = 0;
+  for (std::int64_t window : {8, 8192}) {
+    env().app->cases.set_list_window(window);
+    for (const char* role : {"admin", "street_center", "community_staff", "grid_worker"}) {
+      auto p = env().app->auth.authenticate(env().token(role));
+      ASSERT_TRUE(p) << role << " " << p.error().detail;
+      for (const auto& f : filters) {
+        linli::cases::CaseFilter filter;
+        filter.state = f.state;
+        filter.category_id = f.category;
+        filter.limit = 5;
+        auto list = env().app->cases.list(*p, filter);
+        ASSERT_TRUE(list) << list.error().detail;
+        std::vector<std::int64_t> ids;
+        for (const auto& c : *list) ids.push_back(c.id);
+        auto want = expected(role, f.where, 6);  // the limit and one more
+        EXPECT_EQ(ids, want) << role << " state '" << f.state << "' window " << window;
+        compared += !want.empty();
+      }
+    }
+  }
+  EXPECT_GE(compared, 16);
 }
 
 // A department sees the cases whistled to it, a property company the cases it

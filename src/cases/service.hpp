@@ -117,6 +117,10 @@ class CaseService {
   // Whether the list reads its ids first (ListPlan::ids_first) or its rows
   // in one pass.
   static bool by_ids(const auth::Principal& p, const CaseFilter& f);
+  // The ways a list tries in turn, with their windows: each but the last
+  // answers only when it finds more than f.limit cases (list_page).
+  std::vector<std::pair<ListPlan, std::int64_t>> list_plans(const auth::Principal& p,
+                                                            const CaseFilter& f);
   Result<ListPage> list_rows(const auth::Principal& p, const CaseFilter& f, ListPlan plan,
                              std::int64_t window = 0);
   struct Limits {
