@@ -1,5 +1,7 @@
 #include "http_client.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -67,6 +69,27 @@ std::string percent_encode(const std::string& s) {
     out += hex[c & 15];
   }
   return out;
+}
+
+std::vector<std::int64_t> paged_ids(const HttpClient& client, const std::string& token,
+                                    const std::string& path, const std::string& query, int limit,
+                                    int pages) {
+  std::vector<std::int64_t> ids;
+  std::string cursor;
+  for (int i = 0; i < pages; ++i) {
+    auto r = client.get(path + "?limit=" + std::to_string(limit) + query +
+                            (cursor.empty() ? "" : "&cursor=" + cursor),
+                        token);
+    EXPECT_EQ(r.status, 200) << path << query << ": " << r.body;
+    if (r.status != 200) break;
+    auto page = r.json();
+    const auto items = page["items"];
+    for (const auto& row : items) ids.push_back(row["id"].get<std::int64_t>());
+    if (page["next_cursor"].is_null()) break;
+    EXPECT_EQ(items.size(), static_cast<std::size_t>(limit)) << path << query << ": a page short";
+    cursor = page["next_cursor"].get<std::string>();
+  }
+  return ids;
 }
 
 }  // namespace linli::test

@@ -1,8 +1,10 @@
 // A small blocking HTTP/1.1 client for API tests: real sockets on 127.0.0.1.
 #pragma once
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace linli::test {
 
@@ -46,5 +48,12 @@ class HttpClient {
 
 // Every byte as %XX: a query value of any text (a Chinese name).
 std::string percent_encode(const std::string& s);
+
+// The ids a cursor-paged list at `path` shows (`items`, `next_cursor`), page
+// after page of `limit`, at most `pages`; `query` is appended after the limit
+// ("&state=open"). Every answer must be 200 and every page but the last full.
+std::vector<std::int64_t> paged_ids(const HttpClient& client, const std::string& token,
+                                    const std::string& path, const std::string& query, int limit,
+                                    int pages);
 
 }  // namespace linli::test

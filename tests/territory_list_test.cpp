@@ -26,22 +26,7 @@ class TerritoryListTest : public StoreParamTest {
   // Every page of `limit`, cursor to cursor: the ids shown.
   std::vector<std::int64_t> paged(const std::string& token, const std::string& list,
                                   const std::string& query, int limit) {
-    std::vector<std::int64_t> ids;
-    std::string cursor;
-    for (int i = 0; i < 1000; ++i) {
-      auto r = env().client->get("/api/v1/" + list + "?limit=" + std::to_string(limit) + query +
-                                     (cursor.empty() ? "" : "&cursor=" + cursor),
-                                 token);
-      EXPECT_EQ(r.status, 200) << r.body;
-      if (r.status != 200) break;
-      auto page = r.json();
-      const auto items = page["items"];
-      for (const auto& row : items) ids.push_back(row["id"].get<std::int64_t>());
-      if (page["next_cursor"].is_null()) break;
-      EXPECT_EQ(items.size(), static_cast<std::size_t>(limit)) << "a page short of its limit";
-      cursor = page["next_cursor"].get<std::string>();
-    }
-    return ids;
+    return linli::test::paged_ids(*env().client, token, "/api/v1/" + list, query, limit, 1000);
   }
 
   std::vector<std::int64_t> ids_of(const std::string& sql, const linli::store::Params& params) {
