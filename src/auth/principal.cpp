@@ -25,6 +25,8 @@ int path_depth(std::string_view path) {
   return static_cast<int>(std::ranges::count(path, '/')) - 1;
 }
 
+bool whole_city(std::string_view path) { return path_depth(path) <= 1; }
+
 std::string subtree_end(const std::string& root) {
   // Paths hold digits and '/', and end in '/'; '0' sorts right after '/', so
   // "/1/4/" .. "/1/40" covers exactly the subtree in byte order.

@@ -56,6 +56,8 @@ std::string subtree_end(const std::string& root);
 // How many nodes a path holds: "/1/" (the district, the whole city) is 1,
 // "/1/2/" (a street) 2, down to a unit at 6.
 int path_depth(std::string_view path);
+// A path at the top of the tree, whose subtree is the whole city.
+bool whole_city(std::string_view path);
 // The ids along a path, root first: "/1/2/4/" → {1, 2, 4}. By depth they are
 // district, street, community, grid, building, unit.
 std::vector<std::int64_t> path_ids(const std::string& path);

@@ -660,7 +660,6 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
 }
 
 namespace {
-bool whole_city(std::string_view path) { return auth::path_depth(path) <= 1; }
 // The city and a street.
 bool top_two_levels(std::string_view path) { return auth::path_depth(path) <= 2; }
 }  // namespace
@@ -676,7 +675,7 @@ const char* CaseService::subtree_index(const CaseFilter& f, std::string_view wit
   // years), where cases_path would hold all 10M entries.
   if (f.mine) return "cases_reporter";
   if (f.overdue) return "cases_queue";
-  if ((f.from_ms || f.to_ms) && whole_city(within)) return "cases_created";
+  if ((f.from_ms || f.to_ms) && auth::whole_city(within)) return "cases_created";
   const bool filtered = f.category_id || !f.case_type.empty() || !f.urgency.empty() ||
                         !f.channel.empty() || f.from_ms || f.to_ms;
   if (!filtered && (!f.state.empty() || !f.level.empty())) return "cases_queue";
@@ -741,13 +740,13 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
 }
 
 Result<ListPage> CaseService::list_page(const auth::Principal& p, const CaseFilter& f) {
-  auto plans = list_plans(p, f);
-  for (std::size_t i = 0; i + 1 < plans.size(); ++i) {
-    auto page = list_rows(p, f, plans[i].first, plans[i].second);
+  Result<ListPage> page;
+  for (const auto& [plan, window] : list_plans(p, f)) {
+    page = list_rows(p, f, plan, window);
     if (!page) return fail(page.error());
-    if (page->next) return page;  // a whole page: the newest that match
+    if (page->next) break;  // a whole page: the newest that match
   }
-  return list_rows(p, f, plans.back().first, plans.back().second);
+  return page;  // or the last way's page, whatever its length
 }
 
 std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_plans(
@@ -777,7 +776,7 @@ std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_pl
     // street's filtered subtree is read from cases_path in about as long as
     // the wider window (~300k entries on 10M cases, 70-100 ms). A period
     // that ends is rarely among the newest cases; cases_created finds it.
-    if (!f.to_ms && std::ranges::any_of(p.scope_paths("case.read"), whole_city) &&
+    if (!f.to_ms && std::ranges::any_of(p.scope_paths("case.read"), auth::whole_city) &&
         holds_a_page(window * 16))
       plans.emplace_back(ListPlan::newest_window, window * 16);
   }
@@ -931,7 +930,7 @@ Result<QueuePage> CaseService::queue(const auth::Principal& p, int limit,
     bool dispatcher = p.can("case.dispatch") && g.role != "first_secretary";
     if (in_levels.empty() && !dispatcher) continue;
     auto range = " AND " + auth::in_subtree_sql(q, g.node_path, "c.node_path");
-    const bool walk = whole_city(g.node_path);
+    const bool walk = auth::whole_city(g.node_path);
     auto branch = [&](std::initializer_list<const char*> states, const std::string& rest) {
       walk ? by_deadline(states, rest) : per_state(states, rest + after_sql());
     };

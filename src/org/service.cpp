@@ -274,9 +274,8 @@ struct SubtreePage {
   // caller's subtrees, is the root of the tree.
   static bool whole_city(const auth::Principal& p, const std::string& permission,
                          const std::string& root) {
-    auto top = [](const std::string& path) { return auth::path_depth(path) <= 1; };
-    if (!root.empty()) return top(root);
-    return std::ranges::any_of(p.scope_paths(permission), top);
+    if (!root.empty()) return auth::whole_city(root);
+    return std::ranges::any_of(p.scope_paths(permission), auth::whole_city);
   }
 };
 }  // namespace
