@@ -334,7 +334,11 @@ TEST_P(CaseSearchTest, MigrationIndexesCasesThatExistedBeforeIt) {
           pg ? "SELECT 1" : "DROP TRIGGER case_whistles_count_move",
           "DROP INDEX cases_open_whistled", "ALTER TABLE cases DROP COLUMN whistle_count",
           "DROP INDEX party_members_org",  // 0020
-          "DELETE FROM schema_migrations WHERE version >= 11"})
+          // 0021
+          pg ? "DROP FUNCTION resident_tags_sync CASCADE" : "DROP TRIGGER resident_tags_insert",
+          pg ? "SELECT 1" : "DROP TRIGGER resident_tags_update",
+          pg ? "SELECT 1" : "DROP TRIGGER resident_tags_delete", "DROP TABLE resident_tags",
+          "DROP TABLE care_tags", "DELETE FROM schema_migrations WHERE version >= 11"})
       if (auto r = tx.exec(sql); !r) return fail(r.error());
     return {};
   });
@@ -356,6 +360,13 @@ TEST_P(CaseSearchTest, MigrationIndexesCasesThatExistedBeforeIt) {
   EXPECT_GT(whistled->i64("n"), 0);
   for (std::string t : {"漏水", "电梯", "噪音", "停车", "垃圾", "火星基地"})
     EXPECT_EQ(search(admin_, t, 50), like(t, root_path_)) << t;
+  // 0021 indexed the care tags residents already had, each pair once.
+  auto tags = db().one(
+      "SELECT (SELECT count(*) FROM resident_tags) AS indexed, (SELECT count(*) FROM residents r "
+      "JOIN care_tags c ON (',' || r.tags || ',') LIKE '%,' || c.tag || ',%') AS held");
+  ASSERT_TRUE(tags) << tags.error().detail;
+  EXPECT_GT(tags->i64("held"), 0);
+  EXPECT_EQ(tags->i64("indexed"), tags->i64("held"));
 }
 
 LINLI_STORE_TESTS(CaseSearchTest);

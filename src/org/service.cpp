@@ -240,14 +240,19 @@ struct SubtreePage {
   const char* columns;
   const char* joins;  // joined for the columns, after the table
   const ListQuery& lq;
+  // What the whole city walks instead of the table's ids, when a filter has
+  // an index of its own in id order: FROM and ON (the table's alias joined
+  // to it) and the walked id column. Left empty, the city walks the table.
+  std::function<void()> city_walk = {};
+  const char* city_walk_id = nullptr;
 
   // Writes the statement into q; `filters` appends " AND …" conditions on
   // the table's rows.
   void write(store::Sql& q, const auth::Principal& p, const std::string& permission,
              const std::string& root, const std::function<void()>& filters) const {
     const std::string a = alias, path = a + ".node_path";
-    auto where = [&] {
-      q << " WHERE " << a << ".id > " << q.bind(lq.after);
+    auto where = [&](const std::string& id) {
+      q << " WHERE " << id << " > " << q.bind(lq.after);
       auth::and_in_scope(q, p, permission, path);
       if (!root.empty()) auth::and_in_subtree(q, root, path);
       filters();
@@ -255,15 +260,22 @@ struct SubtreePage {
     auto limit = [&] { return q.bind(static_cast<std::int64_t>(lq.limit + 1)); };
     q << store::kPlanWithValues;
     if (whole_city(p, permission, root)) {
-      q << "SELECT " << columns << " FROM " << table << " " << a;
-      if (kind == store::Kind::sqlite) q << " NOT INDEXED";
+      std::string id = a + ".id";
+      q << "SELECT " << columns << " FROM ";
+      if (city_walk) {
+        city_walk();
+        id = city_walk_id;
+      } else {
+        q << table << " " << a;
+        if (kind == store::Kind::sqlite) q << " NOT INDEXED";
+      }
       q << joins;
-      where();
-      q << " ORDER BY " << a << ".id LIMIT " << limit();
+      where(id);
+      q << " ORDER BY " << id << " LIMIT " << limit();
     } else {
       q << "WITH scope AS MATERIALIZED (SELECT " << a << ".id FROM " << table << " " << a;
       if (kind == store::Kind::sqlite) q << " INDEXED BY " << path_index;
-      where();
+      where(a + ".id");
       q << ") SELECT " << columns << " FROM (SELECT id FROM scope ORDER BY id LIMIT " << limit()
         << ") page JOIN " << table << " " << a << " ON " << a << ".id = page.id" << joins
         << " ORDER BY " << a << ".id";
@@ -414,12 +426,24 @@ Result<std::vector<Resident>> OrgService::residents(const auth::Principal& p, co
                    kResidentCols,
                    " JOIN households h ON h.id = r.household_id",
                    lq};
+  // A tag is looked up in resident_tags (migration 0021): the whole city
+  // walks the tag's entries in id order, a narrower subtree probes the tag
+  // for each of its ids.
+  if (!lq.tag.empty()) {
+    page.city_walk = [&] {
+      // CROSS JOIN: SQLite keeps the tag's entries outside.
+      q << "resident_tags t" << (db_.kind() == store::Kind::sqlite ? " CROSS" : "")
+        << " JOIN residents r ON r.id = t.resident_id AND t.tag = " << q.bind(lq.tag);
+    };
+    page.city_walk_id = "t.resident_id";
+  }
+  bool walks_tag = !lq.tag.empty() && SubtreePage::whole_city(p, "resident.read", *root);
   auto filters = [&] {
     if (!lq.q.empty())
       q << " AND r.name LIKE " << q.bind("%" + store::like_escape(lq.q) + "%") << " ESCAPE '\\'";
-    if (!lq.tag.empty())
-      q << " AND (',' || r.tags || ',') LIKE " << q.bind("%," + store::like_escape(lq.tag) + ",%")
-        << " ESCAPE '\\'";
+    if (!lq.tag.empty() && !walks_tag)
+      q << " AND EXISTS (SELECT 1 FROM resident_tags t WHERE t.tag = " << q.bind(lq.tag)
+        << " AND t.resident_id = r.id)";
   };
   page.write(q, p, "resident.read", *root, filters);
   auto rows = db_.query(q.text, q.params);
