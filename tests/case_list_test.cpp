@@ -11,10 +11,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "api_env.hpp"
 #include "auth/principal.hpp"
+#include "core/clock.hpp"
 
 using linli::test::ApiEnv;
 
@@ -139,13 +142,21 @@ TEST_P(CaseListTest, WholeCasesComeTheSameWaysAsPages) {
     std::string state;
     std::int64_t category;
     std::string where;
+    std::optional<std::int64_t> from = std::nullopt;
   };
+  // Open311's default period: the whole city then reads a category in a
+  // state from cases_category_state (migration 0022).
+  const std::int64_t from = linli::clock::now_ms() - 90LL * 24 * 3600 * 1000;
+  const std::string since = " AND c.created_at >= " + std::to_string(from);
+  const std::string in_category_1 =
+      " AND c.category_id IN (SELECT id FROM case_categories WHERE id = 1 OR parent_id = 1)";
   std::vector<Filter> filters = {
       {"", 0, ""},
       {"open", 0, " AND c.state NOT IN ('closed', 'rejected', 'merged')"},
-      {"closed", 1,
-       " AND c.state = 'closed' AND c.category_id IN (SELECT id FROM case_categories WHERE id = "
-       "1 OR parent_id = 1)"}};
+      {"closed", 1, " AND c.state = 'closed'" + in_category_1},
+      {"closed", 1, " AND c.state = 'closed'" + in_category_1 + since, from},
+      {"rejected", 1, " AND c.state = 'rejected'" + in_category_1 + since, from},
+      {"", 1, in_category_1 + since, from}};
   int compared = 0;
   for (std::int64_t window : {8, 8192}) {
     env().app->cases.set_list_window(window);
@@ -156,6 +167,7 @@ TEST_P(CaseListTest, WholeCasesComeTheSameWaysAsPages) {
         linli::cases::CaseFilter filter;
         filter.state = f.state;
         filter.category_id = f.category;
+        filter.from_ms = f.from;
         filter.limit = 5;
         auto list = env().app->cases.list(*p, filter);
         ASSERT_TRUE(list) << list.error().detail;

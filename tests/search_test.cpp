@@ -338,7 +338,10 @@ TEST_P(CaseSearchTest, MigrationIndexesCasesThatExistedBeforeIt) {
           pg ? "DROP FUNCTION resident_tags_sync CASCADE" : "DROP TRIGGER resident_tags_insert",
           pg ? "SELECT 1" : "DROP TRIGGER resident_tags_update",
           pg ? "SELECT 1" : "DROP TRIGGER resident_tags_delete", "DROP TABLE resident_tags",
-          "DROP TABLE care_tags", "DELETE FROM schema_migrations WHERE version >= 11"})
+          "DROP TABLE care_tags",
+          // 0022
+          "DROP INDEX cases_category_state", "CREATE INDEX cases_category ON cases (category_id)",
+          "DELETE FROM schema_migrations WHERE version >= 11"})
       if (auto r = tx.exec(sql); !r) return fail(r.error());
     return {};
   });
