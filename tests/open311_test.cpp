@@ -366,6 +366,8 @@ TEST_P(Open311Test, FiledRequestEntersTheClosedLoop) {
   EXPECT_EQ(after["status"], "closed");
   EXPECT_EQ(after["status_notes"], "不予受理：已由物业当日清运，重复反映");
   EXPECT_TRUE(has("status=closed"));
+  EXPECT_TRUE(has("status=closed&service_code=env.garbage"));  // the category's own index
+  EXPECT_FALSE(has("status=closed&service_code=property.lift"));
   EXPECT_FALSE(has("status=open"));
 }
 

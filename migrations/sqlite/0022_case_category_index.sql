@@ -11,3 +11,6 @@
 DROP INDEX IF EXISTS cases_category;
 CREATE INDEX IF NOT EXISTS cases_category_state ON cases (category_id, state, created_at,
   node_path);
+PRAGMA analysis_limit = 1000;
+ANALYZE cases_category_state;
+PRAGMA analysis_limit = 0;

@@ -21,6 +21,8 @@ inline const std::vector<std::string> kStates = {"submitted",   "accepted", "rej
                                                  "suspended",   "merged"};
 inline const std::vector<std::string> kOpenStates = {
     "submitted", "accepted", "assigned", "in_progress", "resolved", "follow_up", "suspended"};
+// The others: finished one way or another (Open311's "closed").
+inline const std::vector<std::string> kDoneStates = {"rejected", "closed", "merged"};
 
 const char* level_name(std::string_view level);
 const char* state_name(std::string_view state);
@@ -102,6 +104,7 @@ struct PageRow {
 };
 
 struct CaseFilter {
+  // state: one state, or "open" (kOpenStates), or "done" (kDoneStates).
   std::string state, level, case_type, urgency, channel, q;
   std::int64_t category_id = 0, node_id = 0, org_id = 0;
   bool overdue = false, mine = false;

@@ -703,6 +703,8 @@ std::string CaseService::list_filters(store::Sql& q, const auth::Principal& p,
   };
   if (f.state == "open")
     w += states_but(kOpenStates, {});
+  else if (f.state == "done")
+    w += states_but(kDoneStates, {});
   else if (!f.state.empty())
     w += " AND c.state = " + q.bind(f.state);
   if (!f.level.empty()) {

@@ -291,7 +291,7 @@ std::vector<std::int64_t> path_ids(const std::string& path) {
 }
 
 bool closed_state(const std::string& state) {
-  return state == "closed" || state == "rejected" || state == "merged";
+  return std::ranges::find(cases::kDoneStates, state) != cases::kDoneStates.end();
 }
 
 // "https://linli.example.cn" from the request, when the Host header is sane.
@@ -572,9 +572,9 @@ Result<std::vector<cases::Case>> find_requests(App& app, const http::Request& re
         return fail(Error::invalid("status must be open or closed：状态应为 open 或 closed"));
       want.insert(s);
     }
-    if (want.size() == 1)
-      states = *want.begin() == "open" ? std::vector<std::string>{"open"}
-                                       : std::vector<std::string>{"closed", "rejected", "merged"};
+    // One list each way: "done" is closed, rejected and merged together
+    // (three lists read the period three times).
+    if (want.size() == 1) states = {*want.begin() == "open" ? "open" : "done"};
   }
   std::vector<std::int64_t> categories = {0};
   if (auto codes = req.q("service_code")) {
