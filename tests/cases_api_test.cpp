@@ -504,6 +504,24 @@ TEST_P(CasesApiTest, MapPointIsLocatedToItsGrid) {
   auto fc = map.json();
   EXPECT_EQ(fc["type"], "FeatureCollection");
   ASSERT_FALSE(fc["features"].empty());
+  // Every grid with a boundary, named with its community (written as text
+  // with the stored boundaries copied in: org::OrgService::grid_map).
+  auto grids = env().db->query(
+      "SELECT g.id, g.name, c.id AS community_id, c.name AS community FROM nodes g JOIN nodes c "
+      "ON c.id = g.parent_id WHERE g.kind = 'grid' AND g.boundary IS NOT NULL ORDER BY g.id");
+  ASSERT_TRUE(grids) << grids.error().detail;
+  ASSERT_EQ(fc["features"].size(), grids->size());
+  for (std::size_t i = 0; i < grids->size(); ++i) {
+    const auto& f = fc["features"][i];
+    const auto& g = (*grids)[i];
+    EXPECT_EQ(f["type"], "Feature");
+    EXPECT_EQ(f["id"], g.i64("id"));
+    EXPECT_EQ(f["geometry"]["type"], "Polygon");
+    EXPECT_EQ(f["properties"], (nlohmann::json{{"id", g.i64("id")},
+                                               {"name", g.str("name")},
+                                               {"community_id", g.i64("community_id")},
+                                               {"community", g.str("community")}}));
+  }
   // The centre of a grid's polygon lies in that grid: a report there lands in it.
   auto feature = fc["features"][0];
   double lng = 0, lat = 0;

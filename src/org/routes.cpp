@@ -408,31 +408,10 @@ void add_party_and_org_routes(App& app, std::shared_ptr<OrgService> svc) {
 }
 
 // Grid boundaries as GeoJSON, for choosing a place on a map (residents'
-// reports) and for the command centre's map. No personal data in it.
-void add_map_routes(App& app) {
+// reports) and for the command centre's map.
+void add_map_routes(App& app, std::shared_ptr<OrgService> svc) {
   app.router.add({"GET", "/api/v1/map/grids", http::access::kSignedIn, "org", "网格边界（GeoJSON）",
-                  json_handler([&app](http::Request&) -> Result<Json> {
-                    auto rows = app.db.query(
-                        "SELECT g.id, g.name, g.boundary, g.lat, g.lng, c.id AS community_id, "
-                        "c.name AS community FROM nodes g JOIN nodes c ON c.id = g.parent_id "
-                        "WHERE g.kind = 'grid' AND g.boundary IS NOT NULL ORDER BY g.id");
-                    if (!rows) return fail(rows.error());
-                    Json features = Json::array();
-                    for (const auto& r : *rows) {
-                      auto coords = Json::parse(r.str("boundary"), nullptr, false);
-                      if (coords.is_discarded()) continue;
-                      features.push_back(
-                          {{"type", "Feature"},
-                           {"id", r.i64("id")},
-                           {"geometry", {{"type", "Polygon"}, {"coordinates", coords}}},
-                           {"properties",
-                            {{"id", r.i64("id")},
-                             {"name", r.str("name")},
-                             {"community_id", r.i64("community_id")},
-                             {"community", r.str("community")}}}});
-                    }
-                    return Json{{"type", "FeatureCollection"}, {"features", features}};
-                  })});
+                  json_text_handler([svc](http::Request&) { return svc->grid_map(); })});
 }
 
 void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc,
@@ -500,7 +479,7 @@ void register_org_routes(App& app) {
   // Exports read through app.reads (a replica in a cluster); the audit row
   // still goes to the primary.
   add_import_export_routes(app, svc, std::make_shared<OrgService>(app.reads));
-  add_map_routes(app);
+  add_map_routes(app, svc);
   org::add_privacy_routes(app);
 }
 

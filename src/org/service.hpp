@@ -41,6 +41,9 @@ class OrgService {
   explicit OrgService(store::Db& db) : db_(db) {}
 
   // Territory
+  // Every grid's boundary as GeoJSON text (a FeatureCollection), for the
+  // maps. No personal data in it.
+  Result<std::string> grid_map();
   Result<std::vector<Node>> scope_roots(const auth::Principal& p);
   Result<std::vector<Node>> children(const auth::Principal& p, std::int64_t parent_id);
   Result<Node> node(const auth::Principal& p, std::int64_t id, const std::string& permission);
