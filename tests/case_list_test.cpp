@@ -143,11 +143,13 @@ TEST_P(CaseListTest, WholeCasesComeTheSameWaysAsPages) {
     std::int64_t category;
     std::string where;
     std::optional<std::int64_t> from = std::nullopt;
+    std::optional<std::int64_t> to = std::nullopt;
   };
   // Open311's default period: the whole city then reads a category in a
   // state from cases_category_state (migration 0022).
   const std::int64_t from = linli::clock::now_ms() - 90LL * 24 * 3600 * 1000;
   const std::string since = " AND c.created_at >= " + std::to_string(from);
+  const std::int64_t ended = from + 45LL * 24 * 3600 * 1000;
   const std::string in_category_1 =
       " AND c.category_id IN (SELECT id FROM case_categories WHERE id = 1 OR parent_id = 1)";
   std::vector<Filter> filters = {
@@ -156,7 +158,11 @@ TEST_P(CaseListTest, WholeCasesComeTheSameWaysAsPages) {
       {"closed", 1, " AND c.state = 'closed'" + in_category_1},
       {"closed", 1, " AND c.state = 'closed'" + in_category_1 + since, from},
       {"rejected", 1, " AND c.state = 'rejected'" + in_category_1 + since, from},
-      {"", 1, in_category_1 + since, from}};
+      {"", 1, in_category_1 + since, from},
+      // A period that ended: the whole city walks the ids between the
+      // period's least and greatest (ListPlan::period_span).
+      {"", 0, since + " AND c.created_at < " + std::to_string(ended), from, ended},
+      {"closed", 0, " AND c.state = 'closed'" + since, from}};
   int compared = 0;
   for (std::int64_t window : {8, 8192}) {
     env().app->cases.set_list_window(window);
@@ -168,6 +174,7 @@ TEST_P(CaseListTest, WholeCasesComeTheSameWaysAsPages) {
         filter.state = f.state;
         filter.category_id = f.category;
         filter.from_ms = f.from;
+        filter.to_ms = f.to;
         filter.limit = 5;
         auto list = env().app->cases.list(*p, filter);
         ASSERT_TRUE(list) << list.error().detail;

@@ -593,7 +593,26 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
   };
   // PostgreSQL: a generic plan cannot tell a grid from the whole city, nor
   // the newest ids' window from the table (store::kPlanWithValues).
-  q << store::kPlanWithValues << "SELECT " << columns << " FROM ";
+  q << store::kPlanWithValues;
+  if (plan == ListPlan::period_span) {
+    // The least and greatest id created in the period, from the entries of
+    // cases_created alone (no row, no sort: 45 ms for a month of 10M
+    // cases). Walking the ids between them newest first is exact whatever
+    // the order of ids and creation times, and stops at the page where the
+    // period's cases are dense; sorting the month's 432k ids for the newest
+    // took 0.3-0.45 s, reading their rows in creation order 0.5-0.8 s.
+    q << "WITH span AS MATERIALIZED (SELECT min(id) AS lo, max(id) AS hi FROM cases INDEXED BY "
+         "cases_created WHERE created_at >= "
+      << q.bind(*f.from_ms);
+    if (f.to_ms) q << " AND created_at < " << q.bind(*f.to_ms);
+    q << ") SELECT " << columns
+      << " FROM cases c NOT INDEXED JOIN case_categories cat ON cat.id = +c.category_id WHERE "
+         "c.id >= (SELECT lo FROM span) AND c.id <= (SELECT hi FROM span)"
+      << after << " AND " << any_of(visible.size()) << in_node << filters
+      << " ORDER BY c.id DESC LIMIT " << limit;
+    return q;
+  }
+  q << "SELECT " << columns << " FROM ";
   if (plan == ListPlan::ids_first) {
     // The newest ids first, then only their rows. One branch per way a case
     // is visible, each without the cases of the branches before it
@@ -798,7 +817,15 @@ std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_pl
         holds_a_page(window * 16))
       plans.emplace_back(ListPlan::newest_window, window * 16);
   }
-  plans.emplace_back(by_ids(p, f) ? ListPlan::ids_first : ListPlan::one_pass, 0);
+  // The whole city's period on SQLite (without a category, which has its
+  // own index) is walked between the period's ids.
+  const bool city_period = db_.kind() == store::Kind::sqlite && f.from_ms && !f.category_id &&
+                           f.q.empty() && !f.mine && !f.overdue && !f.node_id &&
+                           std::ranges::any_of(p.scope_paths("case.read"), auth::whole_city);
+  if (city_period && by_ids(p, f))
+    plans.emplace_back(ListPlan::period_span, 0);
+  else
+    plans.emplace_back(by_ids(p, f) ? ListPlan::ids_first : ListPlan::one_pass, 0);
   return plans;
 }
 

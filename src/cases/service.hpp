@@ -105,7 +105,9 @@ class CaseService {
 
  private:
   // How the list finds its cases (list_sql, list_page).
-  enum class ListPlan { one_pass, ids_first, newest_window };
+  // period_span (SQLite): the whole city's period, walked newest id first
+  // between the least and the greatest id created in it.
+  enum class ListPlan { one_pass, ids_first, newest_window, period_span };
   // The list's statement, selecting `columns`.
   // `window`: how many of the newest ids ListPlan::newest_window reads.
   Result<store::Sql> list_sql(const auth::Principal& p, const CaseFilter& f, const char* columns,
