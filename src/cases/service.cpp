@@ -793,6 +793,7 @@ std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_pl
   std::vector<std::pair<ListPlan, std::int64_t>> plans;
   const bool wide = f.q.empty() && !f.mine && p.can("case.read") &&
                     std::ranges::any_of(p.scope_paths("case.read"), top_two_levels);
+  const bool city = std::ranges::any_of(p.scope_paths("case.read"), auth::whole_city);
   const auto window = list_window_.load(std::memory_order_relaxed);
   // A window answers only with more than f.limit cases in it (an export's
   // 50,000 skip the first).
@@ -812,16 +813,13 @@ std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_pl
     // is rare among the newest: Open311's closed cases of a service (closed,
     // rejected and merged in the last 90 days).
     const bool category_range = f.category_id && !f.state.empty() && f.from_ms;
-    if (!f.to_ms && !category_range &&
-        std::ranges::any_of(p.scope_paths("case.read"), auth::whole_city) &&
-        holds_a_page(window * 16))
+    if (!f.to_ms && !category_range && city && holds_a_page(window * 16))
       plans.emplace_back(ListPlan::newest_window, window * 16);
   }
   // The whole city's period on SQLite (without a category, which has its
   // own index) is walked between the period's ids.
-  const bool city_period = db_.kind() == store::Kind::sqlite && f.from_ms && !f.category_id &&
-                           f.q.empty() && !f.mine && !f.overdue && !f.node_id &&
-                           std::ranges::any_of(p.scope_paths("case.read"), auth::whole_city);
+  const bool city_period = db_.kind() == store::Kind::sqlite && city && f.from_ms &&
+                           !f.category_id && f.q.empty() && !f.mine && !f.overdue && !f.node_id;
   if (city_period && by_ids(p, f))
     plans.emplace_back(ListPlan::period_span, 0);
   else

@@ -283,6 +283,13 @@ struct SubtreePage {
     }
   }
 
+  // The list walks city_walk instead of the table (the filter city_walk
+  // stands for is then met by the walk).
+  bool walks_city(const auth::Principal& p, const std::string& permission,
+                  const std::string& root) const {
+    return city_walk && whole_city(p, permission, root);
+  }
+
   // The list covers the whole city: the chosen node, or else one of the
   // caller's subtrees, is the root of the tree.
   static bool whole_city(const auth::Principal& p, const std::string& permission,
@@ -479,7 +486,7 @@ Result<std::vector<Resident>> OrgService::residents(const auth::Principal& p, co
     };
     page.city_walk_id = "t.resident_id";
   }
-  bool walks_tag = !lq.tag.empty() && SubtreePage::whole_city(p, "resident.read", *root);
+  const bool walks_tag = page.walks_city(p, "resident.read", *root);
   auto filters = [&] {
     if (!lq.q.empty())
       q << " AND r.name LIKE " << q.bind("%" + store::like_escape(lq.q) + "%") << " ESCAPE '\\'";
