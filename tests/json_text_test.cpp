@@ -136,6 +136,28 @@ TEST(JsonText, FindsEveryByteThatNeedsCareWhereverItFalls) {
     }
 }
 
+// Chinese text is checked two characters per load: a break, an escape or a
+// character whose lead restricts its second byte (E0, ED) must be found
+// wherever it falls in a run, and a byte overwritten inside a character too.
+TEST(JsonText, FindsEveryBreakInsideARunOfChineseText) {
+  const std::string run = "社区网格楼栋街道居民诉求办理";
+  const std::vector<std::string> inserts = {
+      "\x80",         "\xE7\xA4", "\xED\xA0\x80", "\xE0\x80\x80", "\"", "\n", "a",
+      "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEF\xBF\xBF", "\xF0\x9F\x98\x80"};
+  for (std::size_t at = 0; at <= run.size(); ++at) {
+    for (const auto& in : inserts) {
+      std::string s = run.substr(0, at) + in + run.substr(at);
+      ASSERT_EQ(json_text(Json(s)), reference(Json(s))) << "insert at " << at;
+    }
+    if (at == run.size()) break;
+    for (char b : {'A', '\x80', '\xC0', '\xE0', '\xED', '\xFF'}) {
+      std::string s = run;
+      s[at] = b;
+      ASSERT_EQ(json_text(Json(s)), reference(Json(s))) << "byte " << at;
+    }
+  }
+}
+
 TEST(JsonText, BrokenUtf8BecomesReplacementCharacters) {
   const std::string fffd = "\xEF\xBF\xBD";
   // A lone continuation byte, a truncated three-byte sequence before ASCII,
