@@ -142,7 +142,7 @@ TEST(JsonText, FindsEveryByteThatNeedsCareWhereverItFalls) {
 TEST(JsonText, FindsEveryBreakInsideARunOfChineseText) {
   const std::string run = "社区网格楼栋街道居民诉求办理";
   const std::vector<std::string> inserts = {
-      "\x80",         "\xE7\xA4", "\xED\xA0\x80", "\xE0\x80\x80", "\"", "\n", "a",
+      "\x80",         "\xE7\xA4",     "\xED\xA0\x80", "\xE0\x80\x80",    "\"", "\n", "a",
       "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEF\xBF\xBF", "\xF0\x9F\x98\x80"};
   for (std::size_t at = 0; at <= run.size(); ++at) {
     for (const auto& in : inserts) {

@@ -192,13 +192,13 @@ http::Response App::handle(http::Request& req) {
   metrics.observe(req.method, req.route, res.status, secs);
   // The path only, never the query string or body: they may hold names or
   // numbers, and logs must carry no personal data.
-  log::info("access", {{"request_id", req.request_id},
-                       {"method", req.method},
-                       {"route", req.route},
-                       {"status", res.status},
-                       {"ms", std::round(secs * 1e5) / 100},
-                       {"ip", req.remote_ip},
-                       {"user", req.user ? req.user->user_id : 0}});
+  log::access({.request_id = req.request_id,
+               .method = req.method,
+               .route = req.route,
+               .ip = req.remote_ip,
+               .status = res.status,
+               .ms = std::round(secs * 1e5) / 100,
+               .user = req.user ? req.user->user_id : 0});
   return res;
 }
 

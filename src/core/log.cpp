@@ -22,15 +22,45 @@ void init() {
   spdlog::set_default_logger(logger);
 }
 
-void event(spdlog::level::level_enum level, const std::string& msg, nlohmann::json fields) {
-  if (!spdlog::default_logger_raw()->should_log(level)) return;
+namespace {
+// "2026-11-27T08:00:00.123Z"
+std::string timestamp() {
   auto ms = clock::now_ms();
   auto ts = clock::iso(ms);
   ts.insert(ts.size() - 1, fmt::format(".{:03d}", static_cast<int>(ms % 1000)));
+  return ts;
+}
+
+void write(spdlog::level::level_enum level, std::string_view line) {
+  spdlog::default_logger_raw()->log(level, spdlog::string_view_t(line.data(), line.size()));
+}
+}  // namespace
+
+void event(spdlog::level::level_enum level, const std::string& msg, nlohmann::json fields) {
+  if (!spdlog::default_logger_raw()->should_log(level)) return;
   nlohmann::json line = {
-      {"ts", ts}, {"level", spdlog::level::to_string_view(level).data()}, {"msg", msg}};
+      {"ts", timestamp()}, {"level", spdlog::level::to_string_view(level).data()}, {"msg", msg}};
   line.update(fields);
-  spdlog::log(level, "{}", json_text(line));
+  write(level, json_text(line));
+}
+
+void access(const Access& a) {
+  if (!spdlog::default_logger_raw()->should_log(spdlog::level::info)) return;
+  std::string line;
+  line.reserve(256);
+  {
+    JsonObjectText o(line);
+    o.str("ts", timestamp())
+        .str("level", "info")
+        .str("msg", "access")
+        .str("request_id", a.request_id)
+        .str("method", a.method)
+        .str("route", a.route)
+        .integer("status", a.status);
+    append_json_double(o.member("ms"), a.ms);
+    o.str("ip", a.ip).integer("user", a.user);
+  }
+  write(spdlog::level::info, line);
 }
 
 }  // namespace linli::log
