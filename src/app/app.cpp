@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -76,12 +77,24 @@ http::Response too_many(int seconds, const std::string& request_id) {
   return http::Response::problem(e, request_id);
 }
 
+bool has_header(const http::Response& r, std::string_view name) {
+  return std::ranges::any_of(r.headers, [name](const auto& h) {
+    return std::ranges::equal(h.first, name, [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) ==
+             std::tolower(static_cast<unsigned char>(b));
+    });
+  });
+}
+
 void add_security_headers(http::Response& r, bool api) {
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Content-Security-Policy", kCsp);
   r.headers.emplace_back("X-Frame-Options", "DENY");
   r.headers.emplace_back("Referrer-Policy", "same-origin");
-  if (api) r.headers.emplace_back("Cache-Control", "no-store");
+  // API answers are personal and change: no-store, unless the handler chose
+  // a policy of its own (a photo never changes under its hash). The server
+  // keeps the last of two same-named headers, so adding ours would win.
+  if (api && !has_header(r, "Cache-Control")) r.headers.emplace_back("Cache-Control", "no-store");
 }
 
 }  // namespace
