@@ -134,7 +134,7 @@ http::Response App::route(http::Request& req) {
   const http::Route* r = router.match(req.method, req.path, req.params, path_exists);
   if (!r) {
     if ((req.method == "GET" || req.method == "HEAD") && !req.path.starts_with("/api/"))
-      if (auto file = statics.serve(req.path)) {
+      if (auto file = statics.serve(req)) {
         req.route = "static";
         return *file;
       }
