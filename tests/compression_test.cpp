@@ -140,6 +140,10 @@ class CompressionTest : public StoreParamTest {
   HttpResult ui(const std::string& path, std::map<std::string, std::string> headers = {}) {
     return ui_->request("GET", path, "", "", headers);
   }
+  HttpResult api(const std::string& target, const std::string& token,
+                 std::map<std::string, std::string> headers = {}) {
+    return env().client->request("GET", target, "", token, headers);
+  }
 
   WebDir web_;
   std::unique_ptr<linli::App> app_;
@@ -221,6 +225,48 @@ TEST_P(CompressionTest, AppRoutesGetTheirEntryPointCompressed) {
   ASSERT_EQ(console.status, 200);
   EXPECT_EQ(gunzip(console.body), web_.index);
   EXPECT_EQ(ui("/assets/missing-0000.js", kGzip).status, 404);
+}
+
+TEST_P(CompressionTest, LargeApiAnswersAreGzippedForClientsThatAcceptThem) {
+  // The OpenAPI document is far above the threshold and the same on every call.
+  auto plain = api("/api/v1/openapi.json", "");
+  ASSERT_EQ(plain.status, 200);
+  ASSERT_GE(plain.body.size(), 16u * 1024);
+  EXPECT_EQ(plain.header("content-encoding"), "");
+  EXPECT_EQ(plain.header("vary"), "Accept-Encoding");
+  auto packed = api("/api/v1/openapi.json", "", kGzip);
+  ASSERT_EQ(packed.status, 200);
+  EXPECT_EQ(packed.header("content-encoding"), "gzip");
+  EXPECT_EQ(packed.header("vary"), "Accept-Encoding");
+  EXPECT_EQ(packed.header("cache-control"), "no-store");
+  EXPECT_EQ(packed.header("content-length"), std::to_string(packed.body.size()));
+  EXPECT_LT(packed.body.size(), plain.body.size() / 3);
+  EXPECT_EQ(gunzip(packed.body), plain.body);
+
+  // A CSV export is text too; the Excel one is a zip already.
+  auto token = env().token("community_staff");
+  auto csv_plain = api("/api/v1/cases/export?format=csv", token);
+  ASSERT_EQ(csv_plain.status, 200) << csv_plain.body;
+  ASSERT_GE(csv_plain.body.size(), 16u * 1024) << "the demo city's cases fill a large export";
+  auto csv = api("/api/v1/cases/export?format=csv", token, kGzip);
+  EXPECT_EQ(csv.header("content-encoding"), "gzip");
+  EXPECT_EQ(csv.header("content-disposition"), csv_plain.header("content-disposition"));
+  EXPECT_EQ(gunzip(csv.body), csv_plain.body);
+  auto xlsx = api("/api/v1/cases/export?format=xlsx", token, kGzip);
+  ASSERT_EQ(xlsx.status, 200);
+  EXPECT_EQ(xlsx.header("content-encoding"), "");
+  EXPECT_TRUE(xlsx.body.starts_with("PK")) << "a workbook, as it was";
+}
+
+TEST_P(CompressionTest, SmallApiAnswersAreSentAsTheyAre) {
+  auto health = api("/healthz", "", kGzip);
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.header("content-encoding"), "");
+  auto me = api("/api/v1/auth/me", env().token("community_staff"), kGzip);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_LT(me.body.size(), 16u * 1024);
+  EXPECT_EQ(me.header("content-encoding"), "");
+  EXPECT_FALSE(me.json().is_null());
 }
 
 LINLI_STORE_TESTS(CompressionTest);
