@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <boost/asio.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -114,6 +115,20 @@ struct WebDir {
   }
 };
 
+// The whole answer to a raw request, read to the end of the connection: to
+// see what follows the header of a HEAD answer.
+std::string raw_exchange(unsigned short port, const std::string& request) {
+  using boost::asio::ip::tcp;
+  boost::asio::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  boost::asio::write(s, boost::asio::buffer(request));
+  std::string out;
+  boost::system::error_code ec;
+  boost::asio::read(s, boost::asio::dynamic_buffer(out), ec);  // until the server closes
+  return out;
+}
+
 class CompressionTest : public StoreParamTest {
  protected:
   void SetUp() override {
@@ -202,6 +217,7 @@ TEST_P(CompressionTest, RevalidationAnswers304ForTheSameRepresentation) {
   EXPECT_EQ(same.header("cache-control"), "no-cache");
   EXPECT_EQ(same.header("vary"), "Accept-Encoding");
   EXPECT_EQ(same.header("content-encoding"), "");
+  EXPECT_EQ(same.header("content-length"), "");  // a 304 must not claim a length of 0
   // A list, a weak form of the tag, and "*" match too.
   EXPECT_EQ(ui("/index.html", {{"if-none-match", "\"0000\", W/" + plain_tag}}).status, 304);
   EXPECT_EQ(ui("/index.html", {{"if-none-match", "*"}}).status, 304);
@@ -225,6 +241,21 @@ TEST_P(CompressionTest, AppRoutesGetTheirEntryPointCompressed) {
   ASSERT_EQ(console.status, 200);
   EXPECT_EQ(gunzip(console.body), web_.index);
   EXPECT_EQ(ui("/assets/missing-0000.js", kGzip).status, 404);
+}
+
+TEST_P(CompressionTest, HeadAnswersTheLengthOfWhatGetWouldSend) {
+  auto packed = ui("/assets/app-1a2b3c.js", kGzip);
+  auto answer = raw_exchange(ui_->port(),
+                             "HEAD /assets/app-1a2b3c.js HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Accept-Encoding: gzip\r\nConnection: close\r\n\r\n");
+  auto end = answer.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << answer;
+  auto head = answer.substr(0, end);
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+  EXPECT_NE(head.find("Content-Length: " + std::to_string(packed.body.size())), std::string::npos)
+      << head;
+  EXPECT_NE(head.find("Content-Encoding: gzip"), std::string::npos) << head;
+  EXPECT_EQ(answer.size(), end + 4) << "a HEAD answer carries no body";
 }
 
 TEST_P(CompressionTest, LargeApiAnswersAreGzippedForClientsThatAcceptThem) {
