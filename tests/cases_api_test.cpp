@@ -454,7 +454,16 @@ TEST_P(CasesApiTest, PhotosAreStoredByHashAndShownInScope) {
   ASSERT_EQ(img.status, 200);
   EXPECT_EQ(img.body, bytes);
   EXPECT_EQ(img.header("content-type"), "image/png");
-  EXPECT_EQ(http().get("/api/v1/blobs/" + sha, tok("department_staff")).status, 404);
+  // A photo never changes under its hash: the browser keeps it for a day
+  // instead of downloading it on every view of the case.
+  EXPECT_EQ(img.header("cache-control"), "private, max-age=86400");
+  auto refused = http().get("/api/v1/blobs/" + sha, tok("department_staff"));
+  EXPECT_EQ(refused.status, 404);
+  EXPECT_EQ(refused.header("cache-control"), "no-store");
+  auto page = http().get("/api/v1/cases/" + std::to_string(c["id"].get<std::int64_t>()),
+                         tok("community_staff"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("cache-control"), "no-store");
 }
 
 TEST_P(CasesApiTest, GridWorkerSeesOnlyItsGrid) {

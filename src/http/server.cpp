@@ -85,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_header(beast::error_code ec, std::size_t) {
+    head_ = parser_->get().method() == bhttp::verb::head;
     std::string_view target = parser_->get().target();
     // Spreadsheets and photos are larger than any JSON body.
     upload_ = target.starts_with("/api/v1/import/") || target.starts_with("/api/v1/blobs") ||
@@ -172,6 +173,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->body() = std::move(r.body);
     res->keep_alive(keep_alive_);
     res->prepare_payload();
+    // RFC 9110 §8.6: no Content-Length on a 204, and on a 304 only the
+    // length a 200 would have had; Beast would say 0.
+    if (r.status == 204 || r.status == 304) res->content_length(boost::none);
+    // A HEAD answer is GET's header, Content-Length included, without the
+    // body: Beast writes whatever body the message holds.
+    if (head_) res->body().clear();
     stream_.expires_after(srv_.opt.body_timeout);
     bhttp::async_write(stream_, *res,
                        [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
@@ -282,6 +289,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::string remote_ip_;
   bool keep_alive_ = true;
+  bool head_ = false;  // the request being answered is a HEAD
   bool first_ = true;
   bool upload_ = false;  // this request may carry a file (upload_body_limit)
   std::atomic<bool> stream_closed_{false};

@@ -1,8 +1,13 @@
 #include "http/static_files.hpp"
 
+#include <sodium.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
+
+#include "http/compression.hpp"
 
 namespace linli::http {
 namespace {
@@ -27,6 +32,46 @@ std::string type_of(const std::string& ext) {
   return it == types.end() ? "application/octet-stream" : it->second;
 }
 
+bool compressible(const std::string& ext) {
+  // Fonts (woff2 is compressed already) and raster images gain nothing; svg
+  // is text, and an ico is mostly an uncompressed bitmap.
+  static const std::unordered_set<std::string> text = {
+      ".html", ".js", ".css", ".json", ".svg", ".csv", ".txt", ".ico", ".webmanifest"};
+  return text.contains(ext);
+}
+
+// A strong validator from the bytes themselves: it changes exactly when the
+// file does, and every node of a cluster serving the same build agrees on it.
+std::string content_tag(const std::string& body) {
+  unsigned char hash[16];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(body.data()),
+                     body.size(), nullptr, 0);
+  char hex[2 * sizeof hash + 1];
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  return hex;
+}
+
+// Whether an If-None-Match value names etag, by the weak comparison RFC 9110
+// §13.1.2 asks for there (a W/ prefix is ignored); "*" names any.
+bool none_match_names(std::string_view list, std::string_view etag) {
+  std::size_t i = 0;
+  while (i < list.size()) {
+    char c = list[i];
+    if (c == ' ' || c == '\t' || c == ',') {
+      ++i;
+      continue;
+    }
+    if (c == '*') return true;
+    if (list.substr(i, 2) == "W/") i += 2;
+    if (i >= list.size() || list[i] != '"') return false;  // malformed: no match
+    auto end = list.find('"', i + 1);
+    if (end == std::string_view::npos) return false;
+    if (list.substr(i, end + 1 - i) == etag) return true;
+    i = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 void StaticFiles::load(const std::string& dir) {
@@ -38,29 +83,56 @@ void StaticFiles::load(const std::string& dir) {
     std::ifstream in(e.path(), std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    auto rel = "/" + fs::relative(e.path(), dir).generic_string();
-    files_[rel] = {ss.str(), type_of(e.path().extension().string())};
+    auto ext = e.path().extension().string();
+    File f{type_of(ext), {ss.str(), {}}, std::nullopt};
+    auto tag = content_tag(f.plain.body);
+    f.plain.etag = '"' + tag + '"';
+    if (compressible(ext)) {
+      // Level 9 costs once, at start. A copy saving under 10 % is not worth
+      // a second representation (a tiny file can even grow).
+      auto packed = gzip(f.plain.body, 9);
+      if (packed.size() * 10 < f.plain.body.size() * 9)
+        f.gzipped = Representation{std::move(packed), '"' + tag + "-gz\""};
+    }
+    files_["/" + fs::relative(e.path(), dir).generic_string()] = std::move(f);
   }
 }
 
-std::optional<Response> StaticFiles::serve(const std::string& path) const {
-  if (files_.empty()) return std::nullopt;
+const StaticFiles::File* StaticFiles::find(const std::string& path, bool& hashed) const {
   std::string key = path;
   auto it = files_.find(key);
   if (it == files_.end() || key.ends_with("/")) {
     // An app route: the mobile app lives under /m/, the console everywhere else.
     // Asset-looking paths that do not exist are real 404s.
-    if (key.starts_with("/assets/") || key.find('.') != std::string::npos) return std::nullopt;
+    if (key.starts_with("/assets/") || key.find('.') != std::string::npos) return nullptr;
     key = (key == "/m" || key.starts_with("/m/")) ? "/m/index.html" : "/index.html";
     it = files_.find(key);
-    if (it == files_.end()) return std::nullopt;
+    if (it == files_.end()) return nullptr;
   }
+  hashed = key.starts_with("/assets/");
+  return &it->second;
+}
+
+std::optional<Response> StaticFiles::serve(const Request& req) const {
+  bool hashed = false;
+  const File* f = find(req.path, hashed);
+  if (!f) return std::nullopt;
+  bool gzipped = f->gzipped && accepts_gzip(req.header("accept-encoding"));
+  const Representation& chosen = gzipped ? *f->gzipped : f->plain;
   Response r;
-  r.body = it->second.body;
-  r.content_type = it->second.type;
-  bool hashed = key.starts_with("/assets/");
   r.headers.emplace_back("Cache-Control",
                          hashed ? "public, max-age=31536000, immutable" : "no-cache");
+  r.headers.emplace_back("ETag", chosen.etag);
+  // Caches must key the two representations apart, including the plain one.
+  if (f->gzipped) r.headers.emplace_back("Vary", "Accept-Encoding");
+  if (none_match_names(req.header("if-none-match"), chosen.etag)) {
+    r.status = 304;
+    r.content_type.clear();
+    return r;
+  }
+  if (gzipped) r.headers.emplace_back("Content-Encoding", "gzip");
+  r.body = chosen.body;
+  r.content_type = f->type;
   return r;
 }
 
