@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "core/deflate.hpp"
 #include "core/validate.hpp"
 
 namespace linli::csv {
@@ -161,22 +162,9 @@ std::uint32_t crc_of(std::string_view data) {
       crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
 }
 
+// Raw deflate (windowBits -15), as ZIP wants: no zlib header or trailer.
 std::string deflate_raw(std::string_view data) {
-  z_stream z{};
-  // windowBits -15: raw deflate, as ZIP wants, without zlib header/trailer.
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::runtime_error("deflateInit2 failed");
-  }
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  return out;
+  return deflate_whole(data, Z_DEFAULT_COMPRESSION, -15);
 }
 
 class ZipWriter {

@@ -1,9 +1,8 @@
 #include "http/compression.hpp"
 
-#include <zlib.h>
-
 #include <optional>
-#include <stdexcept>
+
+#include "core/deflate.hpp"
 
 namespace linli::http {
 namespace {
@@ -74,20 +73,7 @@ bool accepts_gzip(std::string_view accept_encoding) {
 }
 
 std::string gzip(std::string_view body, int level) {
-  z_stream z{};
-  // windowBits 15 + 16: a gzip header and trailer around the deflate stream.
-  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("deflateInit2 failed");
-  std::string out(deflateBound(&z, static_cast<uLong>(body.size())), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
-  z.avail_in = static_cast<uInt>(body.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  return out;
+  return deflate_whole(body, level, 15 + 16);  // 15 + 16: a gzip header and trailer
 }
 
 }  // namespace linli::http
