@@ -4,7 +4,6 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -78,15 +77,6 @@ http::Response too_many(int seconds, const std::string& request_id) {
   return http::Response::problem(e, request_id);
 }
 
-bool has_header(const http::Response& r, std::string_view name) {
-  return std::ranges::any_of(r.headers, [name](const auto& h) {
-    return std::ranges::equal(h.first, name, [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) ==
-             std::tolower(static_cast<unsigned char>(b));
-    });
-  });
-}
-
 void add_security_headers(http::Response& r, bool api) {
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   r.headers.emplace_back("Content-Security-Policy", kCsp);
@@ -95,7 +85,7 @@ void add_security_headers(http::Response& r, bool api) {
   // API answers are personal and change: no-store, unless the handler chose
   // a policy of its own (a photo never changes under its hash). The server
   // keeps the last of two same-named headers, so adding ours would win.
-  if (api && !has_header(r, "Cache-Control")) r.headers.emplace_back("Cache-Control", "no-store");
+  if (api && !r.has_header("Cache-Control")) r.headers.emplace_back("Cache-Control", "no-store");
 }
 
 // A dynamic answer is gzipped only from 16 KiB up: below that (a case, a
@@ -122,7 +112,7 @@ bool textual(const std::string& content_type) {
 // (StaticFiles) and an event stream is never buffered.
 void compress(const http::Request& req, http::Response& r) {
   if (req.route == "static" || r.status != 200 || r.on_stream || r.body.size() < kGzipMinBytes ||
-      !textual(r.content_type) || has_header(r, "Content-Encoding"))
+      !textual(r.content_type) || r.has_header("Content-Encoding"))
     return;
   r.headers.emplace_back("Vary", "Accept-Encoding");
   if (!http::accepts_gzip(req.header("accept-encoding"))) return;

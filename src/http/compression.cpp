@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "core/deflate.hpp"
+#include "http/message.hpp"
 
 namespace linli::http {
 namespace {
@@ -11,16 +12,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// ASCII case-insensitive: lower_name is lower-case already.
-bool iequals(std::string_view s, std::string_view lower_name) {
-  if (s.size() != lower_name.size()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i)
-    if (lower(s[i]) != lower_name[i]) return false;
-  return true;
 }
 
 // A qvalue is "0" or "1" with up to three decimals (RFC 9110 §12.4.2); only

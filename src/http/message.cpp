@@ -1,10 +1,22 @@
 #include "http/message.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/json_text.hpp"
 
 namespace linli::http {
+
+bool iequals(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool Response::has_header(std::string_view name) const {
+  return std::ranges::any_of(headers, [name](const auto& h) { return iequals(h.first, name); });
+}
+
 namespace {
 
 struct ProblemInfo {

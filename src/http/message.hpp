@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "core/error.hpp"
 
 namespace linli::http {
+
+// ASCII case-insensitive equality: how HTTP compares header names and
+// tokens such as content codings.
+bool iequals(std::string_view a, std::string_view b);
 
 struct Request {
   std::string method;  // "GET"
@@ -51,6 +56,8 @@ struct Response {
   // Server-Sent Events: when set, the server sends the headers, keeps the
   // connection open and hands it to this function instead of a body.
   std::function<void(std::shared_ptr<EventSink>)> on_stream;
+  // Whether a header of this name was set (names compare case-insensitively).
+  bool has_header(std::string_view name) const;
   static Response json(const nlohmann::json& j, int status = 200);
   // A body that is JSON text already (core/json_text's writers).
   static Response from_json_text(std::string text, int status = 200);
