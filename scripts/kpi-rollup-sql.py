@@ -7,8 +7,9 @@ in the same transaction, and the full recount the tests compare them with.
 The definitions mirror case_counts/whistle_counts in src/cases/kpis.cpp: change
 both together, then run this script again.
 
-Roll-up rows are keyed by (node_id, day): node_id is each of the first three
-nodes on the case's path (district, street, community in a city), day the
+Roll-up rows are keyed by (node_id, day): node_id is each of the first four
+nodes on the case's path (district, street, community, grid in a city; three
+until migration 0023 added the grid), day the
 Shanghai day number (ms + 8 h) / 24 h of the cohort's anchor instant. Counters
 that depend on "now" (pending deadlines) are not rolled up; kpis.cpp reads
 them live through small indexes.
@@ -98,22 +99,33 @@ def day(col, r):
     return f"({r}{col} + 28800000) / 86400000"
 
 
-def ancestor_exprs(store, p):
-    """The first three node ids on path expression p (NULL where the path is shorter)."""
+# How many nodes of a path are rolled up: the district, street and community
+# (migrations 0010, 0014: LEGACY_DEPTH), and since 0023 the grid.
+DEPTH = 4
+LEGACY_DEPTH = 3
+
+
+def ancestor_exprs(store, p, depth=DEPTH):
+    """The first `depth` node ids on path expression p (NULL where the path is shorter)."""
     if store == "postgres":
-        parts = [f"NULLIF(split_part({p}, '/', {i}), '')::bigint" for i in (2, 3, 4)]
-    else:
-        r1 = f"substr({p}, 2)"
-        r2 = f"substr({r1}, instr({r1}, '/') + 1)"
-        r3 = f"substr({r2}, instr({r2}, '/') + 1)"
-        parts = [f"CAST(NULLIF(substr({x}, 1, instr({x}, '/') - 1), '') AS INTEGER)"
-                 for x in (r1, r2, r3)]
-    return parts
+        return [f"NULLIF(split_part({p}, '/', {i}), '')::bigint" for i in range(2, depth + 2)]
+    if depth == LEGACY_DEPTH:
+        # As 0010 and 0014 were written. Each level nests the one before it
+        # twice, so the n-th id costs 2^n substr calls: 7 us for the fourth,
+        # evaluated twice per upsert (callgrind and the sqlite3 shell).
+        rests = [f"substr({p}, 2)"]
+        while len(rests) < depth:
+            rests.append(f"substr({rests[-1]}, instr({rests[-1]}, '/') + 1)")
+        return [f"CAST(NULLIF(substr({x}, 1, instr({x}, '/') - 1), '') AS INTEGER)" for x in rests]
+    # "/1/5/23/301/" read as the JSON array [1,5,23,301]: about 0.9 us for any
+    # level. Paths are written by linli from integer ids only.
+    arr = f"'[' || replace(trim({p}, '/'), '/', ',') || ']'"
+    return [f"json_extract({arr}, '$[{i}]')" for i in range(depth)]
 
 
-def ancestors(store, r, path=None):
-    """The first three node ids on the case's path, as rows (node_id)."""
-    parts = ancestor_exprs(store, path or f"{r}node_path")
+def ancestors(store, r, path=None, depth=DEPTH):
+    """The first `depth` node ids on the case's path, as rows (node_id)."""
+    parts = ancestor_exprs(store, path or f"{r}node_path", depth)
     return " UNION ALL ".join(f"SELECT {x} AS node_id" for x in parts)
 
 
@@ -148,9 +160,9 @@ def upsert(store, table, key, cols):
     return f" ON CONFLICT ({key}) DO UPDATE SET {sets}"
 
 
-def case_stmt(store, sides):
+def case_stmt(store, sides, depth=DEPTH):
     """sides: [(row prefix, sign)] → INSERT of the net change to case_kpi_days."""
-    parts = [f"SELECT a.node_id, k.* FROM ({ancestors(store, r)}) a, ({contributions(r, s)}) k "
+    parts = [f"SELECT a.node_id, k.* FROM ({ancestors(store, r, depth=depth)}) a, ({contributions(r, s)}) k "
              f"WHERE a.node_id IS NOT NULL" for r, s in sides]
     body = " UNION ALL ".join(parts)
     return (f"INSERT INTO case_kpi_days (node_id, day, {', '.join(COLS)}) "
@@ -159,7 +171,7 @@ def case_stmt(store, sides):
             + upsert(store, table="case_kpi_days", key="node_id, day", cols=COLS))
 
 
-def lean_case_stmts(sides):
+def lean_case_stmts(sides, depth=DEPTH):
     """SQLite only (migration 0014): the same net change as case_stmt, as one
     small upsert per cohort, side and ancestor, each skipped by its WHERE when
     it does not apply. No UNION, GROUP BY or sorter: an intake runs 6 index
@@ -179,7 +191,7 @@ def lean_case_stmts(sides):
             same = f" AND NOT ({' AND '.join(parts)})"
         for r, sign in sides:
             vals = ", ".join(val(e, r, sign) for _, e in counters)
-            for a in ancestor_exprs("sqlite", f"{r}node_path"):
+            for a in ancestor_exprs("sqlite", f"{r}node_path", depth):
                 out.append(
                     f"INSERT INTO case_kpi_days (node_id, day, {', '.join(names)}) "
                     f"SELECT {a}, {day(anchor, r)}, {vals} "
@@ -188,7 +200,7 @@ def lean_case_stmts(sides):
     return out
 
 
-def lean_triggers():
+def lean_triggers(depth):
     of = ", ".join(CASE_COLS)
     body = lambda stmts: "\n".join(f"  {x};" for x in stmts)
     return f"""-- The case KPI triggers of 0010, leaner (written by scripts/kpi-rollup-sql.py:
@@ -200,15 +212,15 @@ DROP TRIGGER cases_kpi_insert;
 DROP TRIGGER cases_kpi_update;
 DROP TRIGGER cases_kpi_delete;
 CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases BEGIN
-{body(lean_case_stmts([("NEW.", 1)]))}
+{body(lean_case_stmts([("NEW.", 1)], depth))}
 END;
 CREATE TRIGGER cases_kpi_update AFTER UPDATE OF {of} ON cases BEGIN
-{body(lean_case_stmts([("NEW.", 1), ("OLD.", -1)]))}
-  {W_FOR_CASE("sqlite", [("NEW.", 1), ("OLD.", -1)])};
+{body(lean_case_stmts([("NEW.", 1), ("OLD.", -1)], depth))}
+  {W_FOR_CASE("sqlite", [("NEW.", 1), ("OLD.", -1)], depth)};
 END;
 CREATE TRIGGER cases_kpi_delete AFTER DELETE ON cases BEGIN
-{body(lean_case_stmts([("OLD.", -1)]))}
-  {W_FOR_CASE("sqlite", [("OLD.", -1)])};
+{body(lean_case_stmts([("OLD.", -1)], depth))}
+  {W_FOR_CASE("sqlite", [("OLD.", -1)], depth)};
 END;
 """
 
@@ -256,11 +268,11 @@ def main():
 
     global W_FOR_CASE
 
-    def w_for_case(store, sign_sides):
+    def w_for_case(store, sign_sides, depth=DEPTH):
         parts = []
         for r, s in sign_sides:
             parts.append(f"SELECT a.node_id, {wcontrib('w.', r, s)} FROM case_whistles w, "
-                         f"({ancestors(store, r)}) a WHERE a.node_id IS NOT NULL AND w.case_id = {r}id")
+                         f"({ancestors(store, r, depth=depth)}) a WHERE a.node_id IS NOT NULL AND w.case_id = {r}id")
         body = " UNION ALL ".join(parts)
         return (f"INSERT INTO case_kpi_whistle_days (node_id, day, org_id, {', '.join(WNAMES)}) "
                 f"SELECT k.node_id, k.day, k.org_id, {sums(WNAMES)} FROM ({body}) k "
@@ -269,81 +281,88 @@ def main():
 
     W_FOR_CASE = w_for_case
 
-    def w_for_whistle(store, sign_sides):
+    def w_for_whistle(store, sign_sides, depth=DEPTH):
         parts = []
         for w, s in sign_sides:
             path = f"(SELECT node_path FROM cases WHERE id = {w}case_id)"
             parts.append(f"SELECT a.node_id, {wcontrib(w, 'c.', s)} FROM cases c, "
-                         f"({ancestors(store, 'c.', path)}) a WHERE a.node_id IS NOT NULL AND c.id = {w}case_id")
+                         f"({ancestors(store, 'c.', path, depth)}) a WHERE a.node_id IS NOT NULL AND c.id = {w}case_id")
         body = " UNION ALL ".join(parts)
         return (f"INSERT INTO case_kpi_whistle_days (node_id, day, org_id, {', '.join(WNAMES)}) "
                 f"SELECT k.node_id, k.day, k.org_id, {sums(WNAMES)} FROM ({body}) k "
                 f"GROUP BY k.node_id, k.day, k.org_id HAVING {nonzero(WNAMES)}"
                 + upsert(store, "case_kpi_whistle_days", "node_id, day, org_id", WNAMES))
 
-    sqlite += f"""
-CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases BEGIN
-  {case_stmt("sqlite", [("NEW.", 1)])};
-END;
-CREATE TRIGGER cases_kpi_update AFTER UPDATE OF {of} ON cases BEGIN
-  {case_stmt("sqlite", [("NEW.", 1), ("OLD.", -1)])};
-  {w_for_case("sqlite", [("NEW.", 1), ("OLD.", -1)])};
-END;
-CREATE TRIGGER cases_kpi_delete AFTER DELETE ON cases BEGIN
-  {case_stmt("sqlite", [("OLD.", -1)])};
-  {w_for_case("sqlite", [("OLD.", -1)])};
-END;
-CREATE TRIGGER case_whistles_kpi_insert AFTER INSERT ON case_whistles BEGIN
-  {w_for_whistle("sqlite", [("NEW.", 1)])};
+    def sqlite_whistle_triggers(depth):
+        return f"""CREATE TRIGGER case_whistles_kpi_insert AFTER INSERT ON case_whistles BEGIN
+  {w_for_whistle("sqlite", [("NEW.", 1)], depth)};
 END;
 CREATE TRIGGER case_whistles_kpi_update AFTER UPDATE OF {wof} ON case_whistles BEGIN
-  {w_for_whistle("sqlite", [("NEW.", 1), ("OLD.", -1)])};
+  {w_for_whistle("sqlite", [("NEW.", 1), ("OLD.", -1)], depth)};
 END;
 CREATE TRIGGER case_whistles_kpi_delete AFTER DELETE ON case_whistles BEGIN
-  {w_for_whistle("sqlite", [("OLD.", -1)])};
+  {w_for_whistle("sqlite", [("OLD.", -1)], depth)};
 END;
 """
+
+    def pg_functions(depth, create):
+        return f"""{create} FUNCTION cases_kpi() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {case_stmt("postgres", [("NEW.", 1)], depth)};
+  ELSIF TG_OP = 'UPDATE' THEN
+    {case_stmt("postgres", [("NEW.", 1), ("OLD.", -1)], depth)};
+    {w_for_case("postgres", [("NEW.", 1), ("OLD.", -1)], depth)};
+  ELSE
+    {case_stmt("postgres", [("OLD.", -1)], depth)};
+    {w_for_case("postgres", [("OLD.", -1)], depth)};
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+""", f"""{create} FUNCTION case_whistles_kpi() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    {w_for_whistle("postgres", [("NEW.", 1)], depth)};
+  ELSIF TG_OP = 'UPDATE' THEN
+    {w_for_whistle("postgres", [("NEW.", 1), ("OLD.", -1)], depth)};
+  ELSE
+    {w_for_whistle("postgres", [("OLD.", -1)], depth)};
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+"""
+
+    # Migration 0010 as it was written: three nodes of every path.
+    sqlite += f"""
+CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases BEGIN
+  {case_stmt("sqlite", [("NEW.", 1)], 3)};
+END;
+CREATE TRIGGER cases_kpi_update AFTER UPDATE OF {of} ON cases BEGIN
+  {case_stmt("sqlite", [("NEW.", 1), ("OLD.", -1)], 3)};
+  {w_for_case("sqlite", [("NEW.", 1), ("OLD.", -1)], 3)};
+END;
+CREATE TRIGGER cases_kpi_delete AFTER DELETE ON cases BEGIN
+  {case_stmt("sqlite", [("OLD.", -1)], 3)};
+  {w_for_case("sqlite", [("OLD.", -1)], 3)};
+END;
+{sqlite_whistle_triggers(3)}"""
+    pg_cases3, pg_whistles3 = pg_functions(3, "CREATE")
     pg = tables("postgres")
     pg += f"""
-CREATE FUNCTION cases_kpi() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {case_stmt("postgres", [("NEW.", 1)])};
-  ELSIF TG_OP = 'UPDATE' THEN
-    {case_stmt("postgres", [("NEW.", 1), ("OLD.", -1)])};
-    {w_for_case("postgres", [("NEW.", 1), ("OLD.", -1)])};
-  ELSE
-    {case_stmt("postgres", [("OLD.", -1)])};
-    {w_for_case("postgres", [("OLD.", -1)])};
-  END IF;
-  RETURN NULL;
-END
-$fn$;
-CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
+{pg_cases3}CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
 CREATE TRIGGER cases_kpi_update AFTER UPDATE OF {of} ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
 CREATE TRIGGER cases_kpi_delete AFTER DELETE ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
-CREATE FUNCTION case_whistles_kpi() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {w_for_whistle("postgres", [("NEW.", 1)])};
-  ELSIF TG_OP = 'UPDATE' THEN
-    {w_for_whistle("postgres", [("NEW.", 1), ("OLD.", -1)])};
-  ELSE
-    {w_for_whistle("postgres", [("OLD.", -1)])};
-  END IF;
-  RETURN NULL;
-END
-$fn$;
-CREATE TRIGGER case_whistles_kpi_insert AFTER INSERT ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
+{pg_whistles3}CREATE TRIGGER case_whistles_kpi_insert AFTER INSERT ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
 CREATE TRIGGER case_whistles_kpi_update AFTER UPDATE OF {wof} ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
 CREATE TRIGGER case_whistles_kpi_delete AFTER DELETE ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
 """
     # The full recount (rebuild): same definitions over every row. Both
-    # stores; one statement per table.
-    recount = {}
-    for store in ("sqlite", "postgres"):
+    # stores; one statement per table, for the given ancestors of each path.
+    def recount_sql(store, ancestor_list):
         parts = []
-        for a in ancestor_exprs(store, "c.node_path"):
+        for a in ancestor_list:
             for anchor, member, counters in COHORTS:
                 mine = {c: e for c, e in counters}
                 cols = ", ".join((val(mine[c], "c.", 1) if c in mine else "0") + f" AS {c}"
@@ -355,14 +374,45 @@ CREATE TRIGGER case_whistles_kpi_delete AFTER DELETE ON case_whistles FOR EACH R
                 f"GROUP BY k.node_id, k.day HAVING {nonzero(COLS)}")
         wparts = [f"SELECT {a} AS node_id, {wcontrib('w.', 'c.', 1)} FROM case_whistles w "
                   f"JOIN cases c ON c.id = w.case_id WHERE {a} IS NOT NULL"
-                  for a in ancestor_exprs(store, "c.node_path")]
+                  for a in ancestor_list]
         whistles = (f"INSERT INTO case_kpi_whistle_days (node_id, day, org_id, {', '.join(WNAMES)}) "
                     f"SELECT k.node_id, k.day, k.org_id, {sums(WNAMES)} FROM ({' UNION ALL '.join(wparts)}) k "
                     f"GROUP BY k.node_id, k.day, k.org_id HAVING {nonzero(WNAMES)}")
-        recount[store] = (days, whistles)
+        return days, whistles
+
+    recount = {store: recount_sql(store, ancestor_exprs(store, "c.node_path"))
+               for store in ("sqlite", "postgres")}
+
+    # Migration 0023: the grid, the fourth node of a path, rolled up too. The
+    # triggers are replaced, and the grids' rows of the cases already there
+    # counted (deleted first, so that running it again counts nothing twice).
+    def grid_backfill(store):
+        grids = ("SELECT id FROM nodes WHERE length(path) - length(replace(path, '/', '')) = "
+                 f"{DEPTH + 1}")
+        days, whistles = recount_sql(store, ancestor_exprs(store, "c.node_path")[DEPTH - 1:])
+        return (f"DELETE FROM case_kpi_days WHERE node_id IN ({grids});\n"
+                f"DELETE FROM case_kpi_whistle_days WHERE node_id IN ({grids});\n"
+                f"{days};\n{whistles};\n")
+
+    header_0023 = """-- A grid's KPIs from the roll-ups (docs/KPIS.md "Cost"), written by
+-- scripts/kpi-rollup-sql.py: edit that script, not this file. The triggers of
+-- 0010/0014 counted the first three nodes of every case's path (district,
+-- street, community); these count the fourth, the grid, too. A grid's month
+-- was a scan of its cases (41-48 ms warm, 2.1 s cold on 10M cases).
+"""
+    drops = "".join(f"DROP TRIGGER IF EXISTS {t};\n" for t in (
+        "cases_kpi_insert", "cases_kpi_update", "cases_kpi_delete", "case_whistles_kpi_insert",
+        "case_whistles_kpi_update", "case_whistles_kpi_delete"))
+    lean = lean_triggers(DEPTH)
+    lean = lean[lean.index("CREATE TRIGGER cases_kpi_insert"):]
+    sqlite_0023 = header_0023 + drops + lean + sqlite_whistle_triggers(DEPTH) + grid_backfill("sqlite")
+    pg_cases, pg_whistles = pg_functions(DEPTH, "CREATE OR REPLACE")
+    pg_0023 = header_0023 + pg_cases + pg_whistles + grid_backfill("postgres")
+    (ROOT / "migrations/sqlite/0023_kpi_grid_rollups.sql").write_text(sqlite_0023)
+    (ROOT / "migrations/postgres/0023_kpi_grid_rollups.sql").write_text(pg_0023)
     (ROOT / "migrations/sqlite/0010_kpi_rollups.sql").write_text(sqlite)
     (ROOT / "migrations/postgres/0010_kpi_rollups.sql").write_text(pg)
-    (ROOT / "migrations/sqlite/0014_kpi_lean_triggers.sql").write_text(lean_triggers())
+    (ROOT / "migrations/sqlite/0014_kpi_lean_triggers.sql").write_text(lean_triggers(3))
     inc = ["// Written by scripts/kpi-rollup-sql.py: the KPI roll-ups' full recount.",
            "// clang-format off"]
     for store in ("sqlite", "postgres"):

@@ -9,6 +9,7 @@
 #include "api_env.hpp"
 #include "cases/kpis.hpp"
 #include "core/clock.hpp"
+#include "store/migrations.hpp"
 #include "support.hpp"
 
 using linli::store::Params;
@@ -289,6 +290,38 @@ TEST_P(KpiRollupApiTest, ServiceWritesKeepRollupsEqualToRecount) {
   auto swept = env.app->cases.sweep(linli::clock::now_ms() + 30LL * 86400000);
   ASSERT_TRUE(swept) << swept.error().detail;
   expect_recount_equal(*env.db, "after the sweep");
+}
+
+// A database from before migration 0023 has no rows for its grids: the
+// migration counts the cases already there, and its triggers keep counting.
+TEST_P(KpiRollupApiTest, MigrationRollsUpTheGridsOfCasesAlreadyThere) {
+  auto& env = linli::test::ApiEnv::get(GetParam());
+  auto& db = *env.db;
+  const std::string grids =
+      " WHERE node_id IN (SELECT id FROM nodes WHERE kind = 'grid' AND "
+      "length(path) - length(replace(path, '/', '')) = 5)";
+  auto grid_rows = [&] {
+    auto n = db.one("SELECT (SELECT COUNT(*) FROM case_kpi_days" + grids +
+                    ") + (SELECT COUNT(*) FROM case_kpi_whistle_days" + grids + ") AS n");
+    if (!n) throw std::runtime_error(n.error().detail);
+    return n->i64("n");
+  };
+  ASSERT_GT(grid_rows(), 0) << "the demo's grids are rolled up";
+  std::string kept = snapshot(db);
+  auto undo = db.write([&](linli::store::Tx& tx) -> linli::Status {
+    for (std::string sql :
+         {"DELETE FROM case_kpi_days" + grids, "DELETE FROM case_kpi_whistle_days" + grids,
+          std::string("DELETE FROM schema_migrations WHERE version >= 23")})
+      if (auto r = tx.exec(sql); !r) return linli::fail(r.error());
+    return {};
+  });
+  ASSERT_TRUE(undo) << undo.error().detail;
+  ASSERT_EQ(grid_rows(), 0);
+  auto applied = linli::store::migrate(db);
+  ASSERT_TRUE(applied) << applied.error().detail;
+  EXPECT_GE(*applied, 1);  // 0023 and every later one
+  EXPECT_EQ(snapshot(db), kept);
+  expect_recount_equal(db, "after migration 0023 ran again");
 }
 
 LINLI_STORE_TESTS(KpiRollupApiTest);

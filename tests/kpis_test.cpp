@@ -638,6 +638,28 @@ TEST_P(KpisTest, SubtreeFilter) {
   // Its sibling G2: nothing of G1 leaks in.
   json g2 = kpis(november("G2"));
   EXPECT_EQ(g2["received"], 4);  // c3 c8 c9 c14 (c18 is December)
+  // Building Bd, the fourth node of its path (rolled up since migration 0023): c2 and c10.
+  json bd = kpis(november("Bd"));
+  EXPECT_EQ(bd["received"], 2);
+  EXPECT_EQ(bd["accepted"], 2);
+  EXPECT_EQ(bd["closed"], 1);  // c2; c10 waits for its follow-up visit
+  EXPECT_EQ(bd["counts"]["closed_reworked"], 1);
+}
+
+// Whole Shanghai days are answered from the roll-ups down to the fourth node of
+// a path; a period that does not start at midnight is counted from the cases.
+// Both must say the same of every node, however deep.
+TEST_P(KpisTest, RollupsAnswerAsTheCasesDo) {
+  build();
+  for (const char* node : {"S", "A", "G1", "Bd", "G2", "B", "GB"}) {
+    KpiQuery whole_days = november(node);
+    KpiQuery counted = whole_days;
+    counted.from_ms -= 1;  // no case moves in the millisecond before November
+    json rolled = kpis(whole_days), scanned = kpis(counted);
+    EXPECT_EQ(rolled["counts"], scanned["counts"]) << node;
+    EXPECT_EQ(rolled["departments"], scanned["departments"]) << node;
+    EXPECT_GT(rolled["received"].get<int>(), 0) << node;
+  }
 }
 
 TEST_P(KpisTest, PeriodFilter) {

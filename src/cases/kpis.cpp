@@ -202,7 +202,8 @@ Result<store::Rows> whistle_counts(store::Db& db, const KpiQuery& q, std::int64_
   };
   s << "SELECT ";
   for (std::size_t i = 0; i < std::size(cols); ++i) s << (i ? ", " : "") << cols[i];
-  // Only a grid or smaller asks (the roll-ups answer above it): on SQLite its
+  // Only a building or smaller, or a part-day period, asks (the roll-ups
+  // answer the rest; a grid was measured here before 0023): on SQLite its
   // cases drive (CROSS JOIN keeps them the outer loop), not every whistle of
   // every department in the city read through case_whistles_org and checked
   // against its case (0.75 s of a grid's KPIs on 10M cases; now 16 ms).
@@ -215,8 +216,9 @@ Result<store::Rows> whistle_counts(store::Db& db, const KpiQuery& q, std::int64_
 }
 
 // ---------------------------------------------------------------------------
-// Roll-ups (migration 0010, scripts/kpi-rollup-sql.py): per (node, Shanghai
-// day) counters for the first three nodes of every path, kept by triggers.
+// Roll-ups (migrations 0010, 0014, 0023; scripts/kpi-rollup-sql.py): per
+// (node, Shanghai day) counters for the first four nodes of every path
+// (district, street, community, grid), kept by triggers.
 // They answer every count that does not depend on "now"; the pending counts
 // (deadlines after as_of) are read live through small partial indexes.
 
@@ -237,14 +239,15 @@ std::vector<std::string> split_names(const char* csv) {
   return out;
 }
 
-// The roll-up node for a root: its id when the path has at most three parts
-// and the period is whole Shanghai days; 0 otherwise (the scan answers).
+// The roll-up node for a root: its id when the path has at most four parts
+// and the period is whole Shanghai days; 0 otherwise (the scan answers: a
+// building, a unit, or a period that does not start and end at midnight).
 std::int64_t rollup_node(const KpiQuery& q) {
   if ((q.from_ms + kShanghaiOffsetMs) % kDayMs != 0 || (q.to_ms + kShanghaiOffsetMs) % kDayMs != 0)
     return 0;
   int parts = 0;
   for (char ch : q.root_path) parts += ch == '/';
-  if (parts - 1 > 3) return 0;
+  if (parts - 1 > 4) return 0;
   auto last = q.root_path.find_last_of('/', q.root_path.size() - 2);
   std::int64_t id = 0;
   auto begin = q.root_path.data() + last + 1, end = q.root_path.data() + q.root_path.size() - 1;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <numbers>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -1052,7 +1053,8 @@ class Generator {
                  static_cast<std::int64_t>(whistles_.size()),
                  created,
                  updated});
-    // Roll-ups: each cohort's day, for the district, the street and the community.
+    // Roll-ups: each cohort's day, for the district, the street, the community
+    // and, for a case placed in a grid or below it, the grid (migration 0023).
     {
       bool live = std::string_view(state) != "rejected" && std::string_view(state) != "merged";
       bool fin = std::string_view(state) == "follow_up" || std::string_view(state) == "closed";
@@ -1061,7 +1063,8 @@ class Generator {
       bool in_compound = where < 92;
       std::int64_t resolved_or_closed = resolved ? *resolved : closed ? *closed : 0;
       bool has_resolved = resolved || closed;
-      std::int64_t anc[3] = {district_id_, st.id, cm.id};
+      const std::int64_t anc_ids[4] = {district_id_, st.id, cm.id, grid.id};
+      const std::span<const std::int64_t> anc(anc_ids, in_compound ? 4 : 3);
       auto add = [&](std::int64_t at, auto&& fill) {
         for (auto a : anc) fill(rollup_[{a, shanghai_day_no(at)}]);
       };
