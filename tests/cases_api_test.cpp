@@ -349,6 +349,45 @@ TEST_P(CasesApiTest, SweepFlagsOverdueEscalatesAndClosesUnrated) {
   EXPECT_EQ(closed["close_reason"], "not_rated");
 }
 
+TEST_P(CasesApiTest, SweepWarnsOnceWhenADeadlineIsNear) {
+  // Two accepted cases given ten days each: one 85 % through its time (past
+  // the default 80 % warning share), one half way.
+  const std::int64_t day = 86400000, now = linli::clock::now_ms();
+  auto near = report("community_staff", "env.hallway")["id"].get<std::int64_t>();
+  auto early = report("community_staff", "env.hallway")["id"].get<std::int64_t>();
+  for (auto id : {near, early}) ASSERT_EQ(act(id, "accept", "community_staff").status, 200);
+  auto place = [&](std::int64_t id, std::int64_t started) {
+    auto r = env().db->write([&](linli::store::Tx& tx) -> linli::Status {
+      auto u = tx.exec("UPDATE cases SET created_at = $1, resolve_due = $2 WHERE id = $3",
+                       {started, started + 10 * day, id});
+      if (!u) return linli::fail(u.error());
+      return {};
+    });
+    ASSERT_TRUE(r) << r.error().detail;
+  };
+  place(near, now - 17 * day / 2);
+  place(early, now - 5 * day);
+  auto events = [&](std::int64_t id, const char* action) {
+    auto n =
+        env().db->one("SELECT COUNT(*) AS n FROM case_events WHERE case_id = $1 AND action = $2",
+                      {id, std::string(action)});
+    EXPECT_TRUE(n) << n.error().detail;
+    return n ? n->i64("n") : -1;
+  };
+  for (int twice = 0; twice < 2; ++twice) {
+    ASSERT_TRUE(env().app->cases.sweep(now));
+    EXPECT_EQ(events(near, "near_due"), 1) << "warned once, sweep " << twice;
+    EXPECT_EQ(events(early, "near_due"), 0) << "half its time is left";
+    EXPECT_EQ(events(near, "overdue"), 0);
+  }
+  // Three days on: the first is past its deadline, the second 80 % through.
+  ASSERT_TRUE(env().app->cases.sweep(now + 3 * day));
+  EXPECT_EQ(events(near, "overdue"), 1);
+  EXPECT_EQ(events(near, "near_due"), 1);
+  EXPECT_EQ(events(early, "near_due"), 1);
+  EXPECT_EQ(events(early, "overdue"), 0);
+}
+
 TEST_P(CasesApiTest, BadIntakeIsRefusedAndChangesNothing) {
   auto before = env().count("SELECT count(*) AS n FROM cases");
   auto t = tok("community_staff");
