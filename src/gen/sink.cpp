@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <map>
 
+#include "search/case_index.hpp"
+
 namespace linli::gen {
 namespace {
 
@@ -123,6 +125,8 @@ class SqliteSink final : public Sink {
     if (auto s = exec("PRAGMA threads=4; BEGIN"); !s) return s;
     for (const auto& sql : recreate_)
       if (auto s = exec(sql); !s) return s;
+    // The search index was written in one transaction (search::kSqliteOptimize).
+    if (auto s = exec(search::kSqliteOptimize); !s) return s;
     if (auto s = exec("COMMIT; PRAGMA analysis_limit=1000; ANALYZE; PRAGMA locking_mode=NORMAL; "
                       "PRAGMA journal_mode=WAL;");
         !s)

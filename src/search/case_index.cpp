@@ -122,6 +122,8 @@ Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id
   }
   if (rebuild)
     if (auto c = tx.exec(kPgIndex); !c) return fail(c.error());
+  if (kind == store::Kind::sqlite && done > 0)
+    if (auto o = tx.exec(kSqliteOptimize); !o) return fail(o.error());
   return done;
 }
 

@@ -39,6 +39,13 @@ Status replace(store::Tx& tx, store::Kind kind, std::int64_t case_id, const Case
 // GIN index first and builds it once at the end (faster than growing it).
 Result<std::int64_t> fill(store::Tx& tx, store::Kind kind, std::int64_t after_id);
 
+// The SQL that merges SQLite's index into one segment. A bulk load (fill,
+// linli gen) leaves FTS5 many mid-sized segments in the middle of merging
+// them, and every later write would pay for that merge at commit: on the
+// 1M-case city an intake cost 3.5M instructions instead of 1.7M
+// (docs/PERFORMANCE.md). PostgreSQL's GIN index needs nothing.
+constexpr const char* kSqliteOptimize = "INSERT INTO case_search (case_search) VALUES ('optimize')";
+
 // The index table's columns and one case's row in them, for bulk loaders
 // (linli gen) that insert rows themselves: SQLite (rowid, title, description,
 // address), PostgreSQL (case_id, node_path, terms as a tsvector literal).
