@@ -15,6 +15,7 @@ that depend on "now" (pending deadlines) are not rolled up; kpis.cpp reads
 them live through small indexes.
 """
 import pathlib
+import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -171,6 +172,21 @@ def case_stmt(store, sides, depth=DEPTH):
             + upsert(store, table="case_kpi_days", key="node_id, day", cols=COLS))
 
 
+def or_chains(sql):
+    """SQLite builds a temporary B-tree for every IN list of three or more
+    constants each time a statement runs it (a trigger body: at every row),
+    about 20k instructions with its zeroed page; a state change ran some 28
+    of them through these triggers. Written as OR chains (migration 0023 on;
+    0017 did the same for the CHECK constraints)."""
+    sql = re.sub(r"\(SELECT kind FROM nodes WHERE id = (\w+\.node_id)\) IN \('grid','building','unit'\)",
+                 r"(SELECT kind = 'grid' OR kind = 'building' OR kind = 'unit' FROM nodes WHERE id = \1)",
+                 sql)
+    sql = re.sub(r"(COALESCE\(\w+\.closed_level, \w+\.level\)) IN \('building','grid','community'\)",
+                 lambda m: f"({m[1]} = 'building' OR {m[1]} = 'grid' OR {m[1]} = 'community')", sql)
+    assert not re.search(r"IN \('[^')]*','[^')]*','", sql), "an IN list of three is left"
+    return sql
+
+
 def lean_case_stmts(sides, depth=DEPTH):
     """SQLite only (migration 0014): the same net change as case_stmt, as one
     small upsert per cohort, side and ancestor, each skipped by its WHERE when
@@ -197,7 +213,7 @@ def lean_case_stmts(sides, depth=DEPTH):
                     f"SELECT {a}, {day(anchor, r)}, {vals} "
                     f"WHERE {r}{anchor} IS NOT NULL AND {member.format(r=r)} AND {a} IS NOT NULL{same} "
                     f"ON CONFLICT (node_id, day) DO UPDATE SET {sets}")
-    return out
+    return out if depth == LEGACY_DEPTH else [or_chains(x) for x in out]
 
 
 def lean_triggers(depth):

@@ -399,8 +399,9 @@ Result<int> CaseService::sweep(std::int64_t now) {
       std::string("SELECT c.id, c.created_at, c.resolve_due, c.near_due_notified, "
                   "c.overdue_notified, cat.auto_escalate FROM cases c") +
           (sqlite ? " INDEXED BY cases_sweep_due" : "") +
-          " JOIN case_categories cat ON cat.id = +c.category_id WHERE c.state IN ('accepted', "
-          "'assigned', 'in_progress') AND c.resolve_due IS NOT NULL AND c.overdue_notified = 0 "
+          " JOIN case_categories cat ON cat.id = +c.category_id WHERE (c.state = 'accepted' OR "
+          "c.state = 'assigned' OR c.state = 'in_progress') AND c.resolve_due IS NOT NULL AND "
+          "c.overdue_notified = 0 "
           "AND (c.resolve_due <= $1 OR (c.near_due_notified = 0 AND c.created_at + "
           "(c.resolve_due - c.created_at) * CAST($2 AS DOUBLE PRECISION) <= $3)) ORDER BY "
           "c.resolve_due LIMIT 5000",
