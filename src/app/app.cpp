@@ -271,6 +271,19 @@ std::optional<std::int64_t> whole_number(std::string_view s) {
   return v;
 }
 
+Result<std::int64_t> required_id(const http::Request& req, const std::string& key,
+                                 std::string_view name) {
+  auto text = req.q(key);
+  if (!text)
+    return fail(Error::bad_request(fmt::format("请指定{}（{}）", name, key),
+                                   {{key, fmt::format("请指定{}", name)}}));
+  auto id = whole_number(*text);
+  if (!id || *id < 1)
+    return fail(Error::bad_request(fmt::format("{}编号（{}）应为正整数", name, key),
+                                   {{key, "应为正整数"}}));
+  return *id;
+}
+
 Result<int> limit_of(const http::Request& req) {
   auto l = req.q("limit");
   if (!l) return 50;

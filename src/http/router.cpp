@@ -70,8 +70,10 @@ nlohmann::json Router::openapi() const {
                           {"in", "path"},
                           {"required", true},
                           {"schema", {{"type", "string"}}}});
-    for (const auto& q : r.query)
-      params.push_back({{"name", q}, {"in", "query"}, {"schema", {{"type", "string"}}}});
+    for (const auto& q : r.query) {
+      params.push_back({{"name", q.name}, {"in", "query"}, {"schema", {{"type", "string"}}}});
+      if (q.required) params.back()["required"] = true;
+    }
     if (!params.empty()) op["parameters"] = params;
     if (!r.request_body.is_null())
       op["requestBody"] = {{"required", true},

@@ -19,6 +19,20 @@ inline constexpr const char* kPublic = "public";           // no login
 inline constexpr const char* kSignedIn = "authenticated";  // any logged-in user
 }  // namespace access
 
+// A documented query parameter. The OpenAPI document marks a required one
+// (http::required("community")); the handler still checks it (required_id).
+struct QueryParam {
+  QueryParam(const char* n) : name(n) {}
+  QueryParam(std::string n) : name(std::move(n)) {}
+  std::string name;
+  bool required = false;
+};
+inline QueryParam required(std::string name) {
+  QueryParam q(std::move(name));
+  q.required = true;
+  return q;
+}
+
 struct Route {
   std::string method;
   std::string pattern;     // "/api/v1/residents/{id}"
@@ -27,7 +41,7 @@ struct Route {
   std::string summary;     // one line, Chinese
   Handler handler;
   nlohmann::json request_body = nullptr;  // OpenAPI schema of a JSON body, if any
-  std::vector<std::string> query = {};    // documented query parameters
+  std::vector<QueryParam> query = {};     // documented query parameters
 };
 
 class Router {
