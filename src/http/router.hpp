@@ -48,13 +48,18 @@ class Router {
  public:
   void add(Route r);
   // The route matching method+path, filling params; nullptr when none.
-  // `path_exists` tells a 405 from a 404.
+  // `path_exists` tells a 405 from a 404. HEAD matches the path's GET route:
+  // its handler and checks run, and the server sends the header alone.
   const Route* match(const std::string& method, const std::string& path,
                      std::unordered_map<std::string, std::string>& params, bool& path_exists) const;
+  // The methods the routes of this path answer, for a 405's Allow header
+  // ("GET, HEAD, PUT"); empty when no route has the path.
+  std::string allowed(const std::string& path) const;
   const std::vector<Route>& routes() const { return routes_; }
   nlohmann::json openapi() const;
 
  private:
+  bool path_matches(std::size_t route, const std::vector<std::string>& segments) const;
   struct Compiled {
     std::vector<std::string> segments;  // "{id}" marks a parameter
   };
