@@ -36,6 +36,8 @@ HttpResult HttpClient::request(const std::string& method, const std::string& tar
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
+  // A HEAD answer's Content-Length is GET's; no body follows it.
+  parser.skip(method == "HEAD");
   bhttp::read(stream, buffer, parser, ec);
   HttpResult out;
   if (ec) return out;

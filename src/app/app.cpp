@@ -71,6 +71,19 @@ bool same_origin(const http::Request& req, const std::string& public_origin) {
   return !host.empty() && (o == "http://" + host || o == "https://" + host);
 }
 
+// RFC 9110 §15.5.6: a 405 names the methods the path does answer.
+http::Response method_not_allowed(const std::string& allow, const std::string& request_id) {
+  Json j = {{"type", "about:blank"},
+            {"title", "不支持此请求方法"},
+            {"status", 405},
+            {"detail", fmt::format("此地址只接受以下请求方法：{}", allow)},
+            {"request_id", request_id}};
+  auto r = http::Response::json(j, 405);
+  r.content_type = "application/problem+json; charset=utf-8";
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
 http::Response too_many(int seconds, const std::string& request_id) {
   Error e{ErrorKind::too_many, fmt::format("操作过于频繁，请{}秒后再试", seconds)};
   e.retry_after = seconds;
@@ -162,11 +175,7 @@ http::Response App::route(http::Request& req) {
         return *file;
       }
     req.route = "unmatched";
-    if (path_exists) {
-      auto res = http::Response::problem(Error::invalid("不支持此请求方法"), req.request_id);
-      res.status = 405;
-      return res;
-    }
+    if (path_exists) return method_not_allowed(router.allowed(req.path), req.request_id);
     return http::Response::problem(Error::not_found("请求的地址不存在"), req.request_id);
   }
   req.route = r->pattern;
@@ -185,7 +194,7 @@ http::Response App::route(http::Request& req) {
     auto p = auth.authenticate(token);
     if (!p) return http::Response::problem(p.error(), req.request_id);
     req.user = std::move(*p);
-    if (!auth::allowed_at_stage(req.user->stage, req.method, r->pattern))
+    if (!auth::allowed_at_stage(req.user->stage, r->method, r->pattern))
       return http::Response::problem(
           Error::forbidden(req.user->stage == auth::kStageEnrol
                                ? "系统管理员须先设置两步验证，才能进行其他操作"
@@ -269,6 +278,19 @@ std::optional<std::int64_t> whole_number(std::string_view s) {
   if (s.empty() || s.front() == '-' || ec != std::errc() || end != s.data() + s.size())
     return std::nullopt;
   return v;
+}
+
+Result<std::int64_t> required_id(const http::Request& req, const std::string& key,
+                                 std::string_view name) {
+  auto text = req.q(key);
+  if (!text)
+    return fail(Error::bad_request(fmt::format("请指定{}（{}）", name, key),
+                                   {{key, fmt::format("请指定{}", name)}}));
+  auto id = whole_number(*text);
+  if (!id || *id < 1)
+    return fail(Error::bad_request(fmt::format("{}编号（{}）应为正整数", name, key),
+                                   {{key, "应为正整数"}}));
+  return *id;
 }
 
 Result<int> limit_of(const http::Request& req) {

@@ -88,6 +88,12 @@ Result<Page> page_of(const http::Request& req);
 Result<int> limit_of(const http::Request& req);
 // A whole non-negative number written out in full (digits only), or nothing.
 std::optional<std::int64_t> whole_number(std::string_view s);
+// The id a route cannot do without, from the query parameter `key` (`name`
+// says what it is, in Chinese): an Error::bad_request naming the parameter
+// when it is absent or not a positive whole number, rather than looking up
+// id 0 and answering 404.
+Result<std::int64_t> required_id(const http::Request& req, const std::string& key,
+                                 std::string_view name);
 Json page_json(Json items, int limit);
 // A table as a download named after its title: CSV (UTF-8) when format is
 // "csv", else an XLSX workbook.

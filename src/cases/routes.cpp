@@ -149,9 +149,9 @@ std::string page_text(std::string_view items, const std::optional<std::string>& 
   return out;
 }
 
-const std::vector<std::string> kFilters = {"state", "level", "category", "type",    "urgency",
-                                           "node",  "org",   "overdue",  "channel", "from",
-                                           "to",    "q",     "mine",     "cursor",  "limit"};
+const std::vector<http::QueryParam> kFilters = {"state", "level", "category", "type",    "urgency",
+                                                "node",  "org",   "overdue",  "channel", "from",
+                                                "to",    "q",     "mine",     "cursor",  "limit"};
 
 void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
   app.router.add({"GET", "/api/v1/case-categories", http::access::kSignedIn, "cases",
@@ -319,21 +319,22 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                   }),
                   nullptr,
                   {"cursor", "limit"}});
-  app.router.add({"GET",
-                  "/api/v1/cases/duplicates",
-                  "case.create",
-                  "cases",
-                  "疑似重复诉求",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
-                    auto node = std::atoll(req.q("node_id").value_or("0").c_str());
-                    auto cat = std::atoll(req.q("category_id").value_or("0").c_str());
-                    auto text = req.q("text").value_or("");
-                    if (!node || !cat || text.empty() || text.size() > 6000)
-                      return fail(Error::invalid("请提供位置、分类和问题描述"));
-                    return svc->duplicates(caller(req), node, cat, text);
-                  }),
-                  nullptr,
-                  {"node_id", "category_id", "text"}});
+  app.router.add(
+      {"GET",
+       "/api/v1/cases/duplicates",
+       "case.create",
+       "cases",
+       "疑似重复诉求",
+       json_handler([svc](http::Request& req) -> Result<Json> {
+         auto node = std::atoll(req.q("node_id").value_or("0").c_str());
+         auto cat = std::atoll(req.q("category_id").value_or("0").c_str());
+         auto text = req.q("text").value_or("");
+         if (!node || !cat || text.empty() || text.size() > 6000)
+           return fail(Error::invalid("请提供位置、分类和问题描述"));
+         return svc->duplicates(caller(req), node, cat, text);
+       }),
+       nullptr,
+       {http::required("node_id"), http::required("category_id"), http::required("text")}});
   app.router.add({"GET", "/api/v1/cases/export", "case.export", "cases", "导出诉求（CSV或Excel）",
                   [exports](http::Request& req) {
                     auto f = case_filter(req);

@@ -10,6 +10,7 @@ namespace linli {
 
 enum class ErrorKind {
   invalid,          // 400/422: the caller sent something we refuse
+  bad_request,      // 400: the path or query lacks or garbles a parameter
   unauthenticated,  // 401
   forbidden,        // 403: known caller, lacks the permission at all
   not_found,        // 404: absent, or outside the caller's scope
@@ -35,6 +36,11 @@ struct Error {
 
   static Error invalid(std::string d, std::vector<FieldError> f = {}) {
     return {ErrorKind::invalid, std::move(d), std::move(f)};
+  }
+  // A query parameter missing or malformed: 400 even with its field named,
+  // since it is the request that is incomplete, not content we refused.
+  static Error bad_request(std::string d, std::vector<FieldError> f = {}) {
+    return {ErrorKind::bad_request, std::move(d), std::move(f)};
   }
   static Error not_found(std::string d = "记录不存在或无权查看") {
     return {ErrorKind::not_found, std::move(d)};

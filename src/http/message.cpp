@@ -29,6 +29,8 @@ ProblemInfo info(ErrorKind k) {
   switch (k) {
     case ErrorKind::invalid:
       return {422, "invalid", "提交的内容有误"};
+    case ErrorKind::bad_request:
+      return {400, "bad-request", "请求参数有误"};
     case ErrorKind::unauthenticated:
       return {401, "unauthenticated", "请先登录"};
     case ErrorKind::forbidden:

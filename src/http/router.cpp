@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace linli::http {
@@ -32,26 +33,47 @@ void Router::add(Route r) {
   routes_.push_back(std::move(r));
 }
 
+bool Router::path_matches(std::size_t route, const std::vector<std::string>& segs) const {
+  const auto& pat = compiled_[route].segments;
+  if (pat.size() != segs.size()) return false;
+  for (std::size_t k = 0; k < pat.size(); ++k)
+    if (is_param(pat[k]) ? segs[k].empty() : pat[k] != segs[k]) return false;
+  return true;
+}
+
 const Route* Router::match(const std::string& method, const std::string& path,
                            std::unordered_map<std::string, std::string>& params,
                            bool& path_exists) const {
   auto segs = split(path);
   path_exists = false;
+  const bool head = method == "HEAD";
   for (std::size_t i = 0; i < routes_.size(); ++i) {
-    const auto& pat = compiled_[i].segments;
-    if (pat.size() != segs.size()) continue;
-    bool ok = true;
-    for (std::size_t k = 0; k < pat.size() && ok; ++k)
-      ok = is_param(pat[k]) ? !segs[k].empty() : pat[k] == segs[k];
-    if (!ok) continue;
+    if (!path_matches(i, segs)) continue;
     path_exists = true;
-    if (routes_[i].method != method) continue;
+    if (routes_[i].method != method && !(head && routes_[i].method == "GET")) continue;
     params.clear();
+    const auto& pat = compiled_[i].segments;
     for (std::size_t k = 0; k < pat.size(); ++k)
       if (is_param(pat[k])) params[pat[k].substr(1, pat[k].size() - 2)] = segs[k];
     return &routes_[i];
   }
   return nullptr;
+}
+
+std::string Router::allowed(const std::string& path) const {
+  auto segs = split(path);
+  std::vector<std::string> methods;
+  auto add = [&](const std::string& m) {
+    if (std::ranges::find(methods, m) == methods.end()) methods.push_back(m);
+  };
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    if (!path_matches(i, segs)) continue;
+    add(routes_[i].method);
+    if (routes_[i].method == "GET") add("HEAD");
+  }
+  std::string out;
+  for (const auto& m : methods) out += (out.empty() ? "" : ", ") + m;
+  return out;
 }
 
 nlohmann::json Router::openapi() const {
@@ -70,8 +92,10 @@ nlohmann::json Router::openapi() const {
                           {"in", "path"},
                           {"required", true},
                           {"schema", {{"type", "string"}}}});
-    for (const auto& q : r.query)
-      params.push_back({{"name", q}, {"in", "query"}, {"schema", {{"type", "string"}}}});
+    for (const auto& q : r.query) {
+      params.push_back({{"name", q.name}, {"in", "query"}, {"schema", {{"type", "string"}}}});
+      if (q.required) params.back()["required"] = true;
+    }
     if (!params.empty()) op["parameters"] = params;
     if (!r.request_body.is_null())
       op["requestBody"] = {{"required", true},

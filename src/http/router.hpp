@@ -19,6 +19,20 @@ inline constexpr const char* kPublic = "public";           // no login
 inline constexpr const char* kSignedIn = "authenticated";  // any logged-in user
 }  // namespace access
 
+// A documented query parameter. The OpenAPI document marks a required one
+// (http::required("community")); the handler still checks it (required_id).
+struct QueryParam {
+  QueryParam(const char* n) : name(n) {}
+  QueryParam(std::string n) : name(std::move(n)) {}
+  std::string name;
+  bool required = false;
+};
+inline QueryParam required(std::string name) {
+  QueryParam q(std::move(name));
+  q.required = true;
+  return q;
+}
+
 struct Route {
   std::string method;
   std::string pattern;     // "/api/v1/residents/{id}"
@@ -27,20 +41,25 @@ struct Route {
   std::string summary;     // one line, Chinese
   Handler handler;
   nlohmann::json request_body = nullptr;  // OpenAPI schema of a JSON body, if any
-  std::vector<std::string> query = {};    // documented query parameters
+  std::vector<QueryParam> query = {};     // documented query parameters
 };
 
 class Router {
  public:
   void add(Route r);
   // The route matching method+path, filling params; nullptr when none.
-  // `path_exists` tells a 405 from a 404.
+  // `path_exists` tells a 405 from a 404. HEAD matches the path's GET route:
+  // its handler and checks run, and the server sends the header alone.
   const Route* match(const std::string& method, const std::string& path,
                      std::unordered_map<std::string, std::string>& params, bool& path_exists) const;
+  // The methods the routes of this path answer, for a 405's Allow header
+  // ("GET, HEAD, PUT"); empty when no route has the path.
+  std::string allowed(const std::string& path) const;
   const std::vector<Route>& routes() const { return routes_; }
   nlohmann::json openapi() const;
 
  private:
+  bool path_matches(std::size_t route, const std::vector<std::string>& segments) const;
   struct Compiled {
     std::vector<std::string> segments;  // "{id}" marks a parameter
   };

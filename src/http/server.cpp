@@ -164,7 +164,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void write(Response r) {
-    if (r.on_stream) return start_stream(std::move(r));
+    // HEAD of an event stream: the stream's header, then the next request;
+    // the events (and the subscription behind them) are never started.
+    const bool stream_head = r.on_stream && head_;
+    if (r.on_stream && !head_) return start_stream(std::move(r));
+    if (stream_head) r.content_type = "text/event-stream; charset=utf-8";
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -175,7 +179,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->prepare_payload();
     // RFC 9110 §8.6: no Content-Length on a 204, and on a 304 only the
     // length a 200 would have had; Beast would say 0.
-    if (r.status == 204 || r.status == 304) res->content_length(boost::none);
+    // A stream has no length: its end is the connection's.
+    if (r.status == 204 || r.status == 304 || stream_head) res->content_length(boost::none);
     // A HEAD answer is GET's header, Content-Length included, without the
     // body: Beast writes whatever body the message holds.
     if (head_) res->body().clear();

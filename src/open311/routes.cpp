@@ -819,7 +819,7 @@ constexpr const char* kTag = "open311";
 // One route per format for a fixed path: "/open311/v2/services" → .json and .xml.
 void add_both(App& app, const std::string& method, const std::string& path,
               const std::string& summary, std::function<http::Response(http::Request&, Fmt)> fn,
-              std::vector<std::string> query = {}) {
+              std::vector<http::QueryParam> query = {}) {
   for (const auto& [ext, format] : {std::pair{".json", Fmt::json}, std::pair{".xml", Fmt::xml}}) {
     Fmt f = format;
     app.router.add({method, path + ext, http::access::kPublic, kTag, summary,

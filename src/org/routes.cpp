@@ -454,18 +454,18 @@ void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc,
                   "org",
                   "导出居民名单（CSV或Excel，已脱敏）",
                   [&app, exports](http::Request& req) {
-                    auto node = req.q("node");
+                    auto node = required_id(req, "node", "区划");
+                    if (!node) return http::Response::problem(node.error(), req.request_id);
                     auto format = req.q("format").value_or("xlsx");
-                    if (!node || (format != "csv" && format != "xlsx"))
-                      return http::Response::problem(
-                          Error::invalid("请指定区划（node）和格式（csv或xlsx）"), req.request_id);
-                    std::int64_t id = std::atoll(node->c_str());
-                    auto rows = exports->export_residents(caller(req), id, App::actor(req));
+                    if (format != "csv" && format != "xlsx")
+                      return http::Response::problem(Error::invalid("格式应为csv或xlsx"),
+                                                     req.request_id);
+                    auto rows = exports->export_residents(caller(req), *node, App::actor(req));
                     if (!rows) return http::Response::problem(rows.error(), req.request_id);
                     return spreadsheet(*rows, format, "居民名单");
                   },
                   nullptr,
-                  {"node", "format"}});
+                  {http::required("node"), "format"}});
 }
 
 }  // namespace

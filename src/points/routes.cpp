@@ -10,13 +10,16 @@ namespace {
 
 using points::PointsService;
 
+// An optional id filter: 0 when absent (see required_id for ids a route needs).
 std::int64_t q_id(const http::Request& req, const char* key) {
   return std::atoll(req.q(key).value_or("0").c_str());
 }
 
-points::LedgerQuery ledger_query(const http::Request& req) {
+Result<points::LedgerQuery> ledger_query(const http::Request& req) {
+  auto community = required_id(req, "community", "社区");
+  if (!community) return fail(community.error());
   points::LedgerQuery q;
-  q.community_id = q_id(req, "community");
+  q.community_id = *community;
   q.resident_id = q_id(req, "resident");
   q.kind = req.q("kind").value_or("");
   q.month = req.q("month").value_or("");
@@ -55,11 +58,13 @@ void add_rule_and_deed_routes(App& app, std::shared_ptr<PointsService> svc) {
                   "points.review",
                   "points",
                   "修改或新增社区积分规则（新版本）",
-                  body_handler([svc](http::Request& req, const Json& b) {
-                    return svc->put_rule(caller(req), q_id(req, "community"), b, App::actor(req));
+                  body_handler([svc](http::Request& req, const Json& b) -> Result<Json> {
+                    auto community = required_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    return svc->put_rule(caller(req), *community, b, App::actor(req));
                   }),
                   {{"type", "object"}},
-                  {"community"}});
+                  {http::required("community")}});
   app.router.add({"POST",
                   "/api/v1/points/deeds",
                   "points.record",
@@ -189,18 +194,23 @@ void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
                                                   correction.value_or(0), App::actor(req));
                   }),
                   {{"type", "object"}}});
-  app.router.add({"GET",
-                  "/api/v1/points/rankings",
-                  "points.read",
-                  "points",
-                  "排名：居民、单元、楼栋、支部（街道另有社区排名）",
-                  json_handler([svc](http::Request& req) {
-                    auto street = q_id(req, "street");
-                    return svc->rankings(caller(req), street ? street : q_id(req, "community"),
-                                         req.q("period").value_or(""));
-                  }),
-                  nullptr,
-                  {"community", "street", "period"}});
+  app.router.add(
+      {"GET",
+       "/api/v1/points/rankings",
+       "points.read",
+       "points",
+       "排名：居民、单元、楼栋、支部（指定社区 community 或街道 street；街道另有社区排名）",
+       json_handler([svc](http::Request& req) -> Result<Json> {
+         if (!req.q("street") && !req.q("community"))
+           return fail(Error::bad_request("请指定社区（community）或街道（street）",
+                                          {{"community", "请指定社区或街道"}}));
+         auto node = req.q("street") ? required_id(req, "street", "街道")
+                                     : required_id(req, "community", "社区");
+         if (!node) return fail(node.error());
+         return svc->rankings(caller(req), *node, req.q("period").value_or(""));
+       }),
+       nullptr,
+       {"community", "street", http::required("period")}});
   app.router.add({"POST",
                   "/api/v1/points/honours",
                   "points.review",
@@ -217,11 +227,13 @@ void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
                   http::access::kSignedIn,
                   "points",
                   "荣誉榜",
-                  json_handler([svc](http::Request& req) {
-                    return svc->honours(caller(req), q_id(req, "community"), q_id(req, "year"));
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto community = required_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    return svc->honours(caller(req), *community, q_id(req, "year"));
                   }),
                   nullptr,
-                  {"community", "year"}});
+                  {http::required("community"), "year"}});
 }
 
 void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
@@ -243,9 +255,16 @@ void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
                   "/api/v1/points/balance",
                   http::access::kSignedIn,
                   "points",
-                  "积分余额与明细",
-                  json_handler([svc](http::Request& req) {
-                    return svc->balance(caller(req), q_id(req, "resident"));
+                  "积分余额与明细（居民看自己的；工作人员须指定居民 resident）",
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    // A resident's own balance needs no id; staff name the resident.
+                    auto resident = caller(req).resident_id;
+                    if (req.q("resident") || !resident) {
+                      auto named = required_id(req, "resident", "居民");
+                      if (!named) return fail(named.error());
+                      resident = *named;
+                    }
+                    return svc->balance(caller(req), resident);
                   }),
                   nullptr,
                   {"resident"}});
@@ -258,14 +277,15 @@ void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
                     auto page = page_of(req);
                     if (!page) return fail(page.error());
                     auto q = ledger_query(req);
-                    q.before = page->after;
-                    q.limit = page->limit;
-                    auto items = svc->ledger(caller(req), q);
+                    if (!q) return fail(q.error());
+                    q->before = page->after;
+                    q->limit = page->limit;
+                    auto items = svc->ledger(caller(req), *q);
                     if (!items) return fail(items.error());
                     return page_json(std::move(*items), page->limit);
                   }),
                   nullptr,
-                  {"community", "resident", "kind", "month", "cursor", "limit"}});
+                  {http::required("community"), "resident", "kind", "month", "cursor", "limit"}});
   app.router.add({"GET",
                   "/api/v1/points/ledger/export",
                   "points.read",
@@ -276,12 +296,14 @@ void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
                     if (format != "csv" && format != "xlsx")
                       return http::Response::problem(Error::invalid("格式应为csv或xlsx"),
                                                      req.request_id);
-                    auto rows = svc->export_ledger(caller(req), ledger_query(req), App::actor(req));
+                    auto q = ledger_query(req);
+                    if (!q) return http::Response::problem(q.error(), req.request_id);
+                    auto rows = svc->export_ledger(caller(req), *q, App::actor(req));
                     if (!rows) return http::Response::problem(rows.error(), req.request_id);
                     return spreadsheet(*rows, format, "积分台账");
                   },
                   nullptr,
-                  {"community", "resident", "kind", "month", "format"}});
+                  {http::required("community"), "resident", "kind", "month", "format"}});
   app.router.add({"GET", "/api/v1/points/ledger/check", "points.review", "points", "积分账本核对",
                   json_handler([svc](http::Request&) -> Result<Json> {
                     auto problems = svc->check_ledger();
@@ -360,12 +382,13 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                   http::access::kSignedIn,
                   "points",
                   "服务站或商户的兑换单（如待发放）",
-                  json_handler([svc](http::Request& req) {
-                    return svc->redemptions(caller(req), q_id(req, "org"),
-                                            req.q("state").value_or(""));
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto org = required_id(req, "org", "服务站或商户");
+                    if (!org) return fail(org.error());
+                    return svc->redemptions(caller(req), *org, req.q("state").value_or(""));
                   }),
                   nullptr,
-                  {"org", "state"}});
+                  {http::required("org"), "state"}});
   app.router.add(
       {"GET", "/api/v1/points/redemptions/mine", "points.self", "points", "我的兑换",
        json_handler([svc](http::Request& req) { return svc->my_redemptions(caller(req)); })});
@@ -425,7 +448,7 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                     return svc->statement(caller(req), *org, req.q("month").value_or(""));
                   }),
                   nullptr,
-                  {"month"}});
+                  {http::required("month")}});
 }
 
 }  // namespace
@@ -436,22 +459,25 @@ void add_settings_routes(App& app, std::shared_ptr<PointsService> svc) {
                   "points.read",
                   "points",
                   "社区积分设置：异议期、兑换码有效期、积分有效期",
-                  json_handler([svc](http::Request& req) {
-                    return svc->settings(caller(req), q_id(req, "community"));
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto community = required_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    return svc->settings(caller(req), *community);
                   }),
                   nullptr,
-                  {"community"}});
+                  {http::required("community")}});
   app.router.add({"PUT",
                   "/api/v1/points/settings",
                   "points.review",
                   "points",
                   "修改社区积分设置",
-                  body_handler([svc](http::Request& req, const Json& b) {
-                    return svc->put_settings(caller(req), q_id(req, "community"), b,
-                                             App::actor(req));
+                  body_handler([svc](http::Request& req, const Json& b) -> Result<Json> {
+                    auto community = required_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    return svc->put_settings(caller(req), *community, b, App::actor(req));
                   }),
                   {{"type", "object"}},
-                  {"community"}});
+                  {http::required("community")}});
 }
 
 void register_points_routes(App& app) {

@@ -1,0 +1,153 @@
+// Routes that cannot answer without an id in the query (the community whose
+// settings, ledger or honours to show) say so with a 400 naming the
+// parameter, over real HTTP on every store: not a 404 for community 0.
+#include <gtest/gtest.h>
+
+#include "api_env.hpp"
+
+using linli::test::ApiEnv;
+using linli::test::HttpResult;
+
+namespace {
+
+class RequiredQueryTest : public StoreParamTest {
+ protected:
+  ApiEnv& env() { return ApiEnv::get(GetParam()); }
+  HttpResult call(const std::string& method, const std::string& target, const std::string& role) {
+    std::map<std::string, std::string> headers;
+    std::string body;
+    if (method != "GET") {
+      body = "{}";
+      headers["content-type"] = "application/json";
+    }
+    return env().client->request(method, target, body, env().token(role), headers);
+  }
+  std::string community() { return std::to_string(env().accounts["community_staff"].node); }
+  std::string street() {
+    return std::to_string(env()
+                              .db
+                              ->one("SELECT parent_id FROM nodes WHERE id = $1",
+                                    {env().accounts["community_staff"].node})
+                              ->i64("parent_id"));
+  }
+  // A 400 problem whose detail and field error name `key`.
+  void expect_names(const HttpResult& r, const std::string& key, const std::string& what) {
+    EXPECT_EQ(r.status, 400) << what << " → " << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json; charset=utf-8") << what;
+    auto j = r.json();
+    EXPECT_EQ(j["status"], 400) << what;
+    EXPECT_NE(j.value("detail", "").find("（" + key + "）"), std::string::npos)
+        << what << " → " << r.body;
+    ASSERT_TRUE(j["errors"].is_array() && j["errors"].size() == 1) << what << " → " << r.body;
+    EXPECT_EQ(j["errors"][0]["field"], key) << what;
+  }
+};
+
+TEST_P(RequiredQueryTest, RoutesNeedingAnIdAnswer400WithoutItAndAnswerWithIt) {
+  struct Case {
+    std::string method, target, role, key;
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/api/v1/points/settings", "community_staff", "community"},
+      {"PUT", "/api/v1/points/settings", "community_staff", "community"},
+      {"PUT", "/api/v1/points/rules", "community_staff", "community"},
+      {"GET", "/api/v1/points/rankings?period=2026-01", "community_staff", "community"},
+      {"GET", "/api/v1/points/honours?year=2026", "community_staff", "community"},
+      {"GET", "/api/v1/points/ledger", "community_staff", "community"},
+      {"GET", "/api/v1/points/ledger/export?format=csv", "community_staff", "community"},
+      {"GET", "/api/v1/points/redemptions?state=ordered", "community_staff", "org"},
+      // Staff have no balance of their own: they name the resident.
+      {"GET", "/api/v1/points/balance", "community_staff", "resident"},
+      {"GET", "/api/v1/export/residents?format=csv", "grid_worker", "node"},
+  };
+  for (const auto& c : cases) {
+    auto r = call(c.method, c.target, c.role);
+    expect_names(r, c.key, c.method + " " + c.target);
+    auto j = r.json();
+    EXPECT_NE(j.value("detail", "").find("请指定"), std::string::npos) << r.body;
+  }
+  // An empty value is no value.
+  expect_names(call("GET", "/api/v1/points/settings?community=", "community_staff"), "community",
+               "empty community");
+
+  // Given their id, or where none is needed, they answer.
+  auto staff = "community_staff";
+  EXPECT_EQ(call("GET", "/api/v1/points/settings?community=" + community(), staff).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/points/ledger?community=" + community(), staff).status, 200);
+  EXPECT_EQ(call("GET", "/api/v1/points/honours?community=" + community(), staff).status, 200);
+  // A resident's own balance needs no id.
+  auto mine = call("GET", "/api/v1/points/balance", "resident");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.json()["resident_id"],
+            env().count("SELECT resident_id AS n FROM users WHERE username = $1",
+                        {env().accounts["resident"].username}));
+  // Optional filters stay optional: the city's rules, the caller's deeds,
+  // objections and shop items.
+  for (const auto* path : {"/api/v1/points/rules", "/api/v1/points/deeds",
+                           "/api/v1/points/objections", "/api/v1/points/items"}) {
+    auto r = call("GET", path, staff);
+    EXPECT_EQ(r.status, 200) << path << " → " << r.body.substr(0, 200);
+  }
+}
+
+TEST_P(RequiredQueryTest, AnIdThatIsNotAWholeNumberIs400TooAndAnUnknownOneStays404) {
+  for (const std::string bad : {"abc", "0", "-3", "12x", "%2B5"}) {
+    auto r = call("GET", "/api/v1/points/settings?community=" + bad, "community_staff");
+    expect_names(r, "community", "community=" + bad);
+    EXPECT_NE(r.json().value("detail", "").find("正整数"), std::string::npos) << r.body;
+  }
+  expect_names(call("GET", "/api/v1/points/rankings?period=2026-01&street=x", "street_center"),
+               "street", "street=x");
+  expect_names(call("GET", "/api/v1/export/residents?format=csv&node=abc", "grid_worker"), "node",
+               "node=abc");
+  // A well-formed id of no community (or one outside the caller's scope) is
+  // still not found: the parameter was given, the record is not there.
+  EXPECT_EQ(call("GET", "/api/v1/points/settings?community=999999999", "community_staff").status,
+            404);
+  EXPECT_EQ(call("GET", "/api/v1/points/ledger?community=999999999", "community_staff").status,
+            404);
+}
+
+TEST_P(RequiredQueryTest, RankingsTakeAStreetOrACommunityAndSayWhichWhenNeither) {
+  auto period = "&period=2026-01";
+  auto by_community =
+      call("GET", "/api/v1/points/rankings?community=" + community() + period, "community_staff");
+  ASSERT_EQ(by_community.status, 200) << by_community.body;
+  auto by_street =
+      call("GET", "/api/v1/points/rankings?street=" + street() + period, "street_center");
+  ASSERT_EQ(by_street.status, 200) << by_street.body;
+  EXPECT_EQ(by_street.json()["scope"], "street");
+
+  auto neither = call("GET", "/api/v1/points/rankings?period=2026-01", "street_center");
+  expect_names(neither, "community", "neither");
+  auto detail = neither.json().value("detail", "");
+  EXPECT_NE(detail.find("street"), std::string::npos) << detail;
+}
+
+TEST_P(RequiredQueryTest, OpenApiMarksTheRequiredParameters) {
+  auto doc = env().client->get("/api/v1/openapi.json").json();
+  auto required = [&](const std::string& path, const std::string& method,
+                      const std::string& name) -> std::optional<bool> {
+    for (const auto& p : doc["paths"][path][method]["parameters"])
+      if (p["name"] == name && p["in"] == "query") return p.value("required", false);
+    return std::nullopt;
+  };
+  EXPECT_EQ(required("/api/v1/points/settings", "get", "community"), true);
+  EXPECT_EQ(required("/api/v1/points/settings", "put", "community"), true);
+  EXPECT_EQ(required("/api/v1/points/rules", "put", "community"), true);
+  EXPECT_EQ(required("/api/v1/points/ledger", "get", "community"), true);
+  EXPECT_EQ(required("/api/v1/points/honours", "get", "community"), true);
+  EXPECT_EQ(required("/api/v1/points/redemptions", "get", "org"), true);
+  EXPECT_EQ(required("/api/v1/export/residents", "get", "node"), true);
+  EXPECT_EQ(required("/api/v1/export/residents", "get", "format"), false);
+  EXPECT_EQ(required("/api/v1/cases/duplicates", "get", "text"), true);
+  EXPECT_EQ(required("/api/v1/points/rules", "get", "community"), false);
+  EXPECT_EQ(required("/api/v1/points/ledger", "get", "resident"), false);
+  // Either of the two will do, so neither is required on its own.
+  EXPECT_EQ(required("/api/v1/points/rankings", "get", "community"), false);
+  EXPECT_EQ(required("/api/v1/points/rankings", "get", "street"), false);
+}
+
+LINLI_STORE_TESTS(RequiredQueryTest);
+
+}  // namespace
