@@ -353,24 +353,24 @@ $fn$;
     # Migration 0010 as it was written: three nodes of every path.
     sqlite += f"""
 CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases BEGIN
-  {case_stmt("sqlite", [("NEW.", 1)], 3)};
+  {case_stmt("sqlite", [("NEW.", 1)], LEGACY_DEPTH)};
 END;
 CREATE TRIGGER cases_kpi_update AFTER UPDATE OF {of} ON cases BEGIN
-  {case_stmt("sqlite", [("NEW.", 1), ("OLD.", -1)], 3)};
-  {w_for_case("sqlite", [("NEW.", 1), ("OLD.", -1)], 3)};
+  {case_stmt("sqlite", [("NEW.", 1), ("OLD.", -1)], LEGACY_DEPTH)};
+  {w_for_case("sqlite", [("NEW.", 1), ("OLD.", -1)], LEGACY_DEPTH)};
 END;
 CREATE TRIGGER cases_kpi_delete AFTER DELETE ON cases BEGIN
-  {case_stmt("sqlite", [("OLD.", -1)], 3)};
-  {w_for_case("sqlite", [("OLD.", -1)], 3)};
+  {case_stmt("sqlite", [("OLD.", -1)], LEGACY_DEPTH)};
+  {w_for_case("sqlite", [("OLD.", -1)], LEGACY_DEPTH)};
 END;
-{sqlite_whistle_triggers(3)}"""
-    pg_cases3, pg_whistles3 = pg_functions(3, "CREATE")
+{sqlite_whistle_triggers(LEGACY_DEPTH)}"""
+    pg_cases_legacy, pg_whistles_legacy = pg_functions(LEGACY_DEPTH, "CREATE")
     pg = tables("postgres")
     pg += f"""
-{pg_cases3}CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
+{pg_cases_legacy}CREATE TRIGGER cases_kpi_insert AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
 CREATE TRIGGER cases_kpi_update AFTER UPDATE OF {of} ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
 CREATE TRIGGER cases_kpi_delete AFTER DELETE ON cases FOR EACH ROW EXECUTE FUNCTION cases_kpi();
-{pg_whistles3}CREATE TRIGGER case_whistles_kpi_insert AFTER INSERT ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
+{pg_whistles_legacy}CREATE TRIGGER case_whistles_kpi_insert AFTER INSERT ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
 CREATE TRIGGER case_whistles_kpi_update AFTER UPDATE OF {wof} ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
 CREATE TRIGGER case_whistles_kpi_delete AFTER DELETE ON case_whistles FOR EACH ROW EXECUTE FUNCTION case_whistles_kpi();
 """
@@ -428,7 +428,7 @@ CREATE TRIGGER case_whistles_kpi_delete AFTER DELETE ON case_whistles FOR EACH R
     (ROOT / "migrations/postgres/0023_kpi_grid_rollups.sql").write_text(pg_0023)
     (ROOT / "migrations/sqlite/0010_kpi_rollups.sql").write_text(sqlite)
     (ROOT / "migrations/postgres/0010_kpi_rollups.sql").write_text(pg)
-    (ROOT / "migrations/sqlite/0014_kpi_lean_triggers.sql").write_text(lean_triggers(3))
+    (ROOT / "migrations/sqlite/0014_kpi_lean_triggers.sql").write_text(lean_triggers(LEGACY_DEPTH))
     inc = ["// Written by scripts/kpi-rollup-sql.py: the KPI roll-ups' full recount.",
            "// clang-format off"]
     for store in ("sqlite", "postgres"):
