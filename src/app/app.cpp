@@ -73,13 +73,9 @@ bool same_origin(const http::Request& req, const std::string& public_origin) {
 
 // RFC 9110 §15.5.6: a 405 names the methods the path does answer.
 http::Response method_not_allowed(const std::string& allow, const std::string& request_id) {
-  Json j = {{"type", "about:blank"},
-            {"title", "不支持此请求方法"},
-            {"status", 405},
-            {"detail", fmt::format("此地址只接受以下请求方法：{}", allow)},
-            {"request_id", request_id}};
-  auto r = http::Response::json(j, 405);
-  r.content_type = "application/problem+json; charset=utf-8";
+  auto r = http::Response::problem(
+      Error{ErrorKind::not_allowed, fmt::format("此地址只接受以下请求方法：{}", allow)},
+      request_id);
   r.headers.emplace_back("Allow", allow);
   return r;
 }

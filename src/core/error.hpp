@@ -14,6 +14,7 @@ enum class ErrorKind {
   unauthenticated,  // 401
   forbidden,        // 403: known caller, lacks the permission at all
   not_found,        // 404: absent, or outside the caller's scope
+  not_allowed,      // 405: the path exists, not with this method
   conflict,         // 409: state machine refused, unique key taken
   locked,           // 423: account locked
   too_many,         // 429: throttled

@@ -37,6 +37,8 @@ ProblemInfo info(ErrorKind k) {
       return {403, "forbidden", "没有权限"};
     case ErrorKind::not_found:
       return {404, "not-found", "未找到"};
+    case ErrorKind::not_allowed:
+      return {405, "method-not-allowed", "不支持此请求方法"};
     case ErrorKind::conflict:
       return {409, "conflict", "与当前状态冲突"};
     case ErrorKind::locked:
