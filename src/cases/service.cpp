@@ -538,6 +538,17 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
   return j;
 }
 
+namespace {
+// The id of a case's ancestor at `depth` (1 = the district): the key of
+// cases_street_newest (2) and cases_community_newest (3), written as their
+// migration (0027) writes it, which is how SQLite matches a query to an
+// index on an expression.
+std::string ancestor_id_sql(int depth) {
+  return "json_extract('[' || replace(trim(c.node_path, '/'), '/', ',') || ']', '$[" +
+         std::to_string(depth - 1) + "]')";
+}
+}  // namespace
+
 Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFilter& f,
                                          const char* columns, ListPlan plan, std::int64_t window) {
   store::Sql q;
@@ -561,6 +572,9 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     std::string cond;
     const char* index = nullptr;
     bool subtree = false;  // holds the node filter's range already
+    // The ids_first branch of the first subtree, walked newest first through
+    // newest_index (SQLite): its condition on that index's key.
+    std::string newest = {};
   };
   std::vector<Visible> visible;
   if (p.can("case.read"))
@@ -572,8 +586,19 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
         within = *node_path;
       else if (node_path && !auth::in_subtree(root, *node_path))
         continue;  // the node lies outside this subtree
-      visible.push_back({"(" + auth::in_subtree_sql(q, within, "c.node_path") + ")",
-                         subtree_index(f, within), true});
+      Visible v{"(" + auth::in_subtree_sql(q, within, "c.node_path") + ")",
+                subtree_index(f, within),
+                true,
+                {}};
+      // Only the first branch: a later one would check the earlier
+      // subtrees' paths, which the index does not hold, on every row.
+      if (const char* newest = newest_index(f, within);
+          sqlite && newest && plan == ListPlan::ids_first && visible.empty()) {
+        v.index = newest;
+        v.newest = ancestor_id_sql(auth::path_depth(within)) + " = " +
+                   q.bind(auth::path_ids(within).back());
+      }
+      visible.push_back(std::move(v));
     }
   visible.push_back({"c.reporter_user_id = " + q.bind(p.user_id), "cases_reporter"});
   for (auto org : p.scope_orgs("case.department"))
@@ -627,7 +652,17 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     // conditions on their rows.
     q << "(SELECT id FROM (";
     for (std::size_t i = 0; i < visible.size(); ++i) {
-      q << (i ? " UNION ALL " : "") << "SELECT c.id AS id FROM cases c";
+      q << (i ? " UNION ALL " : "");
+      if (!visible[i].newest.empty()) {
+        // A street's or a community's ids come newest first from their
+        // ancestor's index: the walk stops at the page instead of sorting
+        // the subtree (migration 0027).
+        q << "SELECT id FROM (SELECT c.id AS id FROM cases c INDEXED BY " << visible[i].index
+          << " WHERE " << visible[i].newest << after << filters << " ORDER BY c.id DESC LIMIT "
+          << limit << ")";
+        continue;
+      }
+      q << "SELECT c.id AS id FROM cases c";
       if (sqlite && visible[i].index) q << " INDEXED BY " << visible[i].index;
       q << " WHERE " << visible[i].cond;
       if (i) q << " AND " << any_of(i) << " IS NOT TRUE";
@@ -682,6 +717,22 @@ namespace {
 // The city and a street.
 bool top_two_levels(std::string_view path) { return auth::path_depth(path) <= 2; }
 }  // namespace
+
+const char* CaseService::newest_index(const CaseFilter& f, std::string_view within) {
+  // Where the subtree would be read from cases_path: no filter, or filters
+  // on the columns the index entries hold. A state or a level alone seeks
+  // cases_queue; a period of the whole city, the reporter and the overdue
+  // have indexes of their own (subtree_index).
+  if (std::string_view(subtree_index(f, within)) != "cases_path") return nullptr;
+  switch (auth::path_depth(within)) {
+    case 2:
+      return "cases_street_newest";
+    case 3:
+      return "cases_community_newest";
+    default:
+      return nullptr;  // the city pages among the newest ids; below, few cases
+  }
+}
 
 const char* CaseService::subtree_index(const CaseFilter& f, std::string_view within) {
   // cases_path holds the path and every column the list filters on but the
@@ -790,9 +841,17 @@ std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_pl
   // its indexes, and only the page's rows are read. On 10M cases the one
   // statement that did both sorted every case of the scope: 2.1 s for a
   // street, 0.28 s for a community (docs/PERFORMANCE.md, session 11).
+  // On SQLite a street and a community walk their own index newest first
+  // (newest_index, migration 0027) and stop at the page: a street looks
+  // through no window first unless the filter is a state or a level alone
+  // (cases_queue).
   std::vector<std::pair<ListPlan, std::int64_t>> plans;
+  const bool sqlite = db_.kind() == store::Kind::sqlite;
+  auto windowed = [&](const std::string& root) {
+    return auth::whole_city(root) || (top_two_levels(root) && !(sqlite && newest_index(f, root)));
+  };
   const bool wide = f.q.empty() && !f.mine && p.can("case.read") &&
-                    std::ranges::any_of(p.scope_paths("case.read"), top_two_levels);
+                    std::ranges::any_of(p.scope_paths("case.read"), windowed);
   const bool city = std::ranges::any_of(p.scope_paths("case.read"), auth::whole_city);
   const auto window = list_window_.load(std::memory_order_relaxed);
   // A window answers only with more than f.limit cases in it (an export's
@@ -818,8 +877,8 @@ std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_pl
   }
   // The whole city's period on SQLite (without a category, which has its
   // own index) is walked between the period's ids.
-  const bool city_period = db_.kind() == store::Kind::sqlite && city && f.from_ms &&
-                           !f.category_id && f.q.empty() && !f.mine && !f.overdue && !f.node_id;
+  const bool city_period = sqlite && city && f.from_ms && !f.category_id && f.q.empty() &&
+                           !f.mine && !f.overdue && !f.node_id;
   if (city_period && by_ids(p, f))
     plans.emplace_back(ListPlan::period_span, 0);
   else

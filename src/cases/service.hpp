@@ -114,6 +114,10 @@ class CaseService {
                               ListPlan plan, std::int64_t window = 0);
   // The index that finds a subtree's cases for the list's filters (SQLite).
   static const char* subtree_index(const CaseFilter& f, std::string_view within);
+  // The index whose entries hold a street's or a community's cases newest
+  // first (SQLite migration 0027), when the list's filters can be checked on
+  // its entries; nullptr otherwise.
+  static const char* newest_index(const CaseFilter& f, std::string_view within);
   // The filter's conditions on c but the node's, each starting " AND ".
   std::string list_filters(store::Sql& q, const auth::Principal& p, const CaseFilter& f);
   // Whether the list reads its ids first (ListPlan::ids_first) or its rows
