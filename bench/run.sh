@@ -345,8 +345,12 @@ for l in $LABELS; do
   done
   # The list is a page too (no rate target of its own): a grid's, a
   # community's and the whole city's newest cases.
-  judge "list p99 < 20 ms" "${P99[$l.list]:-}" '<' 20 \
-    "a community's page reads the ids of every case in its subtree (about 33,000 on 10M cases) to find its newest 51"
+  if [[ $l == sqlite ]]; then
+    why="a page costs ~${CPU[$l.list]:-?} $unit of linli's CPU (the street and the community walk their index newest first since session 17; a grid and a state still sort their ids) and $CONNS connections queue on $(nproc) cores"
+  else
+    why="a community's page reads the ids of every case in its subtree (about 33,000 on 10M cases) to find its newest 51"
+  fi
+  judge "list p99 < 20 ms" "${P99[$l.list]:-}" '<' 20 "$why"
   if ((CASES >= 10000000)); then
     judge "KPIs, whole city, one year, one request < 50 ms" "${INFO[$l.kpi_single]:-}" '<' 50 \
       "the departments' live count probes the whistles of every open case due after now"
