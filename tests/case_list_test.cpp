@@ -4,8 +4,8 @@
 // street here) looks through the newest ids of the table first and falls
 // back to its scope's indexes when that window holds less than a page (the
 // whole city tries a second window, 16 times as wide); a community or a grid
-// goes to its indexes at once (CaseService::list_page). On SQLite a street
-// and a community walk the index of their ancestor newest first instead
+// goes to its indexes at once (CaseService::list_page). A street and a
+// community walk the index of their ancestor newest first instead
 // (migration 0027), a street then without a window unless it asks for a
 // state or a level alone. The window is made tiny and huge here so that all
 // the ways, and pages that start in one and end in the other, are compared

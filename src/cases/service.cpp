@@ -539,13 +539,17 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
 }
 
 namespace {
-// The id of a case's ancestor at `depth` (1 = the district): the key of
-// cases_street_newest (2) and cases_community_newest (3), written as their
-// migration (0027) writes it, which is how SQLite matches a query to an
-// index on an expression.
-std::string ancestor_id_sql(int depth) {
-  return "json_extract('[' || replace(trim(c.node_path, '/'), '/', ',') || ']', '$[" +
-         std::to_string(depth - 1) + "]')";
+// "<the id of a case's ancestor at `depth`> = <that id>" (1 = the district),
+// the key of cases_street_newest (2) and cases_community_newest (3), written
+// as their migrations (0027) write it: SQLite and PostgreSQL use an index on
+// an expression only for the same expression. SQLite reads the id as a
+// number, PostgreSQL's split_part as text.
+std::string ancestor_is_sql(store::Sql& q, store::Kind kind, int depth, std::int64_t id) {
+  if (kind == store::Kind::sqlite)
+    return "json_extract('[' || replace(trim(c.node_path, '/'), '/', ',') || ']', '$[" +
+           std::to_string(depth - 1) + "]') = " + q.bind(id);
+  return "split_part(c.node_path, '/', " + std::to_string(depth + 1) +
+         ") = " + q.bind(std::to_string(id));
 }
 }  // namespace
 
@@ -573,7 +577,7 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     const char* index = nullptr;
     bool subtree = false;  // holds the node filter's range already
     // The ids_first branch of the first subtree, walked newest first through
-    // newest_index (SQLite): its condition on that index's key.
+    // newest_index: its condition on that index's key.
     std::string newest = {};
   };
   std::vector<Visible> visible;
@@ -593,10 +597,10 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
       // Only the first branch: a later one would check the earlier
       // subtrees' paths, which the index does not hold, on every row.
       if (const char* newest = newest_index(f, within);
-          sqlite && newest && plan == ListPlan::ids_first && visible.empty()) {
+          newest && plan == ListPlan::ids_first && visible.empty()) {
         v.index = newest;
-        v.newest = ancestor_id_sql(auth::path_depth(within)) + " = " +
-                   q.bind(auth::path_ids(within).back());
+        v.newest =
+            ancestor_is_sql(q, db_.kind(), auth::path_depth(within), auth::path_ids(within).back());
       }
       visible.push_back(std::move(v));
     }
@@ -657,9 +661,10 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
         // A street's or a community's ids come newest first from their
         // ancestor's index: the walk stops at the page instead of sorting
         // the subtree (migration 0027).
-        q << "SELECT id FROM (SELECT c.id AS id FROM cases c INDEXED BY " << visible[i].index
-          << " WHERE " << visible[i].newest << after << filters << " ORDER BY c.id DESC LIMIT "
-          << limit << ")";
+        q << "SELECT id FROM (SELECT c.id AS id FROM cases c";
+        if (sqlite) q << " INDEXED BY " << visible[i].index;
+        q << " WHERE " << visible[i].newest << after << filters << " ORDER BY c.id DESC LIMIT "
+          << limit << ") newest";
         continue;
       }
       q << "SELECT c.id AS id FROM cases c";
@@ -841,14 +846,14 @@ std::vector<std::pair<CaseService::ListPlan, std::int64_t>> CaseService::list_pl
   // its indexes, and only the page's rows are read. On 10M cases the one
   // statement that did both sorted every case of the scope: 2.1 s for a
   // street, 0.28 s for a community (docs/PERFORMANCE.md, session 11).
-  // On SQLite a street and a community walk their own index newest first
+  // A street and a community walk their own index newest first
   // (newest_index, migration 0027) and stop at the page: a street looks
   // through no window first unless the filter is a state or a level alone
   // (cases_queue).
   std::vector<std::pair<ListPlan, std::int64_t>> plans;
   const bool sqlite = db_.kind() == store::Kind::sqlite;
   auto windowed = [&](const std::string& root) {
-    return auth::whole_city(root) || (top_two_levels(root) && !(sqlite && newest_index(f, root)));
+    return auth::whole_city(root) || (top_two_levels(root) && !newest_index(f, root));
   };
   const bool wide = f.q.empty() && !f.mine && p.can("case.read") &&
                     std::ranges::any_of(p.scope_paths("case.read"), windowed);

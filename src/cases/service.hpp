@@ -115,7 +115,7 @@ class CaseService {
   // The index that finds a subtree's cases for the list's filters (SQLite).
   static const char* subtree_index(const CaseFilter& f, std::string_view within);
   // The index whose entries hold a street's or a community's cases newest
-  // first (SQLite migration 0027), when the list's filters can be checked on
+  // first (migration 0027), when the list's filters can be checked on
   // its entries; nullptr otherwise.
   static const char* newest_index(const CaseFilter& f, std::string_view within);
   // The filter's conditions on c but the node's, each starting " AND ".
