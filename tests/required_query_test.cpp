@@ -108,6 +108,45 @@ TEST_P(RequiredQueryTest, AnIdThatIsNotAWholeNumberIs400TooAndAnUnknownOneStays4
             404);
 }
 
+// An optional id filter that is not an id is refused the same way, not read
+// as "no filter": the list would otherwise answer with every case the
+// caller may see as if they had asked for one category.
+TEST_P(RequiredQueryTest, AnOptionalIdFilterThatIsNotAnIdIs400NotNoFilter) {
+  struct Case {
+    std::string target, role, key;
+  };
+  const std::vector<Case> cases = {
+      {"/api/v1/cases?category=abc", "community_staff", "category"},
+      {"/api/v1/cases?node=0", "community_staff", "node"},
+      {"/api/v1/cases?org=-1", "community_staff", "org"},
+      {"/api/v1/cases/export?format=csv&category=1x", "community_staff", "category"},
+      {"/api/v1/points/rules?community=x", "community_staff", "community"},
+      {"/api/v1/points/deeds?community=" + community() + "&resident=abc", "community_staff",
+       "resident"},
+      {"/api/v1/points/objections?community=2.5", "community_staff", "community"},
+      {"/api/v1/points/items?community=%2B1", "community_staff", "community"},
+      {"/api/v1/points/honours?community=" + community() + "&year=soon", "community_staff", "year"},
+      {"/api/v1/points/ledger?community=" + community() + "&resident=r1", "community_staff",
+       "resident"},
+  };
+  for (const auto& c : cases) expect_names(call("GET", c.target, c.role), c.key, c.target);
+  // Absent or left blank, they are no filter; well-formed, they filter.
+  auto all = call("GET", "/api/v1/cases?limit=200", "community_staff");
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto blank = call("GET", "/api/v1/cases?limit=200&category=", "community_staff");
+  ASSERT_EQ(blank.status, 200) << blank.body;
+  EXPECT_EQ(blank.json()["items"], all.json()["items"]);
+  auto category = all.json()["items"].at(0)["category_id"].get<std::int64_t>();
+  auto one = call("GET", "/api/v1/cases?limit=200&category=" + std::to_string(category),
+                  "community_staff");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_FALSE(one.json()["items"].empty());
+  for (const auto& item : one.json()["items"])
+    EXPECT_EQ(item["category_id"], category) << item.dump();
+  EXPECT_EQ(call("GET", "/api/v1/points/rules?community=" + community(), "community_staff").status,
+            200);
+}
+
 TEST_P(RequiredQueryTest, RankingsTakeAStreetOrACommunityAndSayWhichWhenNeither) {
   auto period = "&period=2026-01";
   auto by_community =

@@ -289,6 +289,13 @@ Result<std::int64_t> required_id(const http::Request& req, const std::string& ke
   return *id;
 }
 
+Result<std::int64_t> optional_id(const http::Request& req, const std::string& key,
+                                 std::string_view name) {
+  // Empty is absent, as a form with the field left blank sends it.
+  if (auto v = req.q(key); !v || v->empty()) return 0;
+  return required_id(req, key, name);
+}
+
 Result<int> limit_of(const http::Request& req) {
   auto l = req.q("limit");
   if (!l) return 50;

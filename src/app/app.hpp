@@ -94,6 +94,12 @@ std::optional<std::int64_t> whole_number(std::string_view s);
 // id 0 and answering 404.
 Result<std::int64_t> required_id(const http::Request& req, const std::string& key,
                                  std::string_view name);
+// An optional id filter from the query parameter `key`: 0 when absent or
+// empty, the same Error::bad_request as required_id when given but not a
+// positive whole number. A mistyped filter (category=abc) must not read as
+// "no filter" and answer with everything.
+Result<std::int64_t> optional_id(const http::Request& req, const std::string& key,
+                                 std::string_view name);
 Json page_json(Json items, int limit);
 // A table as a download named after its title: CSV (UTF-8) when format is
 // "csv", else an XLSX workbook.

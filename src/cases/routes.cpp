@@ -102,9 +102,15 @@ Result<cases::CaseFilter> case_filter(const http::Request& req) {
   f.channel = req.q("channel").value_or("");
   f.q = req.q("q").value_or("");
   if (f.q.size() > 100) return fail(Error::invalid("搜索词过长"));
-  f.category_id = std::atoll(req.q("category").value_or("0").c_str());
-  f.node_id = std::atoll(req.q("node").value_or("0").c_str());
-  f.org_id = std::atoll(req.q("org").value_or("0").c_str());
+  auto category = optional_id(req, "category", "诉求分类");
+  if (!category) return fail(category.error());
+  auto node = optional_id(req, "node", "区划");
+  if (!node) return fail(node.error());
+  auto org = optional_id(req, "org", "部门");
+  if (!org) return fail(org.error());
+  f.category_id = *category;
+  f.node_id = *node;
+  f.org_id = *org;
   f.overdue = req.q("overdue").value_or("") == "true";
   f.mine = req.q("mine").value_or("") == "true";
   if (auto from = req.q("from")) {

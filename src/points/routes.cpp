@@ -10,17 +10,14 @@ namespace {
 
 using points::PointsService;
 
-// An optional id filter: 0 when absent (see required_id for ids a route needs).
-std::int64_t q_id(const http::Request& req, const char* key) {
-  return std::atoll(req.q(key).value_or("0").c_str());
-}
-
 Result<points::LedgerQuery> ledger_query(const http::Request& req) {
   auto community = required_id(req, "community", "社区");
   if (!community) return fail(community.error());
   points::LedgerQuery q;
   q.community_id = *community;
-  q.resident_id = q_id(req, "resident");
+  auto resident = optional_id(req, "resident", "居民");
+  if (!resident) return fail(resident.error());
+  q.resident_id = *resident;
   q.kind = req.q("kind").value_or("");
   q.month = req.q("month").value_or("");
   return q;
@@ -48,8 +45,10 @@ void add_rule_and_deed_routes(App& app, std::shared_ptr<PointsService> svc) {
                   http::access::kSignedIn,
                   "points",
                   "积分规则（社区继承全市默认）",
-                  json_handler([svc](http::Request& req) {
-                    return svc->rules(caller(req), q_id(req, "community"));
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto community = optional_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    return svc->rules(caller(req), *community);
                   }),
                   nullptr,
                   {"community"}});
@@ -94,10 +93,13 @@ void add_rule_and_deed_routes(App& app, std::shared_ptr<PointsService> svc) {
                   "points.read",
                   "points",
                   "积分记录（按社区、月份、状态）",
-                  json_handler([svc](http::Request& req) {
-                    return svc->deeds(caller(req), q_id(req, "community"),
-                                      req.q("month").value_or(""), req.q("state").value_or(""),
-                                      q_id(req, "resident"));
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto community = optional_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    auto resident = optional_id(req, "resident", "居民");
+                    if (!resident) return fail(resident.error());
+                    return svc->deeds(caller(req), *community, req.q("month").value_or(""),
+                                      req.q("state").value_or(""), *resident);
                   }),
                   nullptr,
                   {"community", "month", "state", "resident"}});
@@ -172,8 +174,10 @@ void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
                   "points.review",
                   "points",
                   "异议列表",
-                  json_handler([svc](http::Request& req) {
-                    return svc->objections(caller(req), q_id(req, "community"));
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto community = optional_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    return svc->objections(caller(req), *community);
                   }),
                   nullptr,
                   {"community"}});
@@ -230,7 +234,9 @@ void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto community = required_id(req, "community", "社区");
                     if (!community) return fail(community.error());
-                    return svc->honours(caller(req), *community, q_id(req, "year"));
+                    auto year = optional_id(req, "year", "年份");
+                    if (!year) return fail(year.error());
+                    return svc->honours(caller(req), *community, *year);
                   }),
                   nullptr,
                   {http::required("community"), "year"}});
@@ -318,8 +324,10 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                   http::access::kSignedIn,
                   "points",
                   "积分超市商品",
-                  json_handler([svc](http::Request& req) {
-                    return svc->items(caller(req), q_id(req, "community"));
+                  json_handler([svc](http::Request& req) -> Result<Json> {
+                    auto community = optional_id(req, "community", "社区");
+                    if (!community) return fail(community.error());
+                    return svc->items(caller(req), *community);
                   }),
                   nullptr,
                   {"community"}});
