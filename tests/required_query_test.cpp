@@ -128,6 +128,9 @@ TEST_P(RequiredQueryTest, AnOptionalIdFilterThatIsNotAnIdIs400NotNoFilter) {
       {"/api/v1/points/honours?community=" + community() + "&year=soon", "community_staff", "year"},
       {"/api/v1/points/ledger?community=" + community() + "&resident=r1", "community_staff",
        "resident"},
+      // Required, and named: the place and the category a new case is checked against.
+      {"/api/v1/cases/duplicates?category_id=1&text=x", "community_staff", "node_id"},
+      {"/api/v1/cases/duplicates?node_id=1&category_id=y&text=x", "community_staff", "category_id"},
   };
   for (const auto& c : cases) expect_names(call("GET", c.target, c.role), c.key, c.target);
   // Absent or left blank, they are no filter; well-formed, they filter.

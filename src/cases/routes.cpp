@@ -332,12 +332,14 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
        "cases",
        "疑似重复诉求",
        json_handler([svc](http::Request& req) -> Result<Json> {
-         auto node = std::atoll(req.q("node_id").value_or("0").c_str());
-         auto cat = std::atoll(req.q("category_id").value_or("0").c_str());
+         auto node = required_id(req, "node_id", "位置");
+         if (!node) return fail(node.error());
+         auto cat = required_id(req, "category_id", "诉求分类");
+         if (!cat) return fail(cat.error());
          auto text = req.q("text").value_or("");
-         if (!node || !cat || text.empty() || text.size() > 6000)
-           return fail(Error::invalid("请提供位置、分类和问题描述"));
-         return svc->duplicates(caller(req), node, cat, text);
+         if (text.empty() || text.size() > 6000)
+           return fail(Error::invalid("请提供问题描述（6000字以内）"));
+         return svc->duplicates(caller(req), *node, *cat, text);
        }),
        nullptr,
        {http::required("node_id"), http::required("category_id"), http::required("text")}});
