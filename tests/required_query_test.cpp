@@ -143,9 +143,12 @@ TEST_P(RequiredQueryTest, AnOptionalIdFilterThatIsNotAnIdIs400NotNoFilter) {
   auto one = call("GET", "/api/v1/cases?limit=200&category=" + std::to_string(category),
                   "community_staff");
   ASSERT_EQ(one.status, 200) << one.body;
-  EXPECT_FALSE(one.json()["items"].empty());
-  for (const auto& item : one.json()["items"])
-    EXPECT_EQ(item["category_id"], category) << item.dump();
+  // Held in a variable: a range-for over json()["items"] would walk the
+  // members of a temporary already destroyed (g++ 12 keeps only the
+  // outermost temporary of the range alive).
+  const auto items = one.json()["items"];
+  EXPECT_FALSE(items.empty());
+  for (const auto& item : items) EXPECT_EQ(item["category_id"], category) << item.dump();
   EXPECT_EQ(call("GET", "/api/v1/points/rules?community=" + community(), "community_staff").status,
             200);
 }
