@@ -3,7 +3,10 @@
 // parameter, over real HTTP on every store: not a 404 for community 0.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "api_env.hpp"
+#include "cases/model.hpp"
 
 using linli::test::ApiEnv;
 using linli::test::HttpResult;
@@ -151,6 +154,71 @@ TEST_P(RequiredQueryTest, AnOptionalIdFilterThatIsNotAnIdIs400NotNoFilter) {
   for (const auto& item : items) EXPECT_EQ(item["category_id"], category) << item.dump();
   EXPECT_EQ(call("GET", "/api/v1/points/rules?community=" + community(), "community_staff").status,
             200);
+}
+
+// A filter that takes one of a few values (a state, a level, a month) and is
+// given anything else is refused and named, not answered with an empty list
+// as if nothing were in state "opne".
+TEST_P(RequiredQueryTest, AFilterValueThatIsNotOneOfItsValuesIs400NotAnEmptyList) {
+  const auto c = community();
+  struct Case {
+    std::string target, role, key;
+  };
+  const std::vector<Case> cases = {
+      {"/api/v1/cases?state=opne", "community_staff", "state"},
+      {"/api/v1/cases?level=village", "community_staff", "level"},
+      {"/api/v1/cases?type=small", "community_staff", "type"},
+      {"/api/v1/cases?urgency=URGENT", "community_staff", "urgency"},
+      {"/api/v1/cases?channel=fax", "community_staff", "channel"},
+      {"/api/v1/cases/export?format=csv&state=x", "community_staff", "state"},
+      {"/api/v1/points/deeds?community=" + c + "&state=done", "community_staff", "state"},
+      {"/api/v1/points/deeds?community=" + c + "&month=2026-13", "community_staff", "month"},
+      {"/api/v1/points/redemptions?org=1&state=lost", "community_staff", "state"},
+      {"/api/v1/points/rankings?community=" + c + "&period=abcd", "community_staff", "period"},
+      {"/api/v1/points/rankings?community=" + c + "&period=2026-1x", "community_staff", "period"},
+      {"/api/v1/audit?user=me", "admin", "user"},
+      {"/api/v1/audit?node=1x", "admin", "node"},
+      {"/api/v1/residents?node=5abc", "community_staff", "node"},
+      {"/api/v1/nodes?parent=x", "community_staff", "parent"},
+  };
+  for (const auto& x : cases) expect_names(call("GET", x.target, x.role), x.key, x.target);
+  // The detail lists what the parameter takes, so the caller can fix it.
+  auto state = call("GET", "/api/v1/cases?state=opne", "community_staff").json();
+  EXPECT_NE(state.value("detail", "").find("in_progress"), std::string::npos) << state.dump();
+
+  // Each value the UI offers still filters; blank is no filter.
+  for (const std::string s : {"open", "done", "closed", "submitted"}) {
+    auto r = call("GET", "/api/v1/cases?limit=200&state=" + s, "community_staff");
+    ASSERT_EQ(r.status, 200) << s << " → " << r.body;
+    const auto items = r.json()["items"];
+    const auto& open = linli::cases::kOpenStates;
+    for (const auto& item : items) {
+      const auto got = item["state"].get<std::string>();
+      const bool is_open = std::ranges::find(open, got) != open.end();
+      if (s == "open")
+        EXPECT_TRUE(is_open) << got;
+      else if (s == "done")
+        EXPECT_FALSE(is_open) << got;
+      else
+        EXPECT_EQ(got, s);
+    }
+  }
+  auto all = call("GET", "/api/v1/cases?limit=200", "community_staff");
+  auto blank = call("GET", "/api/v1/cases?limit=200&state=&level=&channel=", "community_staff");
+  ASSERT_EQ(blank.status, 200) << blank.body;
+  EXPECT_EQ(blank.json()["items"], all.json()["items"]);
+  auto urgent = call("GET", "/api/v1/cases?limit=200&urgency=urgent", "community_staff");
+  ASSERT_EQ(urgent.status, 200) << urgent.body;
+  const auto urgent_items = urgent.json()["items"];
+  for (const auto& item : urgent_items) EXPECT_EQ(item["urgency"], "urgent") << item.dump();
+  EXPECT_EQ(call("GET", "/api/v1/points/deeds?community=" + c + "&state=pending&month=2026-11",
+                 "community_staff")
+                .status,
+            200);
+  EXPECT_EQ(
+      call("GET", "/api/v1/points/rankings?community=" + c + "&period=2026", "community_staff")
+          .status,
+      200);
 }
 
 TEST_P(RequiredQueryTest, RankingsTakeAStreetOrACommunityAndSayWhichWhenNeither) {

@@ -1,6 +1,7 @@
 #include "app/app.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "core/csv.hpp"
 #include "core/log.hpp"
+#include "core/validate.hpp"
 #include "http/compression.hpp"
 
 namespace linli {
@@ -294,6 +296,25 @@ Result<std::int64_t> optional_id(const http::Request& req, const std::string& ke
   // Empty is absent, as a form with the field left blank sends it.
   if (auto v = req.q(key); !v || v->empty()) return 0;
   return required_id(req, key, name);
+}
+
+Result<std::string> optional_choice(const http::Request& req, const std::string& key,
+                                    std::string_view name,
+                                    const std::vector<std::string>& allowed) {
+  auto v = req.q(key);
+  if (!v || v->empty()) return std::string();
+  if (std::ranges::find(allowed, *v) != allowed.end()) return *v;
+  return fail(Error::bad_request(
+      fmt::format("{}（{}）应为以下之一：{}", name, key, fmt::join(allowed, "、")),
+      {{key, fmt::format("没有这种{}", name)}}));
+}
+
+Result<std::string> optional_month(const http::Request& req, const std::string& key) {
+  auto v = req.q(key);
+  if (!v || v->empty()) return std::string();
+  if (v->size() == 7 && validate::is_date(*v + "-01")) return *v;
+  return fail(Error::bad_request(fmt::format("月份（{}）应为 YYYY-MM，如 2026-11", key),
+                                 {{key, "月份应为 YYYY-MM"}}));
 }
 
 Result<int> limit_of(const http::Request& req) {

@@ -100,6 +100,15 @@ Result<std::int64_t> required_id(const http::Request& req, const std::string& ke
 // "no filter" and answer with everything.
 Result<std::int64_t> optional_id(const http::Request& req, const std::string& key,
                                  std::string_view name);
+// An optional filter that takes one of a few values (a state, a level): ""
+// when absent or empty, an Error::bad_request naming the parameter and the
+// values it takes when given anything else. A mistyped state=opne must not
+// answer an empty list, as if nothing were in that state.
+Result<std::string> optional_choice(const http::Request& req, const std::string& key,
+                                    std::string_view name, const std::vector<std::string>& allowed);
+// An optional month filter (YYYY-MM): "" when absent or empty, else a 400
+// naming the parameter.
+Result<std::string> optional_month(const http::Request& req, const std::string& key);
 Json page_json(Json items, int limit);
 // A table as a download named after its title: CSV (UTF-8) when format is
 // "csv", else an XLSX workbook.

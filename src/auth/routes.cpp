@@ -298,8 +298,12 @@ Result<Json> list_audit(App& app, http::Request& req) {
        "FROM audit_log WHERE 1 = 1";
   // Newest first: the cursor is the last id seen, the next page goes below it.
   if (page->after > 0) q << " AND id < " << q.bind(page->after);
-  if (auto node = req.q("node")) {
-    auto n = app.db.query("SELECT path FROM nodes WHERE id = $1", {std::atoll(node->c_str())});
+  auto node = optional_id(req, "node", "区划");
+  if (!node) return fail(node.error());
+  auto user = optional_id(req, "user", "用户");
+  if (!user) return fail(user.error());
+  if (*node) {
+    auto n = app.db.query("SELECT path FROM nodes WHERE id = $1", {*node});
     if (!n) return fail(n.error());
     if (n->empty()) return fail(Error::not_found());
     auto path = (*n)[0].str("path");
@@ -309,7 +313,7 @@ Result<Json> list_audit(App& app, http::Request& req) {
     // Account events carry no node; only administrators see them.
     auth::and_in_scope(q, p, "audit.read", "node_path");
   }
-  if (auto u = req.q("user")) q << " AND user_id = " << q.bind(std::atoll(u->c_str()));
+  if (*user) q << " AND user_id = " << q.bind(*user);
   if (auto a = req.q("action")) q << " AND action = " << q.bind(*a);
   if (auto from = req.q("from")) {
     auto ms = clock::shanghai_day_start(*from);

@@ -95,11 +95,27 @@ Result<cases::CaseFilter> case_filter(const http::Request& req) {
   cases::CaseFilter f;
   f.after = page->after;
   f.limit = page->limit;
-  f.state = req.q("state").value_or("");
-  f.level = req.q("level").value_or("");
-  f.case_type = req.q("type").value_or("");
-  f.urgency = req.q("urgency").value_or("");
-  f.channel = req.q("channel").value_or("");
+  // "open" and "done" stand for the states of each kind (kOpenStates, kDoneStates).
+  static const auto states_and_kinds = [] {
+    auto all = cases::kStates;
+    all.insert(all.end(), {"open", "done"});
+    return all;
+  }();
+  auto state = optional_choice(req, "state", "状态", states_and_kinds);
+  if (!state) return fail(state.error());
+  auto level = optional_choice(req, "level", "层级", cases::kLevels);
+  if (!level) return fail(level.error());
+  auto type = optional_choice(req, "type", "五事类别", cases::kTypes);
+  if (!type) return fail(type.error());
+  auto urgency = optional_choice(req, "urgency", "紧急程度", cases::kUrgencies);
+  if (!urgency) return fail(urgency.error());
+  auto channel = optional_choice(req, "channel", "来源渠道", cases::kChannels);
+  if (!channel) return fail(channel.error());
+  f.state = *state;
+  f.level = *level;
+  f.case_type = *type;
+  f.urgency = *urgency;
+  f.channel = *channel;
   f.q = req.q("q").value_or("");
   if (f.q.size() > 100) return fail(Error::invalid("搜索词过长"));
   auto category = optional_id(req, "category", "诉求分类");

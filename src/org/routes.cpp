@@ -58,13 +58,9 @@ Result<org::ListQuery> list_query(const http::Request& req) {
   org::ListQuery q;
   q.after = page->after;
   q.limit = page->limit;
-  if (auto n = req.q("node")) {
-    try {
-      q.node = std::stoll(*n);
-    } catch (const std::exception&) {
-      return fail(Error::invalid("区划编号无效"));
-    }
-  }
+  auto node = optional_id(req, "node", "区划");
+  if (!node) return fail(node.error());
+  if (*node) q.node = *node;
   q.q = req.q("q").value_or("");
   if (q.q.size() > 100) return fail(Error::invalid("搜索词过长"));
   q.tag = req.q("tag").value_or("");
@@ -99,9 +95,10 @@ void add_node_routes(App& app, std::shared_ptr<OrgService> svc) {
                   "org",
                   "区划：管辖范围的根或某区划的下级",
                   json_handler([svc](http::Request& req) -> Result<Json> {
-                    auto parent = req.q("parent");
-                    auto nodes = parent ? svc->children(caller(req), std::atoll(parent->c_str()))
-                                        : svc->scope_roots(caller(req));
+                    auto parent = optional_id(req, "parent", "上级区划");
+                    if (!parent) return fail(parent.error());
+                    auto nodes = *parent ? svc->children(caller(req), *parent)
+                                         : svc->scope_roots(caller(req));
                     if (!nodes) return fail(nodes.error());
                     Json out = Json::array();
                     for (const auto& n : *nodes) out.push_back(node_json(n));

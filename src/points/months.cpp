@@ -2,6 +2,7 @@
 // ledger check; roll-up rankings and honours.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "auth/scope_sql.hpp"
@@ -305,8 +306,11 @@ Result<Json> PointsService::rankings(const auth::Principal& p, std::int64_t node
   bool street = (*node)[0].str("kind") == "street";
   if (auto a = auth::authorize(p, "points.read", path); !a) return fail(a.error());
   // A month ("2026-11") or a year ("2026") for the annual composite.
-  bool year = month.size() == 4;
-  if (!year && month.size() != 7) return fail(Error::invalid("请指定月份 YYYY-MM 或年份 YYYY"));
+  bool year =
+      month.size() == 4 && std::ranges::all_of(month, [](char c) { return c >= '0' && c <= '9'; });
+  if (!year && !(month.size() == 7 && validate::is_date(month + "-01")))
+    return fail(Error::bad_request("期间（period）应为月份 YYYY-MM 或年份 YYYY",
+                                   {{"period", "应为 YYYY-MM 或 YYYY"}}));
   auto period = year ? "substr(d.month, 1, 4) = $3" : "d.month = $3";
   store::Params args{path, auth::subtree_end(path), month};
   auto sum_by = [&](const char* kind) -> Result<Json> {

@@ -88,21 +88,26 @@ void add_rule_and_deed_routes(App& app, std::shared_ptr<PointsService> svc) {
                      {"rule_code", {{"type", "string"}}},
                      {"deed_date", {{"type", "string"}}},
                      {"note", {{"type", "string"}}}}}}});
-  app.router.add({"GET",
-                  "/api/v1/points/deeds",
-                  "points.read",
-                  "points",
-                  "积分记录（按社区、月份、状态）",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
-                    auto community = optional_id(req, "community", "社区");
-                    if (!community) return fail(community.error());
-                    auto resident = optional_id(req, "resident", "居民");
-                    if (!resident) return fail(resident.error());
-                    return svc->deeds(caller(req), *community, req.q("month").value_or(""),
-                                      req.q("state").value_or(""), *resident);
-                  }),
-                  nullptr,
-                  {"community", "month", "state", "resident"}});
+  app.router.add(
+      {"GET",
+       "/api/v1/points/deeds",
+       "points.read",
+       "points",
+       "积分记录（按社区、月份、状态）",
+       json_handler([svc](http::Request& req) -> Result<Json> {
+         auto community = optional_id(req, "community", "社区");
+         if (!community) return fail(community.error());
+         auto resident = optional_id(req, "resident", "居民");
+         if (!resident) return fail(resident.error());
+         auto month = optional_month(req, "month");
+         if (!month) return fail(month.error());
+         static const std::vector<std::string> states = {"pending", "approved", "rejected"};
+         auto state = optional_choice(req, "state", "审核状态", states);
+         if (!state) return fail(state.error());
+         return svc->deeds(caller(req), *community, *month, *state, *resident);
+       }),
+       nullptr,
+       {"community", "month", "state", "resident"}});
   app.router.add({"POST",
                   "/api/v1/points/review",
                   "points.review",
@@ -393,7 +398,12 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto org = required_id(req, "org", "服务站或商户");
                     if (!org) return fail(org.error());
-                    return svc->redemptions(caller(req), *org, req.q("state").value_or(""));
+                    static const std::vector<std::string> states = {"ordered",     "handed_over",
+                                                                    "code_issued", "verified",
+                                                                    "cancelled",   "expired"};
+                    auto state = optional_choice(req, "state", "兑换状态", states);
+                    if (!state) return fail(state.error());
+                    return svc->redemptions(caller(req), *org, *state);
                   }),
                   nullptr,
                   {http::required("org"), "state"}});
