@@ -43,6 +43,12 @@ auth::AuthPolicy test_policy() {
   return p;
 }
 
+std::string ApiEnv::key_file() {
+  auto dir = std::filesystem::temp_directory_path() / ("linli-api-key-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  return (dir / "key").string();
+}
+
 ApiEnv& ApiEnv::get(const std::string& kind) {
   auto& slot = envs()[kind];
   if (slot) return *slot;
@@ -67,11 +73,7 @@ ApiEnv& ApiEnv::get(const std::string& kind) {
     spdlog::set_level(getenv("LINLI_TEST_LOG") ? spdlog::level::info : spdlog::level::warn);
   }
   crypto::init();
-  auto key_dir =
-      std::filesystem::temp_directory_path() / ("linli-api-key-" + std::to_string(getpid()));
-  std::filesystem::create_directories(key_dir);
-  if (auto k = crypto::load_data_key((key_dir / "key").string()); !k)
-    throw std::runtime_error(k.error().detail);
+  if (auto k = crypto::load_data_key(key_file()); !k) throw std::runtime_error(k.error().detail);
   auto env = std::make_unique<ApiEnv>();
   env->kind = kind;
   env->db = open_migrated(fresh_store_url(kind));

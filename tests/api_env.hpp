@@ -29,6 +29,11 @@ struct ApiEnv {
   static ApiEnv& get(const std::string& kind);
   // Stops every server (called once after all tests).
   static void shutdown_all();
+  // The data key file of this test process, created on first use. Every
+  // in-process helper that seals or opens personal data loads this one: the
+  // key is process-wide, and a suite installing a key of its own would leave
+  // the servers of later tests unable to open what they sealed.
+  static std::string key_file();
 
   // A token for the demo account holding `role`. Accounts with a second
   // factor (the admin) sign in once with a computed code and reuse the

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api_env.hpp"
 #include "cases/geo.hpp"
 #include "cases/kpis.hpp"
 #include "core/calendar.hpp"
@@ -84,15 +85,15 @@ class DemoCity : public StoreParamTest {
   void SetUp() override {
     StoreParamTest::SetUp();
     if (IsSkipped()) return;
-    // Other tests in this binary may install other keys; ours is in a file.
-    if (!crypto::load_data_key(key_dir() + "/key"))
+    // The process's one key: the servers of the API tests in this binary
+    // seal with it too, and a second key would lock them out of their data.
+    if (!crypto::load_data_key(linli::test::ApiEnv::key_file()))
       throw std::runtime_error("cannot load the data key");
     city_ = &city_for(GetParam());
   }
   static void TearDownTestSuite() {
     for (auto& [kind, city] : cities()) city.db->close();
     cities().clear();
-    fs::remove_all(key_dir());
   }
 
   store::Db& db() { return *city_->db; }
@@ -101,14 +102,6 @@ class DemoCity : public StoreParamTest {
   std::unique_ptr<store::Db> fresh_db() { return open_migrated(fresh_store_url(GetParam())); }
 
  private:
-  static const std::string& key_dir() {
-    static const std::string dir = [] {
-      std::string tmpl = (fs::temp_directory_path() / "linli-demo-key-XXXXXX").string();
-      if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-      return tmpl;
-    }();
-    return dir;
-  }
   static std::map<std::string, LoadedCity>& cities() {
     static std::map<std::string, LoadedCity> all;
     return all;

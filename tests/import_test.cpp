@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "api_env.hpp"
 #include "core/crypto.hpp"
 #include "core/csv.hpp"
 #include "core/validate.hpp"
@@ -32,11 +33,9 @@ class ImportTest : public StoreParamTest {
     dir_ = fs::temp_directory_path() /
            ("linli-import-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(dir_);
-    // The key the in-process helpers use (ApiEnv's, when it ran first), so
-    // this process can open what the binary sealed.
-    auto key_dir = fs::temp_directory_path() / ("linli-api-key-" + std::to_string(getpid()));
-    fs::create_directories(key_dir);
-    key_ = (key_dir / "key").string();
+    // The key the in-process helpers use, so this process can open what the
+    // binary sealed.
+    key_ = linli::test::ApiEnv::key_file();
     linli::crypto::init();
     ASSERT_TRUE(linli::crypto::load_data_key(key_));
     url_ = fresh_store_url(GetParam());

@@ -32,16 +32,7 @@ class PointsTest : public StoreParamTest {
   // own and no points yet, so each test starts from a known balance.
   std::int64_t resident_id() {
     if (me_) return me_;
-    auto building = env().path_of(env().accounts["building_head"].node);
-    me_ = env()
-              .db
-              ->one(
-                  "SELECT min(r.id) AS id FROM residents r WHERE r.node_path >= $1 AND "
-                  "r.node_path < $2 AND NOT EXISTS (SELECT 1 FROM users u WHERE u.resident_id = "
-                  "r.id) AND NOT EXISTS (SELECT 1 FROM points_accounts a WHERE a.kind = "
-                  "'resident' AND a.ref_id = r.id)",
-                  {building, linli::auth::subtree_end(building)})
-              ->i64("id");
+    me_ = fresh_resident();
     auto unit = env()
                     .db
                     ->one(
@@ -60,6 +51,30 @@ class PointsTest : public StoreParamTest {
     EXPECT_EQ(r.status, 201) << r.body;
     tokens_["resident"] = http().login(name, "Passw0rd!x");
     return me_;
+  }
+  // A resident of the building head's building with no account and no
+  // points. The demo building holds a few dozen; tests run in one process
+  // (linli_tests --gtest_filter) use them up, so one is registered then.
+  std::int64_t fresh_resident() {
+    auto building = env().path_of(env().accounts["building_head"].node);
+    const linli::store::Params within{building, linli::auth::subtree_end(building)};
+    auto unused = env().db->one(
+        "SELECT min(r.id) AS id FROM residents r WHERE r.node_path >= $1 AND r.node_path < $2 "
+        "AND NOT EXISTS (SELECT 1 FROM users u WHERE u.resident_id = r.id) AND NOT EXISTS "
+        "(SELECT 1 FROM points_accounts a WHERE a.kind = 'resident' AND a.ref_id = r.id)",
+        within);
+    if (unused && !unused->is_null("id")) return unused->i64("id");
+    auto household = env().db->one(
+        "SELECT min(id) AS id FROM households WHERE node_path >= $1 AND node_path < $2", within);
+    EXPECT_TRUE(household && !household->is_null("id")) << "no household in " << building;
+    auto r = http().post("/api/v1/residents",
+                         {{"household_id", household->i64("id")},
+                          {"name", "测试居民"},
+                          {"gender", "女"},
+                          {"relation", "其他"}},
+                         tok("admin"));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json().value("id", std::int64_t{0});
   }
   std::string today() { return linli::calendar::shanghai_day(linli::clock::now_ms()); }
   // An automatic rule worth `points`, so a deed moves points at once.
