@@ -695,10 +695,19 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
     // index would hand SQLite the whole scope to sort.
     q << "cases c" << (sqlite ? " NOT INDEXED" : "")
       << " JOIN case_categories cat ON cat.id = +c.category_id WHERE c.id >= ";
-    if (f.after > 0)
+    if (f.after > 0) {
       q << q.bind(f.after - window);
-    else
+    } else if (sqlite) {
       q << "(SELECT max(id) + 1 FROM cases) - " << q.bind(window);
+    } else {
+      // PostgreSQL plans with a number, not a subquery it cannot see into:
+      // with the subquery it guessed a third of the table and sought the
+      // state's index instead, every open case of that state in the city
+      // sorted for a page (the city's in_progress: 13-15 ms on 300k cases).
+      auto newest = db_.one("SELECT COALESCE(max(id), 0) AS id FROM cases");
+      if (!newest) return fail(newest.error());
+      q << q.bind(newest->i64("id") + 1 - window);
+    }
   } else {
     q << (fts ? "case_search s JOIN cases c ON c.id = s.rowid" : "cases c")
       << " JOIN case_categories cat ON cat.id = +c.category_id WHERE 1 = 1";
