@@ -346,9 +346,9 @@ for l in $LABELS; do
   # The list is a page too (no rate target of its own): a grid's, a
   # community's and the whole city's newest cases.
   if [[ $l == sqlite ]]; then
-    why="a page costs ~${CPU[$l.list]:-?} $unit of linli's CPU (the street and the community walk their index newest first since session 17; a grid and a state still sort their ids) and $CONNS connections queue on $(nproc) cores"
+    why="a page costs ~${CPU[$l.list]:-?} $unit of linli's CPU (the street and the community walk their index newest first since session 17; a grid and an open state still sort their ids) and $CONNS connections queue on $(nproc) cores"
   else
-    why="each page is a statement PostgreSQL plans with its values (2-4 ms a request on a 300k-case city, session 17) in processes that share the $(nproc) cores"
+    why="a grid's and the city's pages are planned with their values (about 1 ms each; a street's and a community's walk keep their plan since session 18) in processes that share the $(nproc) cores"
   fi
   judge "list p99 < 20 ms" "${P99[$l.list]:-}" '<' 20 "$why"
   if ((CASES >= 10000000)); then
