@@ -742,8 +742,8 @@ bool top_two_levels(std::string_view path) { return auth::path_depth(path) <= 2;
 const char* CaseService::newest_index(const CaseFilter& f, std::string_view within) {
   // Where the subtree would be read from cases_path: no filter, or filters
   // on the columns the index entries hold. An open state or the
-  // department's level alone seeks cases_queue; a period of the whole city, the reporter and the
-  // overdue have indexes of their own (subtree_index).
+  // department's level alone seeks cases_queue; a period of the whole city,
+  // the reporter and the overdue have indexes of their own (subtree_index).
   if (std::string_view(subtree_index(f, within)) != "cases_path") return nullptr;
   switch (auth::path_depth(within)) {
     case 2:
