@@ -66,7 +66,8 @@ class PointsTest : public StoreParamTest {
     if (unused && !unused->is_null("id")) return unused->i64("id");
     auto household = env().db->one(
         "SELECT min(id) AS id FROM households WHERE node_path >= $1 AND node_path < $2", within);
-    EXPECT_TRUE(household && !household->is_null("id")) << "no household in " << building;
+    if (!household || household->is_null("id"))
+      throw std::runtime_error("no household in " + building);
     auto r = http().post("/api/v1/residents",
                          {{"household_id", household->i64("id")},
                           {"name", "测试居民"},

@@ -96,6 +96,17 @@ TEST(ValidateTest, StrictDates) {
   EXPECT_FALSE(validate::is_date(""));
 }
 
+TEST(ValidateTest, StrictMonths) {
+  EXPECT_TRUE(validate::is_month("2026-11"));
+  EXPECT_TRUE(validate::is_month("2026-01"));
+  EXPECT_FALSE(validate::is_month("2026-13"));
+  EXPECT_FALSE(validate::is_month("2026-00"));
+  EXPECT_FALSE(validate::is_month("2026-1"));
+  EXPECT_FALSE(validate::is_month("2026-11-01"));
+  EXPECT_FALSE(validate::is_month("abcd-ef"));
+  EXPECT_FALSE(validate::is_month(""));
+}
+
 TEST(ValidateTest, Masks) {
   EXPECT_EQ(validate::mask_phone("13812345678"), "138****5678");
   EXPECT_EQ(validate::mask_id_number("11010519491231002X"), "110105********002X");

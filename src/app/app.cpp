@@ -312,7 +312,7 @@ Result<std::string> optional_choice(const http::Request& req, const std::string&
 Result<std::string> optional_month(const http::Request& req, const std::string& key) {
   auto v = req.q(key);
   if (!v || v->empty()) return std::string();
-  if (v->size() == 7 && validate::is_date(*v + "-01")) return *v;
+  if (validate::is_month(*v)) return *v;
   return fail(Error::bad_request(fmt::format("月份（{}）应为 YYYY-MM，如 2026-11", key),
                                  {{key, "月份应为 YYYY-MM"}}));
 }

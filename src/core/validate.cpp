@@ -150,6 +150,8 @@ bool is_date(std::string_view s) {
   return year >= 1 && make_date(year, digits_value(m), digits_value(d)).ok();
 }
 
+bool is_month(std::string_view s) { return s.size() == 7 && is_date(std::string(s) + "-01"); }
+
 std::string mask_phone(std::string_view phone) { return mask_middle(phone, 3, 4); }
 
 std::string mask_id_number(std::string_view id) { return mask_middle(id, 6, 4); }

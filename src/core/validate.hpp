@@ -20,6 +20,8 @@ std::string birth_date_from_id(std::string_view id);
 char gender_from_id(std::string_view id);
 // Strict calendar date "YYYY-MM-DD".
 bool is_date(std::string_view s);
+// Strict calendar month "YYYY-MM".
+bool is_month(std::string_view s);
 
 // 138****5678
 std::string mask_phone(std::string_view phone);

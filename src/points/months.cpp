@@ -308,7 +308,7 @@ Result<Json> PointsService::rankings(const auth::Principal& p, std::int64_t node
   // A month ("2026-11") or a year ("2026") for the annual composite.
   bool year =
       month.size() == 4 && std::ranges::all_of(month, [](char c) { return c >= '0' && c <= '9'; });
-  if (!year && !(month.size() == 7 && validate::is_date(month + "-01")))
+  if (!year && !validate::is_month(month))
     return fail(Error::bad_request("期间（period）应为月份 YYYY-MM 或年份 YYYY",
                                    {{"period", "应为 YYYY-MM 或 YYYY"}}));
   auto period = year ? "substr(d.month, 1, 4) = $3" : "d.month = $3";

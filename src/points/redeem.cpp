@@ -507,7 +507,7 @@ Result<Json> PointsService::statement(const auth::Principal& p, std::int64_t org
   bool own = serves_me(p, org_id, "merchant.portal");
   if (!own && !(p.can("points.read") && auth::authorize(p, "points.read", (*o)[0].str("path"))))
     return fail(Error::not_found());
-  if (month.size() != 7 || !validate::is_date(month + "-01"))
+  if (!validate::is_month(month))
     return fail(Error::invalid("请检查填写的内容", {{"month", "月份应为 YYYY-MM"}}));
   auto from = clock::shanghai_day_start(month + "-01");
   auto y = std::atoi(month.substr(0, 4).c_str()), m = std::atoi(month.substr(5).c_str());

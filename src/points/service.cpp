@@ -22,8 +22,6 @@ Error invalid(const char* field, const std::string& msg) {
   return Error::invalid("请检查填写的内容", {{field, msg}});
 }
 
-bool is_month(const std::string& m) { return m.size() == 7 && validate::is_date(m + "-01"); }
-
 std::string month_of(std::int64_t ms) { return calendar::shanghai_day(ms).substr(0, 7); }
 
 Result<store::Row> resident_row(store::Db& db, std::int64_t id) {
@@ -439,7 +437,7 @@ Result<Json> PointsService::publish(const auth::Principal& p, std::int64_t commu
   auto path = community_path(community_id);
   if (!path) return fail(path.error());
   if (auto a = auth::authorize(p, "points.review", *path); !a) return fail(a.error());
-  if (!is_month(month)) return fail(invalid("month", "月份应为 YYYY-MM"));
+  if (!validate::is_month(month)) return fail(invalid("month", "月份应为 YYYY-MM"));
   auto days = setting(community_id, "objection_days", 7);
   auto w = db_.write([&](store::Tx& tx) -> Status {
     auto pending = tx.one(
