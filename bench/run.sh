@@ -346,7 +346,7 @@ for l in $LABELS; do
   # The list is a page too (no rate target of its own): a grid's, a
   # community's and the whole city's newest cases.
   if [[ $l == sqlite ]]; then
-    why="a page costs ~${CPU[$l.list]:-?} $unit of linli's CPU (the street and the community walk their index newest first since session 17; a grid and an open state still sort their ids) and $CONNS connections queue on $(nproc) cores"
+    why="a page costs ~${CPU[$l.list]:-?} $unit of linli's CPU (a street, a community and a grid walk their index newest first since sessions 17 and 19; an open state still sorts its ids) and $CONNS connections queue on $(nproc) cores"
   else
     why="a grid's and the city's pages are planned with their values (about 1 ms each; a street's and a community's walk keep their plan since session 18) in processes that share the $(nproc) cores"
   fi
