@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "api_env.hpp"
 #include "cases/model.hpp"
@@ -259,6 +260,68 @@ TEST_P(RequiredQueryTest, OpenApiMarksTheRequiredParameters) {
   // Either of the two will do, so neither is required on its own.
   EXPECT_EQ(required("/api/v1/points/rankings", "get", "community"), false);
   EXPECT_EQ(required("/api/v1/points/rankings", "get", "street"), false);
+}
+
+// The OpenAPI document lists what an enumerated filter takes and the form of
+// a month, and the server agrees with it: every listed value is taken, and a
+// sample value is taken exactly when the document's pattern matches it.
+TEST_P(RequiredQueryTest, OpenApiListsEachFiltersValuesAndTheServerTakesThem) {
+  const auto c = community();
+  auto doc = env().client->get("/api/v1/openapi.json").json();
+  auto schema = [&](const std::string& path, const std::string& name) {
+    for (const auto& p : doc["paths"][path]["get"]["parameters"])
+      if (p["name"] == name && p["in"] == "query") return p["schema"];
+    ADD_FAILURE() << path << " does not document " << name;
+    return nlohmann::json::object();
+  };
+  auto takes = [&](const std::string& target, const std::string& role) {
+    auto r = call("GET", target, role);
+    EXPECT_NE(r.status, 500) << target << " → " << r.body;
+    return r.status != 400;
+  };
+  struct Enumerated {
+    std::string path, name, query, role;
+    std::vector<std::string> must_list;
+  };
+  const std::vector<Enumerated> enumerated = {
+      {"/api/v1/cases", "state", "?limit=5", "community_staff", {"open", "done", "in_progress"}},
+      {"/api/v1/cases", "level", "?limit=5", "community_staff", linli::cases::kLevels},
+      {"/api/v1/cases", "type", "?limit=5", "community_staff", linli::cases::kTypes},
+      {"/api/v1/cases", "urgency", "?limit=5", "community_staff", linli::cases::kUrgencies},
+      {"/api/v1/cases", "channel", "?limit=5", "community_staff", linli::cases::kChannels},
+      {"/api/v1/points/deeds", "state", "?community=" + c, "community_staff", {"pending"}},
+      {"/api/v1/points/redemptions", "state", "?org=1", "community_staff", {"ordered"}},
+  };
+  for (const auto& e : enumerated) {
+    const auto values = schema(e.path, e.name).value("enum", std::vector<std::string>{});
+    for (const auto& v : e.must_list)
+      EXPECT_NE(std::ranges::find(values, v), values.end()) << e.path << " " << e.name << " " << v;
+    for (const auto& v : values) {
+      EXPECT_TRUE(takes(e.path + e.query + "&" + e.name + "=" + v, e.role)) << e.name << "=" << v;
+      EXPECT_FALSE(takes(e.path + e.query + "&" + e.name + "=" + v + "x", e.role)) << v << "x";
+    }
+  }
+  struct Patterned {
+    std::string path, name, query;
+    std::vector<std::string> samples;
+  };
+  const std::vector<Patterned> patterned = {
+      {"/api/v1/points/deeds",
+       "month",
+       "?community=" + c,
+       {"2026-11", "2026-13", "2026-1", "26-11"}},
+      {"/api/v1/points/rankings",
+       "period",
+       "?community=" + c,
+       {"2026", "2026-01", "2026-00", "abcd", "2026-1x", "20261"}},
+  };
+  for (const auto& x : patterned) {
+    const std::regex form(schema(x.path, x.name).value("pattern", std::string("^$")));
+    for (const auto& v : x.samples)
+      EXPECT_EQ(takes(x.path + x.query + "&" + x.name + "=" + v, "community_staff"),
+                std::regex_search(v, form))
+          << x.name << "=" << v;
+  }
 }
 
 LINLI_STORE_TESTS(RequiredQueryTest);

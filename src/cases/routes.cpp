@@ -89,19 +89,24 @@ Result<cases::ActionInput> action_input(const Json& b) {
   return in;
 }
 
+// The states a list filters on: each state, and "open" and "done" for the
+// states of each kind (kOpenStates, kDoneStates).
+const std::vector<std::string>& state_filters() {
+  static const auto states = [] {
+    auto all = cases::kStates;
+    all.insert(all.end(), {"open", "done"});
+    return all;
+  }();
+  return states;
+}
+
 Result<cases::CaseFilter> case_filter(const http::Request& req) {
   auto page = page_of(req);
   if (!page) return fail(page.error());
   cases::CaseFilter f;
   f.after = page->after;
   f.limit = page->limit;
-  // "open" and "done" stand for the states of each kind (kOpenStates, kDoneStates).
-  static const auto states_and_kinds = [] {
-    auto all = cases::kStates;
-    all.insert(all.end(), {"open", "done"});
-    return all;
-  }();
-  auto state = optional_choice(req, "state", "状态", states_and_kinds);
+  auto state = optional_choice(req, "state", "状态", state_filters());
   if (!state) return fail(state.error());
   auto level = optional_choice(req, "level", "层级", cases::kLevels);
   if (!level) return fail(level.error());
@@ -171,9 +176,26 @@ std::string page_text(std::string_view items, const std::optional<std::string>& 
   return out;
 }
 
-const std::vector<http::QueryParam> kFilters = {"state", "level", "category", "type",    "urgency",
-                                                "node",  "org",   "overdue",  "channel", "from",
-                                                "to",    "q",     "mine",     "cursor",  "limit"};
+// The list's query, as case_filter reads it: the OpenAPI document lists the
+// values of each enumerated filter.
+const std::vector<http::QueryParam>& list_query() {
+  static const std::vector<http::QueryParam> query = {http::one_of("state", state_filters()),
+                                                      http::one_of("level", cases::kLevels),
+                                                      "category",
+                                                      http::one_of("type", cases::kTypes),
+                                                      http::one_of("urgency", cases::kUrgencies),
+                                                      "node",
+                                                      "org",
+                                                      "overdue",
+                                                      http::one_of("channel", cases::kChannels),
+                                                      "from",
+                                                      "to",
+                                                      "q",
+                                                      "mine",
+                                                      "cursor",
+                                                      "limit"};
+  return query;
+}
 
 void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
   app.router.add({"GET", "/api/v1/case-categories", http::access::kSignedIn, "cases",
@@ -275,7 +297,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
          return page_text(page->items,
                           page->next ? std::optional(std::to_string(*page->next)) : std::nullopt);
        }),
-       nullptr, kFilters});
+       nullptr, list_query()});
   app.router.add({"GET", "/api/v1/me/cases", "case.report", "cases", "我的诉求（居民）",
                   json_text_handler([svc](http::Request& req) -> Result<std::string> {
                     cases::CaseFilter f;
@@ -379,7 +401,7 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                     }
                     return spreadsheet(rows, req.q("format").value_or("xlsx"), "诉求");
                   },
-                  nullptr, kFilters});
+                  nullptr, list_query()});
   app.router.add(
       {"GET",
        "/api/v1/cases/kpis",

@@ -93,7 +93,10 @@ nlohmann::json Router::openapi() const {
                           {"required", true},
                           {"schema", {{"type", "string"}}}});
     for (const auto& q : r.query) {
-      params.push_back({{"name", q.name}, {"in", "query"}, {"schema", {{"type", "string"}}}});
+      json schema = {{"type", "string"}};
+      if (!q.choices.empty()) schema["enum"] = q.choices;
+      if (!q.pattern.empty()) schema["pattern"] = q.pattern;
+      params.push_back({{"name", q.name}, {"in", "query"}, {"schema", std::move(schema)}});
       if (q.required) params.back()["required"] = true;
     }
     if (!params.empty()) op["parameters"] = params;

@@ -20,16 +20,33 @@ inline constexpr const char* kSignedIn = "authenticated";  // any logged-in user
 }  // namespace access
 
 // A documented query parameter. The OpenAPI document marks a required one
-// (http::required("community")); the handler still checks it (required_id).
+// (http::required("community")), lists the values of one that takes a fixed
+// list (http::one_of) and gives the form of a month (http::month); the
+// handler still checks each (required_id, optional_choice, optional_month).
 struct QueryParam {
   QueryParam(const char* n) : name(n) {}
   QueryParam(std::string n) : name(std::move(n)) {}
   std::string name;
   bool required = false;
+  std::vector<std::string> choices = {};  // OpenAPI "enum"; blank is still no filter
+  std::string pattern = {};               // OpenAPI "pattern" (ECMA regular expression)
 };
 inline QueryParam required(std::string name) {
   QueryParam q(std::move(name));
   q.required = true;
+  return q;
+}
+inline QueryParam one_of(std::string name, std::vector<std::string> choices) {
+  QueryParam q(std::move(name));
+  q.choices = std::move(choices);
+  return q;
+}
+// YYYY-MM, as validate::is_month accepts it.
+inline constexpr const char* kMonthPattern = "^[0-9]{4}-(0[1-9]|1[0-2])$";
+inline QueryParam month(std::string name, bool is_required = false) {
+  QueryParam q(std::move(name));
+  q.required = is_required;
+  q.pattern = kMonthPattern;
   return q;
 }
 

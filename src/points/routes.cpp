@@ -10,6 +10,11 @@ namespace {
 
 using points::PointsService;
 
+// The values the deeds' and the redemptions' state filters take.
+const std::vector<std::string> kDeedStates = {"pending", "approved", "rejected"};
+const std::vector<std::string> kRedemptionStates = {"ordered",  "handed_over", "code_issued",
+                                                    "verified", "cancelled",   "expired"};
+
 Result<points::LedgerQuery> ledger_query(const http::Request& req) {
   auto community = required_id(req, "community", "社区");
   if (!community) return fail(community.error());
@@ -20,6 +25,13 @@ Result<points::LedgerQuery> ledger_query(const http::Request& req) {
   q.resident_id = *resident;
   q.kind = req.q("kind").value_or("");
   q.month = req.q("month").value_or("");
+  return q;
+}
+
+// A ranking's period: a month (YYYY-MM) or a whole year (YYYY).
+http::QueryParam ranking_period() {
+  auto q = http::required("period");
+  q.pattern = "^[0-9]{4}(-(0[1-9]|1[0-2]))?$";
   return q;
 }
 
@@ -101,13 +113,12 @@ void add_rule_and_deed_routes(App& app, std::shared_ptr<PointsService> svc) {
          if (!resident) return fail(resident.error());
          auto month = optional_month(req, "month");
          if (!month) return fail(month.error());
-         static const std::vector<std::string> states = {"pending", "approved", "rejected"};
-         auto state = optional_choice(req, "state", "审核状态", states);
+         auto state = optional_choice(req, "state", "审核状态", kDeedStates);
          if (!state) return fail(state.error());
          return svc->deeds(caller(req), *community, *month, *state, *resident);
        }),
        nullptr,
-       {"community", "month", "state", "resident"}});
+       {"community", http::month("month"), http::one_of("state", kDeedStates), "resident"}});
   app.router.add({"POST",
                   "/api/v1/points/review",
                   "points.review",
@@ -219,7 +230,7 @@ void add_month_routes(App& app, std::shared_ptr<PointsService> svc) {
          return svc->rankings(caller(req), *node, req.q("period").value_or(""));
        }),
        nullptr,
-       {"community", "street", http::required("period")}});
+       {"community", "street", ranking_period()}});
   app.router.add({"POST",
                   "/api/v1/points/honours",
                   "points.review",
@@ -398,15 +409,12 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                   json_handler([svc](http::Request& req) -> Result<Json> {
                     auto org = required_id(req, "org", "服务站或商户");
                     if (!org) return fail(org.error());
-                    static const std::vector<std::string> states = {"ordered",     "handed_over",
-                                                                    "code_issued", "verified",
-                                                                    "cancelled",   "expired"};
-                    auto state = optional_choice(req, "state", "兑换状态", states);
+                    auto state = optional_choice(req, "state", "兑换状态", kRedemptionStates);
                     if (!state) return fail(state.error());
                     return svc->redemptions(caller(req), *org, *state);
                   }),
                   nullptr,
-                  {http::required("org"), "state"}});
+                  {http::required("org"), http::one_of("state", kRedemptionStates)}});
   app.router.add(
       {"GET", "/api/v1/points/redemptions/mine", "points.self", "points", "我的兑换",
        json_handler([svc](http::Request& req) { return svc->my_redemptions(caller(req)); })});
@@ -466,7 +474,7 @@ void add_redemption_routes(App& app, std::shared_ptr<PointsService> svc) {
                     return svc->statement(caller(req), *org, req.q("month").value_or(""));
                   }),
                   nullptr,
-                  {http::required("month")}});
+                  {http::month("month", true)}});
 }
 
 }  // namespace
