@@ -177,6 +177,10 @@ TEST_P(RequiredQueryTest, AFilterValueThatIsNotOneOfItsValuesIs400NotAnEmptyList
       {"/api/v1/points/redemptions?org=1&state=lost", "community_staff", "state"},
       {"/api/v1/points/rankings?community=" + c + "&period=abcd", "community_staff", "period"},
       {"/api/v1/points/rankings?community=" + c + "&period=2026-1x", "community_staff", "period"},
+      {"/api/v1/cases/export?format=pdf", "community_staff", "format"},
+      {"/api/v1/export/residents?node=" + c + "&format=xls", "community_staff", "format"},
+      {"/api/v1/points/ledger/export?community=" + c + "&format=pdf", "community_staff", "format"},
+      {"/api/v1/points/ledger?community=" + c + "&month=2026-13", "community_staff", "month"},
       {"/api/v1/audit?user=me", "admin", "user"},
       {"/api/v1/audit?node=1x", "admin", "node"},
       {"/api/v1/residents?node=5abc", "community_staff", "node"},
@@ -291,6 +295,9 @@ TEST_P(RequiredQueryTest, OpenApiListsEachFiltersValuesAndTheServerTakesThem) {
       {"/api/v1/cases", "channel", "?limit=5", "community_staff", linli::cases::kChannels},
       {"/api/v1/points/deeds", "state", "?community=" + c, "community_staff", {"pending"}},
       {"/api/v1/points/redemptions", "state", "?org=1", "community_staff", {"ordered"}},
+      {"/api/v1/cases/export", "format", "?state=open", "community_staff", {"csv", "xlsx"}},
+      {"/api/v1/points/ledger/export", "format", "?community=" + c, "community_staff", {"csv"}},
+      {"/api/v1/export/residents", "format", "?node=" + c, "community_staff", {"csv", "xlsx"}},
   };
   for (const auto& e : enumerated) {
     const auto values = schema(e.path, e.name).value("enum", std::vector<std::string>{});
@@ -310,6 +317,7 @@ TEST_P(RequiredQueryTest, OpenApiListsEachFiltersValuesAndTheServerTakesThem) {
        "month",
        "?community=" + c,
        {"2026-11", "2026-13", "2026-1", "26-11"}},
+      {"/api/v1/points/ledger", "month", "?community=" + c, {"2026-11", "2026-00", "2026-1"}},
       {"/api/v1/points/rankings",
        "period",
        "?community=" + c,

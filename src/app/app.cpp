@@ -347,6 +347,12 @@ Json page_json(Json items, int limit) {
 
 const auth::Principal& caller(const http::Request& req) { return *req.user; }
 
+Result<std::string> sheet_format(const http::Request& req) {
+  auto format = optional_choice(req, "format", "导出格式", kSheetFormats);
+  if (!format) return fail(format.error());
+  return format->empty() ? std::string("xlsx") : *format;
+}
+
 http::Response spreadsheet(const std::vector<std::vector<std::string>>& rows,
                            std::string_view format, const std::string& title) {
   if (format == "csv")

@@ -110,6 +110,12 @@ Result<std::string> optional_choice(const http::Request& req, const std::string&
 // naming the parameter.
 Result<std::string> optional_month(const http::Request& req, const std::string& key);
 Json page_json(Json items, int limit);
+// The formats of a spreadsheet download (?format=).
+inline const std::vector<std::string> kSheetFormats = {"xlsx", "csv"};
+// A download's ?format=: "xlsx" when absent or blank, else one of
+// kSheetFormats or a 400 naming it (as optional_choice), where a mistyped
+// format had silently answered a workbook.
+Result<std::string> sheet_format(const http::Request& req);
 // A table as a download named after its title: CSV (UTF-8) when format is
 // "csv", else an XLSX workbook.
 http::Response spreadsheet(const std::vector<std::vector<std::string>>& rows,

@@ -197,6 +197,16 @@ const std::vector<http::QueryParam>& list_query() {
   return query;
 }
 
+// The export's query: the list's, and the download's format.
+const std::vector<http::QueryParam>& export_query() {
+  static const auto query = [] {
+    auto q = list_query();
+    q.push_back(http::one_of("format", kSheetFormats));
+    return q;
+  }();
+  return query;
+}
+
 void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
   app.router.add({"GET", "/api/v1/case-categories", http::access::kSignedIn, "cases",
                   "诉求分类（两级）",
@@ -383,6 +393,8 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
        {http::required("node_id"), http::required("category_id"), http::required("text")}});
   app.router.add({"GET", "/api/v1/cases/export", "case.export", "cases", "导出诉求（CSV或Excel）",
                   [exports](http::Request& req) {
+                    auto format = sheet_format(req);
+                    if (!format) return http::Response::problem(format.error(), req.request_id);
                     auto f = case_filter(req);
                     if (!f) return http::Response::problem(f.error(), req.request_id);
                     f->limit = 50000;
@@ -399,9 +411,9 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
                                       clock::shanghai_text(c.created_at),
                                       c.resolve_due ? clock::shanghai_text(*c.resolve_due) : ""});
                     }
-                    return spreadsheet(rows, req.q("format").value_or("xlsx"), "诉求");
+                    return spreadsheet(rows, *format, "诉求");
                   },
-                  nullptr, list_query()});
+                  nullptr, export_query()});
   app.router.add(
       {"GET",
        "/api/v1/cases/kpis",

@@ -453,16 +453,14 @@ void add_import_export_routes(App& app, std::shared_ptr<OrgService> svc,
                   [&app, exports](http::Request& req) {
                     auto node = required_id(req, "node", "区划");
                     if (!node) return http::Response::problem(node.error(), req.request_id);
-                    auto format = req.q("format").value_or("xlsx");
-                    if (format != "csv" && format != "xlsx")
-                      return http::Response::problem(Error::invalid("格式应为csv或xlsx"),
-                                                     req.request_id);
+                    auto format = sheet_format(req);
+                    if (!format) return http::Response::problem(format.error(), req.request_id);
                     auto rows = exports->export_residents(caller(req), *node, App::actor(req));
                     if (!rows) return http::Response::problem(rows.error(), req.request_id);
-                    return spreadsheet(*rows, format, "居民名单");
+                    return spreadsheet(*rows, *format, "居民名单");
                   },
                   nullptr,
-                  {http::required("node"), "format"}});
+                  {http::required("node"), http::one_of("format", kSheetFormats)}});
 }
 
 }  // namespace

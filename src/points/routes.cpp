@@ -24,7 +24,9 @@ Result<points::LedgerQuery> ledger_query(const http::Request& req) {
   if (!resident) return fail(resident.error());
   q.resident_id = *resident;
   q.kind = req.q("kind").value_or("");
-  q.month = req.q("month").value_or("");
+  auto month = optional_month(req, "month");
+  if (!month) return fail(month.error());
+  q.month = *month;
   return q;
 }
 
@@ -290,42 +292,42 @@ void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
                   }),
                   nullptr,
                   {"resident"}});
-  app.router.add({"GET",
-                  "/api/v1/points/ledger",
-                  "points.read",
-                  "points",
-                  "积分台账：按居民、类型、月份查询积分流水",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
-                    auto page = page_of(req);
-                    if (!page) return fail(page.error());
-                    auto q = ledger_query(req);
-                    if (!q) return fail(q.error());
-                    q->before = page->after;
-                    q->limit = page->limit;
-                    auto items = svc->ledger(caller(req), *q);
-                    if (!items) return fail(items.error());
-                    return page_json(std::move(*items), page->limit);
-                  }),
-                  nullptr,
-                  {http::required("community"), "resident", "kind", "month", "cursor", "limit"}});
+  app.router.add(
+      {"GET",
+       "/api/v1/points/ledger",
+       "points.read",
+       "points",
+       "积分台账：按居民、类型、月份查询积分流水",
+       json_handler([svc](http::Request& req) -> Result<Json> {
+         auto page = page_of(req);
+         if (!page) return fail(page.error());
+         auto q = ledger_query(req);
+         if (!q) return fail(q.error());
+         q->before = page->after;
+         q->limit = page->limit;
+         auto items = svc->ledger(caller(req), *q);
+         if (!items) return fail(items.error());
+         return page_json(std::move(*items), page->limit);
+       }),
+       nullptr,
+       {http::required("community"), "resident", "kind", http::month("month"), "cursor", "limit"}});
   app.router.add({"GET",
                   "/api/v1/points/ledger/export",
                   "points.read",
                   "points",
                   "导出积分台账（CSV或Excel）",
                   [svc](http::Request& req) {
-                    auto format = req.q("format").value_or("xlsx");
-                    if (format != "csv" && format != "xlsx")
-                      return http::Response::problem(Error::invalid("格式应为csv或xlsx"),
-                                                     req.request_id);
+                    auto format = sheet_format(req);
+                    if (!format) return http::Response::problem(format.error(), req.request_id);
                     auto q = ledger_query(req);
                     if (!q) return http::Response::problem(q.error(), req.request_id);
                     auto rows = svc->export_ledger(caller(req), *q, App::actor(req));
                     if (!rows) return http::Response::problem(rows.error(), req.request_id);
-                    return spreadsheet(*rows, format, "积分台账");
+                    return spreadsheet(*rows, *format, "积分台账");
                   },
                   nullptr,
-                  {http::required("community"), "resident", "kind", "month", "format"}});
+                  {http::required("community"), "resident", "kind", http::month("month"),
+                   http::one_of("format", kSheetFormats)}});
   app.router.add({"GET", "/api/v1/points/ledger/check", "points.review", "points", "积分账本核对",
                   json_handler([svc](http::Request&) -> Result<Json> {
                     auto problems = svc->check_ledger();
