@@ -348,7 +348,7 @@ for l in $LABELS; do
   if [[ $l == sqlite ]]; then
     why="a page costs ~${CPU[$l.list]:-?} $unit of linli's CPU (a street, a community and a grid walk their index newest first since sessions 17 and 19; an open state still sorts its ids) and $CONNS connections queue on $(nproc) cores"
   else
-    why="the city's pages and the open states are planned with their values (about 1 ms each; a street's, a community's and a grid's walk keep their plan since sessions 18 and 19) in processes that share the $(nproc) cores"
+    why="the city's pages and any period are planned with their values (about 1 ms each; a street's, a community's and a grid's walk and their open states keep their plan since sessions 18 and 19), and PostgreSQL's processes share the $(nproc) cores"
   fi
   judge "list p99 < 20 ms" "${P99[$l.list]:-}" '<' 20 "$why"
   if ((CASES >= 10000000)); then
