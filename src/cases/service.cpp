@@ -541,9 +541,10 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
 namespace {
 // "<the id of a case's ancestor at `depth`> = <that id>" (1 = the district),
 // the key of cases_street_newest (2), cases_community_newest (3) and
-// cases_grid_newest (4), written as their migrations (0027, 0028) write it: SQLite and PostgreSQL
-// use an index on an expression only for the same expression. SQLite reads the id as a number,
-// PostgreSQL's split_part as text.
+// cases_grid_newest (4), written as their migrations (0027, 0028) write it:
+// SQLite and PostgreSQL use an index on an expression only for the same
+// expression. SQLite reads the id as a number, PostgreSQL's split_part as
+// text.
 std::string ancestor_is_sql(store::Sql& q, store::Kind kind, int depth, std::int64_t id) {
   if (kind == store::Kind::sqlite)
     return "json_extract('[' || replace(trim(c.node_path, '/'), '/', ',') || ']', '$[" +
@@ -786,12 +787,13 @@ const char* CaseService::subtree_index(const CaseFilter& f, std::string_view wit
   const bool filtered = f.category_id || !f.case_type.empty() || !f.urgency.empty() ||
                         !f.channel.empty() || f.from_ms || f.to_ms;
   // Closed cases are most of a place's history (92 % of a generated city),
-  // and each level but the department's holds a good share of it: a street
-  // a community or a grid finds its newest 51 sooner walking its key (newest_index)
-  // than sorting every id cases_queue holds for it in that state or at that
-  // level (a community of the 300k-case city on PostgreSQL: 14-21 ms). Not
-  // at the department's level, rare enough that the walk would read the
-  // whole subtree; the open states are few and seek cases_queue.
+  // and each level but the department's holds a good share of it: a street,
+  // a community or a grid finds its newest 51 sooner walking its key
+  // (newest_index) than sorting every id cases_queue holds for it in that
+  // state or at that level (a community of the 300k-case city on
+  // PostgreSQL: 14-21 ms). Not at the department's level, rare enough that
+  // the walk would read the whole subtree; the open states are few and seek
+  // cases_queue.
   const auto depth = auth::path_depth(within);
   const bool history = f.state == "closed" || f.state == "done" || f.state.empty();
   const bool walks_history = history && f.level != "department" && depth >= 2 && depth <= 4;
