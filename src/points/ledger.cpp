@@ -7,6 +7,7 @@
 #include "auth/scope_sql.hpp"
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
+#include "core/validate.hpp"
 #include "points/service.hpp"
 #include "store/sql.hpp"
 
@@ -36,7 +37,7 @@ Result<store::Rows> PointsService::ledger_rows(const auth::Principal& p, const L
   std::optional<std::int64_t> from, to;
   if (!q.month.empty()) {
     from = clock::shanghai_day_start(q.month + "-01");
-    if (q.month.size() != 7 || !from)
+    if (!validate::is_month(q.month) || !from)
       return fail(Error::invalid("请检查填写的内容", {{"month", "月份应为 YYYY-MM"}}));
     to = clock::shanghai_day_start(calendar::month_add(q.month, 1) + "-01");
   }
