@@ -347,6 +347,7 @@ TEST_P(CaseSearchTest, MigrationIndexesCasesThatExistedBeforeIt) {
           // (SQLite) rebuilds 0013's and 0015's indexes as it is.
           "DROP INDEX cases_street_newest", "DROP INDEX cases_community_newest",  // 0027
           "DROP INDEX cases_grid_newest",                                         // 0028
+          "DROP INDEX cases_department_level",                                    // 0029
           "DELETE FROM schema_migrations WHERE version >= 11"})
       if (auto r = tx.exec(sql); !r) return fail(r.error());
     return {};

@@ -120,6 +120,9 @@ class CaseService {
   static const char* newest_index(const CaseFilter& f, std::string_view within);
   // The filter's conditions on c but the node's, each starting " AND ".
   std::string list_filters(store::Sql& q, const auth::Principal& p, const CaseFilter& f);
+  // Whether a wide scope's state or level alone has fewer than `cap` index
+  // entries: then its ids are sought at once, without the windows.
+  bool few_to_seek(const auth::Principal& p, const CaseFilter& f, std::int64_t cap);
   // Whether the list reads its ids first (ListPlan::ids_first) or its rows
   // in one pass.
   static bool by_ids(const auth::Principal& p, const CaseFilter& f);
