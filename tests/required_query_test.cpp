@@ -181,6 +181,7 @@ TEST_P(RequiredQueryTest, AFilterValueThatIsNotOneOfItsValuesIs400NotAnEmptyList
       {"/api/v1/export/residents?node=" + c + "&format=xls", "community_staff", "format"},
       {"/api/v1/points/ledger/export?community=" + c + "&format=pdf", "community_staff", "format"},
       {"/api/v1/points/ledger?community=" + c + "&month=2026-13", "community_staff", "month"},
+      {"/api/v1/points/ledger?community=" + c + "&kind=gift", "community_staff", "kind"},
       {"/api/v1/audit?user=me", "admin", "user"},
       {"/api/v1/audit?node=1x", "admin", "node"},
       {"/api/v1/residents?node=5abc", "community_staff", "node"},
@@ -297,6 +298,12 @@ TEST_P(RequiredQueryTest, OpenApiListsEachFiltersValuesAndTheServerTakesThem) {
       {"/api/v1/points/redemptions", "state", "?org=1", "community_staff", {"ordered"}},
       {"/api/v1/cases/export", "format", "?state=open", "community_staff", {"csv", "xlsx"}},
       {"/api/v1/points/ledger/export", "format", "?community=" + c, "community_staff", {"csv"}},
+      {"/api/v1/points/ledger", "kind", "?community=" + c, "community_staff", {"award", "redeem"}},
+      {"/api/v1/points/ledger/export",
+       "kind",
+       "?format=csv&community=" + c,
+       "community_staff",
+       {"expiry"}},
       {"/api/v1/export/residents", "format", "?node=" + c, "community_staff", {"csv", "xlsx"}},
   };
   for (const auto& e : enumerated) {

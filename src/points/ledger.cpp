@@ -28,6 +28,12 @@ std::string transfer_kind_name(const std::string& kind) {
   return it == kinds().end() ? std::string() : it->second;
 }
 
+std::vector<std::string> transfer_kinds() {
+  std::vector<std::string> out;
+  for (const auto& [kind, name] : kinds()) out.push_back(kind);
+  return out;
+}
+
 Result<store::Rows> PointsService::ledger_rows(const auth::Principal& p, const LedgerQuery& q) {
   auto path = community_path(q.community_id);
   if (!path) return fail(path.error());

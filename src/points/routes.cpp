@@ -23,7 +23,9 @@ Result<points::LedgerQuery> ledger_query(const http::Request& req) {
   auto resident = optional_id(req, "resident", "居民");
   if (!resident) return fail(resident.error());
   q.resident_id = *resident;
-  q.kind = req.q("kind").value_or("");
+  auto kind = optional_choice(req, "kind", "积分变动类型", points::transfer_kinds());
+  if (!kind) return fail(kind.error());
+  q.kind = *kind;
   auto month = optional_month(req, "month");
   if (!month) return fail(month.error());
   q.month = *month;
@@ -310,24 +312,26 @@ void add_ledger_routes(App& app, std::shared_ptr<PointsService> svc) {
          return page_json(std::move(*items), page->limit);
        }),
        nullptr,
-       {http::required("community"), "resident", "kind", http::month("month"), "cursor", "limit"}});
-  app.router.add({"GET",
-                  "/api/v1/points/ledger/export",
-                  "points.read",
-                  "points",
-                  "导出积分台账（CSV或Excel）",
-                  [svc](http::Request& req) {
-                    auto format = sheet_format(req);
-                    if (!format) return http::Response::problem(format.error(), req.request_id);
-                    auto q = ledger_query(req);
-                    if (!q) return http::Response::problem(q.error(), req.request_id);
-                    auto rows = svc->export_ledger(caller(req), *q, App::actor(req));
-                    if (!rows) return http::Response::problem(rows.error(), req.request_id);
-                    return spreadsheet(*rows, *format, "积分台账");
-                  },
-                  nullptr,
-                  {http::required("community"), "resident", "kind", http::month("month"),
-                   http::one_of("format", kSheetFormats)}});
+       {http::required("community"), "resident", http::one_of("kind", points::transfer_kinds()),
+        http::month("month"), "cursor", "limit"}});
+  app.router.add(
+      {"GET",
+       "/api/v1/points/ledger/export",
+       "points.read",
+       "points",
+       "导出积分台账（CSV或Excel）",
+       [svc](http::Request& req) {
+         auto format = sheet_format(req);
+         if (!format) return http::Response::problem(format.error(), req.request_id);
+         auto q = ledger_query(req);
+         if (!q) return http::Response::problem(q.error(), req.request_id);
+         auto rows = svc->export_ledger(caller(req), *q, App::actor(req));
+         if (!rows) return http::Response::problem(rows.error(), req.request_id);
+         return spreadsheet(*rows, *format, "积分台账");
+       },
+       nullptr,
+       {http::required("community"), "resident", http::one_of("kind", points::transfer_kinds()),
+        http::month("month"), http::one_of("format", kSheetFormats)}});
   app.router.add({"GET", "/api/v1/points/ledger/check", "points.review", "points", "积分账本核对",
                   json_handler([svc](http::Request&) -> Result<Json> {
                     auto problems = svc->check_ledger();
