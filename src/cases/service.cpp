@@ -539,13 +539,13 @@ Result<Json> CaseService::detail(const auth::Principal& p, std::int64_t id) {
 }
 
 namespace {
-// An open state (or a level with it) and no other filter: its cases are
-// common among the newest ids.
-bool open_state_alone(const CaseFilter& f) {
-  const bool done =
-      f.state == "done" || std::ranges::find(kDoneStates, f.state) != kDoneStates.end();
-  return !f.state.empty() && !done && !f.category_id && f.case_type.empty() && f.urgency.empty() &&
-         f.channel.empty() && !f.from_ms && !f.to_ms && !f.org_id;
+// No filter but a state or a level (or none), and not a state of a few
+// cases in a hundred (rejected, merged): the newest ids hold a page of it,
+// unless the state is rare in the scope (CaseService::few_to_seek).
+bool state_alone(const CaseFilter& f) {
+  return f.state != "rejected" && f.state != "merged" && !f.category_id && f.case_type.empty() &&
+         f.urgency.empty() && f.channel.empty() && !f.from_ms && !f.to_ms && !f.org_id &&
+         !f.node_id && !f.overdue && !f.mine && f.q.empty();
 }
 
 // "<the id of a case's ancestor at `depth`> = <that id>" (1 = the district),
@@ -640,10 +640,11 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
   // values were node for node the same for a grid, a community and a street
   // of a 300k-case city; planning 0.68 ms, running 0.5). Not with a period,
   // whose plan depends on how far back it lies, nor the overdue, whose
-  // deadline is a value too. The window's walk behind its fence (an open
-  // state, below) is one plan too: the generic plan walked the primary key
-  // backwards as the one made with the values did, and planning the window
-  // took 1.5-2.5 ms where walking it takes 0.3.
+  // deadline is a value too. The window's walk behind its fence (a state
+  // alone, below) is prepared too: the fence leaves one way to run it, and
+  // the generic plan was that same backward walk. (PostgreSQL may still
+  // plan each call with its values, since it costs the generic plan's walk
+  // by a guessed third of the table.)
   const auto subtrees = std::ranges::count_if(visible, [](const Visible& v) { return v.subtree; });
   const bool one_place = plan == ListPlan::ids_first && subtrees == 1 && !visible.empty() &&
                          visible.front().depth >= 2 && !f.from_ms && !f.to_ms && !f.overdue;
@@ -651,7 +652,8 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
       one_place &&
       (!visible.front().newest.empty() ||
        std::string_view(visible.front().index ? visible.front().index : "") == "cases_queue");
-  const bool fenced_window = !sqlite && plan == ListPlan::newest_window && open_state_alone(f);
+  const bool fenced_window = !sqlite && plan == ListPlan::newest_window && state_alone(f) &&
+                             window <= list_window_.load(std::memory_order_relaxed);
   if (!one_plan && !fenced_window) q << store::kPlanWithValues;
   if (plan == ListPlan::period_span) {
     // The least and greatest id created in the period, from the entries of
@@ -737,10 +739,13 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
       // PostgreSQL takes the newest cases' states to be those of the table,
       // where most of the newest are open: for an open state it guessed 184
       // of the window's 8,192 cases (there were 2,083), and read and sorted
-      // them all through three bitmaps (6-7 ms). The window is walked
+      // them all through three bitmaps (6-7 ms). The first window is walked
       // newest first behind a fence (OFFSET 0 keeps the filters out of it)
-      // and stops at the page: 0.4 ms. A rarer filter keeps the planner's
-      // choice, which is then the better one.
+      // and stops at the page: 0.4 ms. A filter on other columns keeps the
+      // planner's choice, which is then the better one (a category: 0.15
+      // ms against 5 ms for the whole window's walk); so does the wider
+      // window, whose walk would read 131,072 rows for a page it may not
+      // hold.
       q << "(SELECT * FROM cases WHERE id >= " << least
         << " ORDER BY id DESC OFFSET 0) c JOIN case_categories cat ON cat.id = +c.category_id "
            "WHERE 1 = 1";
@@ -977,13 +982,14 @@ bool CaseService::few_to_seek(const auth::Principal& p, const CaseFilter& f, std
   // `cap` costs a fraction of one window, and reads no row.
   const auto roots = p.scope_paths("case.read");
   if (cap <= f.limit || roots.size() != 1) return false;
-  // Not a handling level alone: each holds a good share of every place's
-  // cases, and its entries are not sought but read among every state's.
-  // Nor closed cases, most of every place's history.
+  // Not counted: a handling level alone (each holds a good share of every
+  // place's cases, and its entries are read among every state's), finished
+  // cases (closed, rejected, merged: every place's history), nor the whole
+  // city's backlog (`open`: a city whose open cases are rare among its
+  // newest is one whose window holds all its cases).
   const std::string_view index = subtree_index(f, roots.front());
-  // Nor the whole city's backlog (`open`): a city whose open cases are
-  // rare among its newest is one whose window holds all its cases.
-  const bool history = f.state == "closed" || f.state == "done";
+  const bool history =
+      f.state == "done" || std::ranges::find(kDoneStates, f.state) != kDoneStates.end();
   const bool backlog = f.state == "open" && auth::whole_city(roots.front());
   if (index != "cases_department_level" &&
       (index != "cases_queue" || f.state.empty() || history || backlog))
