@@ -533,6 +533,52 @@ TEST_P(Open311Test, RequestsListsAreValidXml) {
   EXPECT_EQ(j["description"], "井盖<松动> & \"危险\" '请修'");
 }
 
+// The list is written as text in either format (RequestText); each request
+// reads the same in both: every JSON member is an element of the same name
+// and text, in the same order, null an empty element.
+TEST_P(Open311Test, RequestsReadTheSameInJsonAndXml) {
+  auto k = key();
+  file(k, "路灯<不亮> & \"很暗\"");
+  auto j = http().get("/open311/v2/requests.json");
+  auto x = http().get("/open311/v2/requests.xml");
+  ASSERT_EQ(j.status, 200) << j.body;
+  ASSERT_EQ(x.status, 200) << x.body;
+  auto escaped = [](const std::string& s) {
+    std::string out;
+    for (char c : s) {
+      if (c == '&')
+        out += "&amp;";
+      else if (c == '<')
+        out += "&lt;";
+      else if (c == '>')
+        out += "&gt;";
+      else if (c == '"')
+        out += "&quot;";
+      else if (c == '\'')
+        out += "&apos;";
+      else
+        out += c;
+    }
+    return out;
+  };
+  const auto list = nlohmann::ordered_json::parse(j.body);  // in the order written
+  ASSERT_GE(list.size(), 2u);
+  std::size_t at = 0;
+  for (const auto& item : list) {
+    std::string want = "<request>";
+    for (const auto& [key, v] : item.items())
+      want += "<" + key + ">" +
+              (v.is_null() ? "" : escaped(v.is_string() ? v.get<std::string>() : v.dump())) + "</" +
+              key + ">";
+    want += "</request>";
+    auto found = x.body.find(want, at);
+    ASSERT_NE(found, std::string::npos) << "request " << item["service_request_id"] << " reads\n"
+                                        << want;
+    at = found + want.size();
+  }
+  EXPECT_EQ(x.body.find("<request>", at), std::string::npos) << "no request only in XML";
+}
+
 TEST_P(Open311Test, Discovery) {
   auto d = http().get("/open311/discovery.json");
   ASSERT_EQ(d.status, 200) << d.body;

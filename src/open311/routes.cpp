@@ -143,10 +143,6 @@ http::Response answer(Fmt f, const Result<OJson>& r, const std::string& xml_root
 
 // ---- times ----
 
-OJson opt_time(const std::optional<std::int64_t>& ms) {
-  return ms ? OJson(clock::shanghai_iso(*ms)) : OJson(nullptr);
-}
-
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
   auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + n, out);
@@ -447,7 +443,76 @@ std::string place_address(const Extras& x, const std::string& path) {
   return out;
 }
 
-OJson request_json(const cases::Case& c, const Extras& x, const std::string& base) {
+// One request's members written as text in the answer's format, in the
+// order Open311's examples give them. A list of 1,000 built an ordered JSON
+// object of 17 members per request only to print and free it: a third of
+// the list's time (perf), with malloc and free the largest part of it.
+class RequestText {
+ public:
+  RequestText(std::string& out, Fmt f) : out_(out), f_(f) {
+    if (f_ == Fmt::json)
+      json_.emplace(out_);
+    else
+      out_ += "<request>";
+  }
+  RequestText(const RequestText&) = delete;
+  RequestText& operator=(const RequestText&) = delete;
+  ~RequestText() {
+    if (f_ == Fmt::xml) out_ += "</request>";
+  }  // the JSON object closes itself
+
+  RequestText& str(std::string_view key, std::string_view v) {
+    if (json_) {
+      json_->str(key, v);
+    } else {
+      open(key);
+      xml_text(out_, v);
+      close(key);
+    }
+    return *this;
+  }
+  RequestText& null(std::string_view key) {
+    if (json_) {
+      json_->null(key);
+    } else {
+      open(key);
+      close(key);
+    }
+    return *this;
+  }
+  RequestText& time(std::string_view key, const std::optional<std::int64_t>& ms) {
+    return ms ? str(key, clock::shanghai_iso(*ms)) : null(key);
+  }
+  RequestText& number(std::string_view key, const std::optional<double>& v) {
+    if (!v) return null(key);
+    if (json_) {
+      append_json_double(json_->member(key), *v);
+    } else {
+      open(key);
+      append_json_double(out_, *v);  // the number as the JSON tree wrote it
+      close(key);
+    }
+    return *this;
+  }
+
+ private:
+  void open(std::string_view key) {
+    out_ += '<';
+    out_ += key;
+    out_ += '>';
+  }
+  void close(std::string_view key) {
+    out_ += "</";
+    out_ += key;
+    out_ += '>';
+  }
+  std::string& out_;
+  Fmt f_;
+  std::optional<JsonObjectText> json_;
+};
+
+void write_request(std::string& out, Fmt f, const cases::Case& c, const Extras& x,
+                   const std::string& base) {
   auto node = x.nodes.find(c.node_id);
   // The address the case was filed with, unless it names a household: the
   // public sees the building or unit, not the flat.
@@ -493,33 +558,54 @@ OJson request_json(const cases::Case& c, const Extras& x, const std::string& bas
   if (auto it = x.photo.find(c.id); it != x.photo.end())
     media = base + "/api/v1/blobs/" + it->second;
   auto code = x.category_code.find(c.category_id);
-  return {{"service_request_id", std::to_string(c.id)},
-          {"status", closed_state(c.state) ? "closed" : "open"},
-          {"status_notes", notes},
-          {"service_name", c.category_name},
-          {"service_code", code == x.category_code.end() ? "" : code->second},
-          {"description", c.description},
-          {"agency_responsible", agency},
-          {"service_notice", notice},
-          {"requested_datetime", clock::shanghai_iso(c.created_at)},
-          {"updated_datetime", clock::shanghai_iso(c.updated_at ? c.updated_at : c.created_at)},
-          {"expected_datetime", opt_time(c.resolve_due)},
-          {"address", address},
-          {"address_id", std::to_string(c.node_id)},
-          {"zipcode", ""},
-          {"lat", lat ? OJson(*lat) : OJson(nullptr)},
-          {"long", lng ? OJson(*lng) : OJson(nullptr)},
-          {"media_url", media}};
+  RequestText(out, f)
+      .str("service_request_id", std::to_string(c.id))
+      .str("status", closed_state(c.state) ? "closed" : "open")
+      .str("status_notes", notes)
+      .str("service_name", c.category_name)
+      .str("service_code", code == x.category_code.end() ? "" : code->second)
+      .str("description", c.description)
+      .str("agency_responsible", agency)
+      .str("service_notice", notice)
+      .str("requested_datetime", clock::shanghai_iso(c.created_at))
+      .str("updated_datetime", clock::shanghai_iso(c.updated_at ? c.updated_at : c.created_at))
+      .time("expected_datetime", c.resolve_due)
+      .str("address", address)
+      .str("address_id", std::to_string(c.node_id))
+      .str("zipcode", "")
+      .number("lat", lat)
+      .number("long", lng)
+      .str("media_url", media);
 }
 
-Result<OJson> requests_json(App& app, const std::vector<cases::Case>& list,
-                            const std::string& base) {
-  OJson out = OJson::array();
-  if (list.empty()) return out;
-  auto x = extras_for(app.db, list);
-  if (!x) return fail(x.error());
-  for (const auto& c : list) out.push_back(request_json(c, *x, base));
-  return out;
+// The requests as Open311's service_requests, in JSON or XML.
+http::Response requests_reply(App& app, Fmt f, const std::vector<cases::Case>& list,
+                              const std::string& base) {
+  Extras x;
+  if (!list.empty()) {
+    auto got = extras_for(app.db, list);
+    if (!got) return error_reply(f, got.error());
+    x = std::move(*got);
+  }
+  http::Response r;
+  std::string& out = r.body;
+  out.reserve(list.size() * 900 + 64);
+  if (f == Fmt::json) {
+    out += '[';
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (i) out += ',';
+      write_request(out, f, list[i], x, base);
+    }
+    out += ']';
+  } else {
+    r.content_type = "text/xml; charset=utf-8";
+    out += "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service_requests>";
+    for (const auto& c : list) write_request(out, f, c, x, base);
+    out += "</service_requests>";
+  }
+  // Public, read-only data: any web page may read it (as reply).
+  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
+  return r;
 }
 
 Result<std::vector<cases::Case>> find_requests(App& app, const http::Request& req) {
@@ -856,7 +942,7 @@ void register_open311_routes(App& app) {
            [&app](http::Request& req, Fmt f) {
              auto list = find_requests(app, req);
              if (!list) return error_reply(f, list.error());
-             return answer(f, requests_json(app, *list, base_url(req)), "service_requests");
+             return requests_reply(app, f, *list, base_url(req));
            },
            {"service_request_id", "service_code", "start_date", "end_date", "status"});
   add_both(app, "POST", "/open311/v2/requests", "Open311 提交诉求（需 api_key）",
@@ -874,7 +960,7 @@ void register_open311_routes(App& app) {
                    f, c.error().kind == ErrorKind::not_found
                           ? Error::not_found("service_request_id not found：没有这条诉求")
                           : c.error());
-             return answer(f, requests_json(app, {*c}, base_url(req)), "service_requests");
+             return requests_reply(app, f, {*c}, base_url(req));
            });
   add_item(app, "/open311/v2/tokens/{token}", "token", "Open311 凭受理凭证查询诉求编号",
            [&app](http::Request&, Fmt f, const std::string& token) {
