@@ -121,45 +121,97 @@ SummaryView view_of(const store::RowView& r, const SummaryColumns& at) {
   return v;
 }
 
-// A whole case: the summary plus everything else the row holds.
-Case case_from(const store::Row& r) {
-  Case c = summary_from(r, SummaryColumns(store::RowAsView(r)));
-  c.node_path = r.str("node_path");
-  c.description = r.str("description");
-  c.suspended_from = r.str("suspended_from");
-  c.level_node_id = r.i64("level_node_id");
-  c.household_id = r.opt_i64("household_id");
-  if (!r.is_null("lat")) c.lat = r.f64("lat");
-  if (!r.is_null("lng")) c.lng = r.f64("lng");
-  c.reporter_resident_id = r.i64("reporter_resident_id");
-  c.reporter_user_id = r.i64("reporter_user_id");
-  c.reporter_name = r.str("reporter_name");
-  c.reporter_phone_mask = r.str("reporter_phone_mask");
-  c.anonymous = r.i64("anonymous") != 0;
-  c.handler_user_id = r.i64("handler_user_id");
-  c.handler_org_id = r.i64("handler_org_id");
-  c.merged_into_id = r.i64("merged_into_id");
-  c.accept_due = r.opt_i64("accept_due");
-  c.contact_due = r.opt_i64("contact_due");
-  c.accepted_at = r.opt_i64("accepted_at");
-  c.dispatched_at = r.opt_i64("dispatched_at");
-  c.contacted_at = r.opt_i64("contacted_at");
-  c.resolved_at = r.opt_i64("resolved_at");
-  c.closed_at = r.opt_i64("closed_at");
-  c.rated_at = r.opt_i64("rated_at");
-  c.closed_level = r.str("closed_level");
-  c.close_reason = r.str("close_reason");
-  c.rating = r.str("rating");
-  c.rating_comment = r.str("rating_comment");
-  if (!r.is_null("rating_solved")) c.rating_solved = r.i64("rating_solved") != 0;
-  c.rework_count = r.i64("rework_count");
-  c.escalation_count = r.i64("escalation_count");
-  c.suspended_ms = r.i64("suspended_ms");
-  c.suspended_at = r.opt_i64("suspended_at");
-  c.updated_at = r.i64("updated_at");
-  c.open311_token = r.str("open311_token");
+// A whole case: the summary plus everything else the row holds. Its
+// columns are looked up by name once per result: a list of 1,000 cases
+// (Open311's) spent a tenth of its time finding 50 names in every row.
+struct CaseColumns {
+  SummaryColumns summary;
+  std::size_t node_path, description, suspended_from, level_node_id, household_id, lat, lng,
+      reporter_resident_id, reporter_user_id, reporter_name, reporter_phone_mask, anonymous,
+      handler_user_id, handler_org_id, merged_into_id, accept_due, contact_due, accepted_at,
+      dispatched_at, contacted_at, resolved_at, closed_at, rated_at, closed_level, close_reason,
+      rating, rating_comment, rating_solved, rework_count, escalation_count, suspended_ms,
+      suspended_at, updated_at, open311_token;
+  explicit CaseColumns(const store::Row& row) : summary(store::RowAsView(row)) {
+    for (auto [at, name] : std::initializer_list<std::pair<std::size_t*, const char*>>{
+             {&node_path, "node_path"},
+             {&description, "description"},
+             {&suspended_from, "suspended_from"},
+             {&level_node_id, "level_node_id"},
+             {&household_id, "household_id"},
+             {&lat, "lat"},
+             {&lng, "lng"},
+             {&reporter_resident_id, "reporter_resident_id"},
+             {&reporter_user_id, "reporter_user_id"},
+             {&reporter_name, "reporter_name"},
+             {&reporter_phone_mask, "reporter_phone_mask"},
+             {&anonymous, "anonymous"},
+             {&handler_user_id, "handler_user_id"},
+             {&handler_org_id, "handler_org_id"},
+             {&merged_into_id, "merged_into_id"},
+             {&accept_due, "accept_due"},
+             {&contact_due, "contact_due"},
+             {&accepted_at, "accepted_at"},
+             {&dispatched_at, "dispatched_at"},
+             {&contacted_at, "contacted_at"},
+             {&resolved_at, "resolved_at"},
+             {&closed_at, "closed_at"},
+             {&rated_at, "rated_at"},
+             {&closed_level, "closed_level"},
+             {&close_reason, "close_reason"},
+             {&rating, "rating"},
+             {&rating_comment, "rating_comment"},
+             {&rating_solved, "rating_solved"},
+             {&rework_count, "rework_count"},
+             {&escalation_count, "escalation_count"},
+             {&suspended_ms, "suspended_ms"},
+             {&suspended_at, "suspended_at"},
+             {&updated_at, "updated_at"},
+             {&open311_token, "open311_token"}})
+      *at = row.index(name);
+  }
+};
+
+Case case_from(const store::Row& r, const CaseColumns& at) {
+  Case c = summary_from(r, at.summary);
+  c.node_path = r.str(at.node_path);
+  c.description = r.str(at.description);
+  c.suspended_from = r.str(at.suspended_from);
+  c.level_node_id = r.i64(at.level_node_id);
+  c.household_id = r.opt_i64(at.household_id);
+  if (!r.is_null(at.lat)) c.lat = r.f64(at.lat);
+  if (!r.is_null(at.lng)) c.lng = r.f64(at.lng);
+  c.reporter_resident_id = r.i64(at.reporter_resident_id);
+  c.reporter_user_id = r.i64(at.reporter_user_id);
+  c.reporter_name = r.str(at.reporter_name);
+  c.reporter_phone_mask = r.str(at.reporter_phone_mask);
+  c.anonymous = r.i64(at.anonymous) != 0;
+  c.handler_user_id = r.i64(at.handler_user_id);
+  c.handler_org_id = r.i64(at.handler_org_id);
+  c.merged_into_id = r.i64(at.merged_into_id);
+  c.accept_due = r.opt_i64(at.accept_due);
+  c.contact_due = r.opt_i64(at.contact_due);
+  c.accepted_at = r.opt_i64(at.accepted_at);
+  c.dispatched_at = r.opt_i64(at.dispatched_at);
+  c.contacted_at = r.opt_i64(at.contacted_at);
+  c.resolved_at = r.opt_i64(at.resolved_at);
+  c.closed_at = r.opt_i64(at.closed_at);
+  c.rated_at = r.opt_i64(at.rated_at);
+  c.closed_level = r.str(at.closed_level);
+  c.close_reason = r.str(at.close_reason);
+  c.rating = r.str(at.rating);
+  c.rating_comment = r.str(at.rating_comment);
+  if (!r.is_null(at.rating_solved)) c.rating_solved = r.i64(at.rating_solved) != 0;
+  c.rework_count = r.i64(at.rework_count);
+  c.escalation_count = r.i64(at.escalation_count);
+  c.suspended_ms = r.i64(at.suspended_ms);
+  c.suspended_at = r.opt_i64(at.suspended_at);
+  c.updated_at = r.i64(at.updated_at);
+  c.open311_token = r.str(at.open311_token);
   return c;
 }
+
+Case case_from(const store::Row& r) { return case_from(r, CaseColumns(r)); }
 
 bool is_open(std::string_view state) {
   return std::find(kOpenStates.begin(), kOpenStates.end(), state) != kOpenStates.end();
@@ -897,8 +949,14 @@ Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const Case
     if (rows->size() > static_cast<std::size_t>(f.limit)) break;  // the newest that match
   }  // else the last way's rows, whatever their number
   std::vector<Case> out;
-  for (const auto& r : *rows) out.push_back(case_from(r));
-  std::ranges::sort(out, std::greater<>{}, &Case::id);  // usually already so
+  out.reserve(rows->size());
+  if (!rows->empty()) {
+    const CaseColumns at((*rows)[0]);
+    for (const auto& r : *rows) out.push_back(case_from(r, at));
+  }
+  // Usually already so; sorting 1,000 cases moved their strings about.
+  if (!std::ranges::is_sorted(out, std::greater<>{}, &Case::id))
+    std::ranges::sort(out, std::greater<>{}, &Case::id);
   return out;
 }
 

@@ -683,7 +683,9 @@ Result<std::vector<cases::Case>> find_requests(App& app, const http::Request& re
       for (auto& c : *list)
         if (seen.insert(c.id).second) out.push_back(std::move(c));
     }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id > b.id; });
+  // One list is already newest first; sorting it anyway moved every case.
+  if (!std::ranges::is_sorted(out, std::greater<>{}, &cases::Case::id))
+    std::ranges::sort(out, std::greater<>{}, &cases::Case::id);
   if (out.size() > kMaxRequests) out.resize(kMaxRequests);
   return out;
 }
