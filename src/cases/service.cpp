@@ -1046,8 +1046,7 @@ bool CaseService::few_to_seek(const auth::Principal& p, const CaseFilter& f, std
   // city's backlog (`open`: a city whose open cases are rare among its
   // newest is one whose window holds all its cases).
   const std::string_view index = subtree_index(f, roots.front());
-  const bool history =
-      f.state == "done" || std::ranges::find(kDoneStates, f.state) != kDoneStates.end();
+  const bool history = f.state != "open" && !is_open(f.state);
   const bool backlog = f.state == "open" && auth::whole_city(roots.front());
   if (index != "cases_department_level" &&
       (index != "cases_queue" || f.state.empty() || history || backlog))

@@ -98,19 +98,24 @@ void xml_element(std::string& out, const std::string& name, const OJson& v) {
   out += '>';
 }
 
-http::Response reply(Fmt f, const OJson& body, const std::string& xml_root, int status = 200) {
+constexpr std::string_view kXmlDeclaration = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+
+// An answer's text in format f (XML begun with kXmlDeclaration).
+http::Response public_text(Fmt f, std::string body, int status = 200) {
   http::Response r;
   r.status = status;
-  if (f == Fmt::json) {
-    r.body = json_text(body);
-  } else {
-    r.content_type = "text/xml; charset=utf-8";
-    r.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-    xml_element(r.body, xml_root, body);
-  }
+  if (f == Fmt::xml) r.content_type = "text/xml; charset=utf-8";
+  r.body = std::move(body);
   // Public, read-only data: any web page may read it.
   r.headers.emplace_back("Access-Control-Allow-Origin", "*");
   return r;
+}
+
+http::Response reply(Fmt f, const OJson& body, const std::string& xml_root, int status = 200) {
+  if (f == Fmt::json) return public_text(f, json_text(body), status);
+  std::string text(kXmlDeclaration);
+  xml_element(text, xml_root, body);
+  return public_text(f, std::move(text), status);
 }
 
 int status_for(const Error& e) {
@@ -587,8 +592,7 @@ http::Response requests_reply(App& app, Fmt f, const std::vector<cases::Case>& l
     if (!got) return error_reply(f, got.error());
     x = std::move(*got);
   }
-  http::Response r;
-  std::string& out = r.body;
+  std::string out;
   out.reserve(list.size() * 900 + 64);
   if (f == Fmt::json) {
     out += '[';
@@ -598,14 +602,12 @@ http::Response requests_reply(App& app, Fmt f, const std::vector<cases::Case>& l
     }
     out += ']';
   } else {
-    r.content_type = "text/xml; charset=utf-8";
-    out += "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service_requests>";
+    out += kXmlDeclaration;
+    out += "<service_requests>";
     for (const auto& c : list) write_request(out, f, c, x, base);
     out += "</service_requests>";
   }
-  // Public, read-only data: any web page may read it (as reply).
-  r.headers.emplace_back("Access-Control-Allow-Origin", "*");
-  return r;
+  return public_text(f, std::move(out));
 }
 
 Result<std::vector<cases::Case>> find_requests(App& app, const http::Request& req) {

@@ -28,9 +28,12 @@ std::string transfer_kind_name(const std::string& kind) {
   return it == kinds().end() ? std::string() : it->second;
 }
 
-std::vector<std::string> transfer_kinds() {
-  std::vector<std::string> out;
-  for (const auto& [kind, name] : kinds()) out.push_back(kind);
+const std::vector<std::string>& transfer_kinds() {
+  static const std::vector<std::string> out = [] {
+    std::vector<std::string> k;
+    for (const auto& [kind, name] : kinds()) k.push_back(kind);
+    return k;
+  }();
   return out;
 }
 

@@ -39,7 +39,7 @@ std::string honour_name(const std::string& kind);
 // 获得积分, 扣减积分, 兑换 … for a transfer kind; empty when unknown.
 std::string transfer_kind_name(const std::string& kind);
 // Every kind of transfer the ledger holds (its `kind` filter's values).
-std::vector<std::string> transfer_kinds();
+const std::vector<std::string>& transfer_kinds();
 
 // 积分台账: transfers touching a community's accounts, newest first.
 struct LedgerQuery {
