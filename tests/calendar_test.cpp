@@ -104,12 +104,12 @@ std::chrono::weekday weekday_of(std::string_view ymd) {
 
 // clock::iso writes its digits by hand; gmtime_r + strftime is the oracle,
 // with seconds truncated toward zero as iso() has always done.
-std::string iso_by_strftime(std::int64_t ms) {
+std::string iso_by_strftime(std::int64_t ms, const char* format = "%Y-%m-%dT%H:%M:%SZ") {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
 
@@ -143,6 +143,13 @@ TEST(CalendarTest, IsoAgreesWithStrftime) {
     cases.push_back(-2'208'988'800'000 + static_cast<std::int64_t>(x % 9'467'280'000'000ULL));
   }
   for (auto ms : cases) ASSERT_EQ(clock::iso(ms), iso_by_strftime(ms)) << ms;
+  // Open311 writes Shanghai time the same way: the wall clock 8 hours on.
+  const std::int64_t shanghai = 8 * 3'600'000;
+  for (auto ms : cases) {
+    if (ms <= -(std::int64_t{1} << 62) || ms >= (std::int64_t{1} << 62)) continue;
+    ASSERT_EQ(clock::shanghai_iso(ms), iso_by_strftime(ms + shanghai, "%Y-%m-%dT%H:%M:%S+08:00"))
+        << ms;
+  }
 }
 
 TEST(CalendarTest, Units) {
