@@ -478,13 +478,13 @@ TEST_P(Open311Test, HouseholdCasesShowNoFlatAndNoReporter) {
 }
 
 TEST_P(Open311Test, ListsTheLast90DaysInFull) {
-  // More than one chunk of the batched look-ups (100 ids).
+  // More than one chunk of the batched look-ups (200 ids).
   auto k = key();
   auto recent = [&] {
     return env().count("SELECT count(*) AS n FROM cases WHERE created_at >= $1",
                        {linli::clock::now_ms() - 90LL * 86400000 + 60000});
   };
-  for (auto n = recent(); n < 120; ++n) file(k, "批量测试 " + std::to_string(n));
+  for (auto n = recent(); n < 220; ++n) file(k, "批量测试 " + std::to_string(n));
   auto expected = std::min<std::int64_t>(recent(), 1000);
   auto r = http().get("/open311/v2/requests.json");
   ASSERT_EQ(r.status, 200);
@@ -577,6 +577,47 @@ TEST_P(Open311Test, RequestsReadTheSameInJsonAndXml) {
     at = found + want.size();
   }
   EXPECT_EQ(x.body.find("<request>", at), std::string::npos) << "no request only in XML";
+}
+
+// Several services or statuses at once answer their lists merged, newest
+// first, each case once: whichever way each list is found (a window of the
+// newest ids that holds it, or not, and the wider ways after).
+TEST_P(Open311Test, SeveralServicesAnswerTheirListsMerged) {
+  auto ids = [&](const std::string& query) {
+    auto r = http().get("/open311/v2/requests.json?start_date=2000-01-01T00:00:00Z" + query);
+    EXPECT_EQ(r.status, 200) << query << " " << r.body;
+    std::vector<std::int64_t> out;
+    for (const auto& q : r.json())
+      out.push_back(std::stoll(q["service_request_id"].get<std::string>()));
+    return out;
+  };
+  auto services = env().db->query(
+      "SELECT cat.code FROM cases c JOIN case_categories cat ON cat.id = c.category_id GROUP BY "
+      "cat.code ORDER BY count(*) DESC LIMIT 2");
+  ASSERT_TRUE(services.has_value());
+  ASSERT_EQ(services->size(), 2u) << "the demo city files cases under several services";
+  const auto a = (*services)[0].str("code"), b = (*services)[1].str("code");
+  int compared = 0;
+  for (std::int64_t window : {1, 7, 1000000}) {
+    env().app->cases.set_list_window(window);
+    auto of_a = ids("&service_code=" + a), of_b = ids("&service_code=" + b);
+    std::vector<std::int64_t> both = of_a;
+    both.insert(both.end(), of_b.begin(), of_b.end());
+    std::ranges::sort(both, std::greater<>{});
+    if (both.size() > 1000) both.resize(1000);  // an answer's most
+    EXPECT_EQ(ids("&service_code=" + a + "," + b), both) << "window " << window;
+    EXPECT_EQ(ids("&service_code=" + a + "," + a), of_a) << "a service twice, window " << window;
+    auto open = ids("&status=open"), closed = ids("&status=closed");
+    std::vector<std::int64_t> all = open;
+    all.insert(all.end(), closed.begin(), closed.end());
+    std::ranges::sort(all, std::greater<>{});
+    if (all.size() > 1000) all.resize(1000);
+    EXPECT_EQ(ids("&status=open,closed"), all) << "window " << window;
+    EXPECT_EQ(ids(""), all) << "window " << window;
+    compared += !of_a.empty() && !of_b.empty() && !open.empty() && !closed.empty();
+  }
+  env().app->cases.set_list_window(8192);
+  EXPECT_EQ(compared, 3);
 }
 
 TEST_P(Open311Test, Discovery) {

@@ -1,6 +1,7 @@
 #include "auth/principal.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "auth/roles.hpp"
@@ -37,11 +38,15 @@ std::string subtree_end(const std::string& root) {
 
 std::vector<std::int64_t> path_ids(const std::string& path) {
   std::vector<std::int64_t> ids;
-  for (std::size_t i = 1; i < path.size();) {
-    auto j = path.find('/', i);
-    if (j == std::string::npos) break;
-    ids.push_back(std::atoll(path.substr(i, j - i).c_str()));
-    i = j + 1;
+  ids.reserve(8);  // the tree is six levels deep
+  const char* end = path.data() + path.size();
+  for (const char* at = path.data() + 1; at < end;) {
+    const char* slash = std::find(at, end, '/');
+    if (slash == end) break;
+    std::int64_t id = 0;
+    std::from_chars(at, slash, id);
+    ids.push_back(id);
+    at = slash + 1;
   }
   return ids;
 }

@@ -66,20 +66,20 @@ struct SummaryColumns {
         whistles(r.index("whistles")) {}
 };
 
-Case summary_from(const store::Row& r, const SummaryColumns& at) {
+Case summary_from(const store::RowView& r, const SummaryColumns& at) {
   Case c;
   c.id = r.i64(at.id);
-  c.code = r.str(at.code);
-  c.title = r.str(at.title);
+  c.code = std::string(r.text(at.code));
+  c.title = std::string(r.text(at.title));
   c.category_id = r.i64(at.category_id);
-  c.category_name = r.str(at.category_name);
-  c.case_type = r.str(at.case_type);
-  c.urgency = r.str(at.urgency);
-  c.channel = r.str(at.channel);
-  c.state = r.str(at.state);
-  c.level = r.str(at.level);
+  c.category_name = std::string(r.text(at.category_name));
+  c.case_type = std::string(r.text(at.case_type));
+  c.urgency = std::string(r.text(at.urgency));
+  c.channel = std::string(r.text(at.channel));
+  c.state = std::string(r.text(at.state));
+  c.level = std::string(r.text(at.level));
   c.node_id = r.i64(at.node_id);
-  c.address = r.str(at.address);
+  c.address = std::string(r.text(at.address));
   c.created_at = r.i64(at.created_at);
   c.resolve_due = r.opt_i64(at.resolve_due);
   c.whistled = r.i64(at.whistles) > 0;
@@ -132,7 +132,7 @@ struct CaseColumns {
       dispatched_at, contacted_at, resolved_at, closed_at, rated_at, closed_level, close_reason,
       rating, rating_comment, rating_solved, rework_count, escalation_count, suspended_ms,
       suspended_at, updated_at, open311_token;
-  explicit CaseColumns(const store::Row& row) : summary(store::RowAsView(row)) {
+  explicit CaseColumns(const store::RowView& row) : summary(row) {
     for (auto [at, name] : std::initializer_list<std::pair<std::size_t*, const char*>>{
              {&node_path, "node_path"},
              {&description, "description"},
@@ -172,19 +172,19 @@ struct CaseColumns {
   }
 };
 
-Case case_from(const store::Row& r, const CaseColumns& at) {
+Case case_from(const store::RowView& r, const CaseColumns& at) {
   Case c = summary_from(r, at.summary);
-  c.node_path = r.str(at.node_path);
-  c.description = r.str(at.description);
-  c.suspended_from = r.str(at.suspended_from);
+  c.node_path = std::string(r.text(at.node_path));
+  c.description = std::string(r.text(at.description));
+  c.suspended_from = std::string(r.text(at.suspended_from));
   c.level_node_id = r.i64(at.level_node_id);
   c.household_id = r.opt_i64(at.household_id);
   if (!r.is_null(at.lat)) c.lat = r.f64(at.lat);
   if (!r.is_null(at.lng)) c.lng = r.f64(at.lng);
   c.reporter_resident_id = r.i64(at.reporter_resident_id);
   c.reporter_user_id = r.i64(at.reporter_user_id);
-  c.reporter_name = r.str(at.reporter_name);
-  c.reporter_phone_mask = r.str(at.reporter_phone_mask);
+  c.reporter_name = std::string(r.text(at.reporter_name));
+  c.reporter_phone_mask = std::string(r.text(at.reporter_phone_mask));
   c.anonymous = r.i64(at.anonymous) != 0;
   c.handler_user_id = r.i64(at.handler_user_id);
   c.handler_org_id = r.i64(at.handler_org_id);
@@ -197,21 +197,24 @@ Case case_from(const store::Row& r, const CaseColumns& at) {
   c.resolved_at = r.opt_i64(at.resolved_at);
   c.closed_at = r.opt_i64(at.closed_at);
   c.rated_at = r.opt_i64(at.rated_at);
-  c.closed_level = r.str(at.closed_level);
-  c.close_reason = r.str(at.close_reason);
-  c.rating = r.str(at.rating);
-  c.rating_comment = r.str(at.rating_comment);
+  c.closed_level = std::string(r.text(at.closed_level));
+  c.close_reason = std::string(r.text(at.close_reason));
+  c.rating = std::string(r.text(at.rating));
+  c.rating_comment = std::string(r.text(at.rating_comment));
   if (!r.is_null(at.rating_solved)) c.rating_solved = r.i64(at.rating_solved) != 0;
   c.rework_count = r.i64(at.rework_count);
   c.escalation_count = r.i64(at.escalation_count);
   c.suspended_ms = r.i64(at.suspended_ms);
   c.suspended_at = r.opt_i64(at.suspended_at);
   c.updated_at = r.i64(at.updated_at);
-  c.open311_token = r.str(at.open311_token);
+  c.open311_token = std::string(r.text(at.open311_token));
   return c;
 }
 
-Case case_from(const store::Row& r) { return case_from(r, CaseColumns(r)); }
+Case case_from(const store::Row& r) {
+  const store::RowAsView v(r);
+  return case_from(v, CaseColumns(v));
+}
 
 bool is_open(std::string_view state) {
   return std::find(kOpenStates.begin(), kOpenStates.end(), state) != kOpenStates.end();
@@ -937,27 +940,38 @@ std::string CaseService::list_filters(store::Sql& q, const auth::Principal& p,
 }
 
 Result<std::vector<Case>> CaseService::list(const auth::Principal& p, const CaseFilter& f) {
-  // The ways list_page tries: Open311's public list (1,000 cases of the
-  // last 90 days for the whole city) read every case of the period through
-  // cases_created, 1.4-2 s on 10M cases, where the newest ids hold them.
-  Result<store::Rows> rows;
-  for (const auto& [plan, window] : list_plans(p, f)) {
-    auto q = list_sql(p, f, kCaseCols, plan, window);
-    if (!q) return fail(q.error());
-    rows = db_.query(q->text, q->params);
-    if (!rows) return fail(rows.error());
-    if (rows->size() > static_cast<std::size_t>(f.limit)) break;  // the newest that match
-  }  // else the last way's rows, whatever their number
   std::vector<Case> out;
-  out.reserve(rows->size());
-  if (!rows->empty()) {
-    const CaseColumns at((*rows)[0]);
-    for (const auto& r : *rows) out.push_back(case_from(r, at));
-  }
+  std::optional<CaseColumns> at;
+  auto st = list_each(
+      p, f, kCaseCols, [&] { out.clear(); },
+      [&](const store::RowView& r) -> Status {
+        if (!at) at.emplace(r);
+        out.push_back(case_from(r, *at));
+        return {};
+      });
+  if (!st) return fail(st.error());
   // Usually already so; sorting 1,000 cases moved their strings about.
   if (!std::ranges::is_sorted(out, std::greater<>{}, &Case::id))
     std::ranges::sort(out, std::greater<>{}, &Case::id);
   return out;
+}
+
+Status CaseService::list_each(const auth::Principal& p, const CaseFilter& f, const char* columns,
+                              const std::function<void()>& restart, const store::EachRow& row) {
+  // The ways list does, each way's rows handed out as read.
+  for (const auto& [plan, window] : list_plans(p, f)) {
+    auto q = list_sql(p, f, columns, plan, window);
+    if (!q) return fail(q.error());
+    restart();
+    std::size_t read = 0;
+    auto st = db_.each(q->text, q->params, [&](const store::RowView& r) {
+      ++read;
+      return row(r);
+    });
+    if (!st) return st;
+    if (read > static_cast<std::size_t>(f.limit)) break;  // the newest that match
+  }  // else the last way's rows, whatever their number
+  return {};
 }
 
 Result<ListPage> CaseService::list_page(const auth::Principal& p, const CaseFilter& f) {

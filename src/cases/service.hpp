@@ -4,6 +4,7 @@
 // and checks permission and scope itself.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -49,8 +50,15 @@ class CaseService {
   Result<Json> detail(const auth::Principal& p, std::int64_t id);
   // The cases the caller may see that pass the filter, newest first, up to
   // f.limit + 1 (the extra one says another page follows): whole cases
-  // (exports) …
+  // (exports, the duplicates check) …
   Result<std::vector<Case>> list(const auth::Principal& p, const CaseFilter& f);
+  // … or `columns` (a
+  // select list over `c`, the case, and `cat`, its category) handed to
+  // `row` where they lie (Open311's public list) …  A wider way of finding
+  // them may follow a narrower one: `restart` is called before each, and
+  // its rows replace those handed out before.
+  Status list_each(const auth::Principal& p, const CaseFilter& f, const char* columns,
+                   const std::function<void()>& restart, const store::EachRow& row);
   // … or a page of f.limit summaries written as they are read (the list,
   // search and "my cases").
   Result<ListPage> list_page(const auth::Principal& p, const CaseFilter& f);

@@ -89,9 +89,14 @@ class RowView {
   virtual bool is_null(std::size_t i) const = 0;
   virtual std::int64_t i64(std::size_t i) const = 0;       // NULL reads as 0
   virtual std::string_view text(std::size_t i) const = 0;  // NULL reads as ""
+  virtual double f64(std::size_t i) const = 0;             // NULL reads as 0
   std::optional<std::int64_t> opt_i64(std::size_t i) const {
     if (is_null(i)) return std::nullopt;
     return i64(i);
+  }
+  std::optional<double> opt_f64(std::size_t i) const {
+    if (is_null(i)) return std::nullopt;
+    return f64(i);
   }
   // Where a column sits (the first of that name); throws std::out_of_range
   // for an unknown name, as Row::index does.
@@ -108,6 +113,7 @@ class RowAsView final : public RowView {
   bool is_null(std::size_t i) const override { return row_.is_null(i); }
   std::int64_t i64(std::size_t i) const override { return row_.i64(i); }
   std::string_view text(std::size_t i) const override;
+  double f64(std::size_t i) const override { return row_.f64(i); }
 
  private:
   const Row& row_;

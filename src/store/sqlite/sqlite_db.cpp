@@ -321,6 +321,7 @@ class StmtRow final : public RowView {
     if (!p) return {};
     return {p, static_cast<std::size_t>(sqlite3_column_bytes(s_, column(i)))};
   }
+  double f64(std::size_t i) const override { return sqlite3_column_double(s_, column(i)); }
 
  private:
   int column(std::size_t i) const {
