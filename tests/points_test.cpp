@@ -303,6 +303,53 @@ TEST_P(PointsTest, MonthlyCycleWithObjectionAndCorrection) {
   expect_ledger_ok();
 }
 
+// The deeds list (一月一评's page) shows every deed of the community as the
+// tables hold it, newest first, each field where the console reads it.
+TEST_P(PointsTest, DeedsListShowsEachDeedAsRecorded) {
+  auto recorded = http().post("/api/v1/points/deeds",
+                              {{"resident_id", resident_id()},
+                               {"rule_code", "volunteer"},
+                               {"deed_date", today()},
+                               {"note", "帮邻居搬 \"米\"\n两袋"}},
+                              tok("building_head"));
+  ASSERT_EQ(recorded.status, 201) << recorded.body;
+  auto c = std::to_string(community());
+  auto r = http().get("/api/v1/points/deeds?community=" + c, tok("community_staff"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto list = r.json();
+  auto rows = env().db->query(
+      "SELECT d.id, d.resident_id, r.name AS resident, h.address, u.name AS rule, u.kind, "
+      "d.month, d.deed_date, d.points, d.final_points, d.note, d.state, d.review_reason, "
+      "d.source, d.corrects_deed_id FROM points_deeds d JOIN residents r ON r.id = "
+      "d.resident_id JOIN households h ON h.id = r.household_id JOIN points_rules u ON u.id = "
+      "d.rule_id WHERE d.community_node_id = $1 ORDER BY d.id DESC LIMIT 2000",
+      {community()});
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(list.size(), rows->size());
+  ASSERT_GT(rows->size(), 0u) << "the demo city records deeds";
+  int reviewed = 0, pending = 0;
+  for (std::size_t i = 0; i < rows->size(); ++i) {
+    const auto& row = (*rows)[i];
+    const auto& d = list[i];
+    EXPECT_EQ(d.size(), 15u) << d;
+    EXPECT_EQ(d["id"], row.i64("id"));
+    EXPECT_EQ(d["resident_id"], row.i64("resident_id"));
+    EXPECT_EQ(d["points"], row.i64("points"));
+    for (const char* text : {"resident", "address", "rule", "kind", "month", "deed_date", "note",
+                             "state", "review_reason", "source"})
+      EXPECT_EQ(d[text], row.str(text)) << text << " of deed " << d["id"];
+    for (const char* number : {"final_points", "corrects_deed_id"})
+      if (row.is_null(number))
+        EXPECT_TRUE(d[number].is_null()) << number << " of deed " << d["id"];
+      else
+        EXPECT_EQ(d[number], row.i64(number)) << number << " of deed " << d["id"];
+    reviewed += !row.is_null("final_points");
+    pending += row.str("state") == "pending";
+  }
+  EXPECT_GT(reviewed, 0) << "approved deeds carry their final points";
+  EXPECT_GT(pending, 0) << "pending deeds carry none yet";
+}
+
 TEST_P(PointsTest, MerchantCodeWorksOnceAndOnlyAtItsMerchant) {
   grant_rule("grant100", 100);
   auto me = resident_id();

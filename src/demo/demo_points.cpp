@@ -89,7 +89,7 @@ class PointsHistory {
     auto pending = svc_.deeds(p, community, month, "pending", 0);
     if (!pending) return fail(pending.error());
     std::vector<points::Review> items;
-    for (const auto& d : *pending) {
+    for (const auto& d : Json::parse(*pending)) {
       auto roll = pick(20);
       points::Review r{d["id"], "approve", std::nullopt, ""};
       if (roll == 0) {

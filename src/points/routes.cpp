@@ -110,7 +110,7 @@ void add_rule_and_deed_routes(App& app, std::shared_ptr<PointsService> svc) {
        "points.read",
        "points",
        "积分记录（按社区、月份、状态）",
-       json_handler([svc](http::Request& req) -> Result<Json> {
+       json_text_handler([svc](http::Request& req) -> Result<std::string> {
          auto community = optional_id(req, "community", "社区");
          if (!community) return fail(community.error());
          auto resident = optional_id(req, "resident", "居民");

@@ -12,6 +12,7 @@
 #include "core/calendar.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "core/json_text.hpp"
 #include "core/validate.hpp"
 #include "store/sql.hpp"
 
@@ -320,40 +321,52 @@ Result<std::int64_t> PointsService::award(store::Tx& tx, std::int64_t resident_i
   return id;
 }
 
-Result<Json> PointsService::deeds(const auth::Principal& p, std::int64_t community_id,
-                                  const std::string& month, const std::string& state,
-                                  std::int64_t resident_id) {
+Result<std::string> PointsService::deeds(const auth::Principal& p, std::int64_t community_id,
+                                         const std::string& month, const std::string& state,
+                                         std::int64_t resident_id) {
   store::Sql q;
-  q << "SELECT d.*, r.name AS resident, h.address, u.name AS rule, u.kind FROM points_deeds d "
-       "JOIN residents r ON r.id = d.resident_id JOIN households h ON h.id = r.household_id JOIN "
-       "points_rules u ON u.id = d.rule_id WHERE 1 = 1";
+  q << "SELECT d.id, d.resident_id, r.name, h.address, u.name, u.kind, d.month, d.deed_date, "
+       "d.points, d.final_points, d.note, d.state, d.review_reason, d.source, d.corrects_deed_id "
+       "FROM points_deeds d JOIN residents r ON r.id = d.resident_id JOIN households h ON h.id = "
+       "r.household_id JOIN points_rules u ON u.id = d.rule_id WHERE 1 = 1";
   auth::and_in_scope(q, p, "points.read", "d.node_path");
   if (community_id) q << " AND d.community_node_id = " << q.bind(community_id);
   if (!month.empty()) q << " AND d.month = " << q.bind(month);
   if (!state.empty()) q << " AND d.state = " << q.bind(state);
   if (resident_id) q << " AND d.resident_id = " << q.bind(resident_id);
   q << " ORDER BY d.id DESC LIMIT 2000";
-  auto rows = db_.query(q.text, q.params);
-  if (!rows) return fail(rows.error());
-  Json out = Json::array();
-  for (const auto& r : *rows)
-    out.push_back(
-        {{"id", r.i64("id")},
-         {"resident_id", r.i64("resident_id")},
-         {"resident", r.str("resident")},
-         {"address", r.str("address")},
-         {"rule", r.str("rule")},
-         {"kind", r.str("kind")},
-         {"month", r.str("month")},
-         {"deed_date", r.str("deed_date")},
-         {"points", r.i64("points")},
-         {"final_points", r.is_null("final_points") ? Json(nullptr) : Json(r.i64("final_points"))},
-         {"note", r.str("note")},
-         {"state", r.str("state")},
-         {"review_reason", r.str("review_reason")},
-         {"source", r.str("source")},
-         {"corrects_deed_id",
-          r.is_null("corrects_deed_id") ? Json(nullptr) : Json(r.i64("corrects_deed_id"))}});
+  // Written as read, members in the byte order a Json object printed them:
+  // a street's or the city's 2,000 deeds each built an object only to print
+  // and free it (7.5 ms for the 1M-case city's 660, session 21's sweep).
+  std::string out = "[";
+  auto st = db_.each(q.text, q.params, [&](const store::RowView& r) -> Status {
+    if (out.size() > 1) out.push_back(',');
+    JsonObjectText o(out);
+    o.str("address", r.text(3));
+    if (r.is_null(14))
+      o.null("corrects_deed_id");
+    else
+      o.integer("corrects_deed_id", r.i64(14));
+    o.str("deed_date", r.text(7));
+    if (r.is_null(9))
+      o.null("final_points");
+    else
+      o.integer("final_points", r.i64(9));
+    o.integer("id", r.i64(0))
+        .str("kind", r.text(5))
+        .str("month", r.text(6))
+        .str("note", r.text(10))
+        .integer("points", r.i64(8))
+        .str("resident", r.text(2))
+        .integer("resident_id", r.i64(1))
+        .str("review_reason", r.text(12))
+        .str("rule", r.text(4))
+        .str("source", r.text(13))
+        .str("state", r.text(11));
+    return {};
+  });
+  if (!st) return fail(st.error());
+  out.push_back(']');
   return out;
 }
 

@@ -76,8 +76,10 @@ class PointsService {
   Result<std::int64_t> award(store::Tx& tx, std::int64_t resident_id, const std::string& rule_code,
                              const std::string& source, std::int64_t source_ref,
                              const std::string& note);
-  Result<Json> deeds(const auth::Principal& p, std::int64_t community_id, const std::string& month,
-                     const std::string& state, std::int64_t resident_id);
+  // Newest first, at most 2,000, as a JSON array's text.
+  Result<std::string> deeds(const auth::Principal& p, std::int64_t community_id,
+                            const std::string& month, const std::string& state,
+                            std::int64_t resident_id);
   // 一月一评: approve, adjust or reject pending deeds, all in one step.
   Result<Json> review(const auth::Principal& p, const std::vector<Review>& items,
                       const auth::Actor& by);
