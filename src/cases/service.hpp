@@ -118,6 +118,15 @@ class CaseService {
   enum class ListPlan { one_pass, ids_first, newest_window, period_span };
   // The list's statement, selecting `columns`.
   // `window`: how many of the newest ids ListPlan::newest_window reads.
+  // The newest window's least id: a number, or SQL that subtracts the
+  // window (bound after it) from the newest id.
+  struct WindowBound {
+    std::int64_t id = 0;
+    std::string sql;
+  };
+  Result<WindowBound> window_least(const CaseFilter& f, std::int64_t window);
+  // Whether a period's window may be walked as a state's is (list_sql).
+  Result<bool> window_in_period(const CaseFilter& f, std::int64_t least);
   Result<store::Sql> list_sql(const auth::Principal& p, const CaseFilter& f, const char* columns,
                               ListPlan plan, std::int64_t window = 0);
   // The index that finds a subtree's cases for the list's filters (SQLite).
