@@ -795,13 +795,14 @@ Result<store::Sql> CaseService::list_sql(const auth::Principal& p, const CaseFil
       // newest first behind a fence (OFFSET 0 keeps the filters out of it)
       // and stops at the page: 0.4 ms. So is a period from a time on that
       // holds the whole window (window_in_period). A filter on other
-      // columns keeps the planner's choice, which is then the better one (a
-      // category: 0.15 ms against 5 ms for the whole window's walk); so does the wider
-      // window, whose walk would read 131,072 rows for a page it may not
-      // hold. The category is looked up case by case (LATERAL), which keeps
-      // the walk's order: joined, it was hashed and the window's rows sorted
-      // whenever PostgreSQL guessed few of them would pass (Open311's last
-      // 90 days: 134 guessed of 8,192; 15-19 ms against 2.7).
+      // columns keeps the planner's choice, which is then the better one
+      // (a category: 0.15 ms against 5 ms for the whole window's walk); so
+      // does the wider window, whose walk would read 131,072 rows for a
+      // page it may not hold. The category is looked up case by case
+      // (LATERAL), which keeps the walk's order: joined, it was hashed and
+      // the window's rows sorted whenever PostgreSQL guessed few of them
+      // would pass (Open311's last 90 days: 134 guessed of 8,192; 15-19 ms
+      // against 2.7).
       q << "(SELECT * FROM cases WHERE id >= " << least
         << " ORDER BY id DESC OFFSET 0) c CROSS JOIN LATERAL (SELECT name FROM case_categories "
            "WHERE id = c.category_id) cat WHERE 1 = 1";

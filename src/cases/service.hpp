@@ -52,11 +52,10 @@ class CaseService {
   // f.limit + 1 (the extra one says another page follows): whole cases
   // (exports, the duplicates check) …
   Result<std::vector<Case>> list(const auth::Principal& p, const CaseFilter& f);
-  // … or `columns` (a
-  // select list over `c`, the case, and `cat`, its category) handed to
-  // `row` where they lie (Open311's public list) …  A wider way of finding
-  // them may follow a narrower one: `restart` is called before each, and
-  // its rows replace those handed out before.
+  // … or `columns` (a select list over `c`, the case, and `cat`, its
+  // category) handed to `row` where they lie (Open311's public list). A
+  // wider way of finding them may follow a narrower one: `restart` is
+  // called before each way, and its rows replace those handed out before …
   Status list_each(const auth::Principal& p, const CaseFilter& f, const char* columns,
                    const std::function<void()>& restart, const store::EachRow& row);
   // … or a page of f.limit summaries written as they are read (the list,
@@ -116,8 +115,6 @@ class CaseService {
   // period_span (SQLite): the whole city's period, walked newest id first
   // between the least and the greatest id created in it.
   enum class ListPlan { one_pass, ids_first, newest_window, period_span };
-  // The list's statement, selecting `columns`.
-  // `window`: how many of the newest ids ListPlan::newest_window reads.
   // The newest window's least id: a number, or SQL that subtracts the
   // window (bound after it) from the newest id.
   struct WindowBound {
@@ -127,6 +124,8 @@ class CaseService {
   Result<WindowBound> window_least(const CaseFilter& f, std::int64_t window);
   // Whether a period's window may be walked as a state's is (list_sql).
   Result<bool> window_in_period(const CaseFilter& f, std::int64_t least);
+  // The list's statement, selecting `columns`.
+  // `window`: how many of the newest ids ListPlan::newest_window reads.
   Result<store::Sql> list_sql(const auth::Principal& p, const CaseFilter& f, const char* columns,
                               ListPlan plan, std::int64_t window = 0);
   // The index that finds a subtree's cases for the list's filters (SQLite).

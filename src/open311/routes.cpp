@@ -727,7 +727,7 @@ Result<std::vector<PublicCase>> find_requests(App& app, const http::Request& req
     if (categories.empty()) return out;  // no such service: nothing filed under it
   }
   // One list per service and status asked for, each newest first; a case
-  // in two of them (a service and its parent) is answered once.
+  // in two of them (a service named twice) is answered once.
   std::set<std::int64_t> seen;
   const bool one_list = categories.size() == 1 && states.size() == 1;
   for (auto cat : categories)
