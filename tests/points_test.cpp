@@ -306,13 +306,24 @@ TEST_P(PointsTest, MonthlyCycleWithObjectionAndCorrection) {
 // The deeds list (一月一评's page) shows every deed of the community as the
 // tables hold it, newest first, each field where the console reads it.
 TEST_P(PointsTest, DeedsListShowsEachDeedAsRecorded) {
-  auto recorded = http().post("/api/v1/points/deeds",
-                              {{"resident_id", resident_id()},
-                               {"rule_code", "volunteer"},
-                               {"deed_date", today()},
-                               {"note", "帮邻居搬 \"米\"\n两袋"}},
-                              tok("building_head"));
-  ASSERT_EQ(recorded.status, 201) << recorded.body;
+  // Two deeds of today: one adjusted in review, one left pending.
+  std::vector<std::int64_t> recorded;
+  for (const char* note : {"帮邻居搬 \"米\"\n两袋", "楼道清扫"}) {
+    auto r = http().post("/api/v1/points/deeds",
+                         {{"resident_id", resident_id()},
+                          {"rule_code", "volunteer"},
+                          {"deed_date", today()},
+                          {"note", note}},
+                         tok("building_head"));
+    ASSERT_EQ(r.status, 201) << r.body;
+    recorded.push_back(r.json()["id"]);
+  }
+  auto reviewed_one = http().post(
+      "/api/v1/points/review",
+      {{"items",
+        {{{"deed_id", recorded[0]}, {"decision", "adjust"}, {"points", 1}, {"reason", "半天"}}}}},
+      tok("community_staff"));
+  ASSERT_EQ(reviewed_one.status, 200) << reviewed_one.body;
   auto c = std::to_string(community());
   auto r = http().get("/api/v1/points/deeds?community=" + c, tok("community_staff"));
   ASSERT_EQ(r.status, 200) << r.body;
