@@ -36,7 +36,7 @@ std::string subtree_end(const std::string& root) {
   return end;
 }
 
-std::vector<std::int64_t> path_ids(const std::string& path) {
+std::vector<std::int64_t> path_ids(std::string_view path) {
   std::vector<std::int64_t> ids;
   ids.reserve(8);  // the tree is six levels deep
   const char* end = path.data() + path.size();

@@ -60,7 +60,7 @@ int path_depth(std::string_view path);
 bool whole_city(std::string_view path);
 // The ids along a path, root first: "/1/2/4/" → {1, 2, 4}. By depth they are
 // district, street, community, grid, building, unit.
-std::vector<std::int64_t> path_ids(const std::string& path);
+std::vector<std::int64_t> path_ids(std::string_view path);
 // The path of the ancestor at `depth` (0 = district; 2 = community), or the
 // path itself when it is not that deep.
 std::string ancestor_path(const std::string& path, std::size_t depth);

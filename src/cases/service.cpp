@@ -179,8 +179,8 @@ Case case_from(const store::RowView& r, const CaseColumns& at) {
   c.suspended_from = std::string(r.text(at.suspended_from));
   c.level_node_id = r.i64(at.level_node_id);
   c.household_id = r.opt_i64(at.household_id);
-  if (!r.is_null(at.lat)) c.lat = r.f64(at.lat);
-  if (!r.is_null(at.lng)) c.lng = r.f64(at.lng);
+  c.lat = r.opt_f64(at.lat);
+  c.lng = r.opt_f64(at.lng);
   c.reporter_resident_id = r.i64(at.reporter_resident_id);
   c.reporter_user_id = r.i64(at.reporter_user_id);
   c.reporter_name = std::string(r.text(at.reporter_name));

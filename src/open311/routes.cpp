@@ -378,7 +378,8 @@ struct PublicCase {
                created_at = 0, updated_at = 0;
   std::optional<std::int64_t> household_id, resolve_due;
   std::optional<double> lat, lng;
-  std::string state, category_name, description, address, node_path, level;
+  std::string state, category_name, description, address, level;
+  std::vector<std::int64_t> path;  // the place's ancestors and itself, parsed once
 };
 
 // PublicCase's columns over list_sql's `c` and `cat`, in public_case's order.
@@ -404,16 +405,29 @@ PublicCase public_case(const store::RowView& r) {
   c.category_name = r.text(12);
   c.description = r.text(13);
   c.address = r.text(14);
-  c.node_path = r.text(15);
+  c.path = auth::path_ids(r.text(15));
   c.level = r.text(16);
   return c;
 }
 
 PublicCase public_case(const cases::Case& k) {
-  return {k.id,         k.category_id, k.node_id,       k.level_node_id, k.merged_into_id,
-          k.created_at, k.updated_at,  k.household_id,  k.resolve_due,   k.lat,
-          k.lng,        k.state,       k.category_name, k.description,   k.address,
-          k.node_path,  k.level};
+  return {k.id,
+          k.category_id,
+          k.node_id,
+          k.level_node_id,
+          k.merged_into_id,
+          k.created_at,
+          k.updated_at,
+          k.household_id,
+          k.resolve_due,
+          k.lat,
+          k.lng,
+          k.state,
+          k.category_name,
+          k.description,
+          k.address,
+          k.level,
+          auth::path_ids(k.node_path)};
 }
 
 // Everything a list of cases needs beyond the case rows, in a few queries.
@@ -432,7 +446,7 @@ Result<Extras> extras_for(store::Db& db, const std::vector<PublicCase>& list) {
   for (const auto& c : list) {
     ids.push_back(c.id);
     if (c.level_node_id) node_ids.push_back(c.level_node_id);
-    for (auto n : auth::path_ids(c.node_path)) node_ids.push_back(n);
+    node_ids.insert(node_ids.end(), c.path.begin(), c.path.end());
     node_ids.push_back(c.node_id);
   }
   std::ranges::sort(node_ids);
@@ -573,10 +587,9 @@ void write_request(std::string& out, Fmt f, const PublicCase& c, const Extras& x
   auto node = x.nodes.find(c.node_id);
   // The address the case was filed with, unless it names a household: the
   // public sees the building or unit, not the flat.
-  const auto path = auth::path_ids(c.node_path);
   std::string address = c.address;
   bool default_address = node != x.nodes.end() && c.address == node->second.name;
-  if (c.household_id || address.empty() || default_address) address = place_address(x, path);
+  if (c.household_id || address.empty() || default_address) address = place_address(x, c.path);
   // Who handles it: the lead department when whistled, else the place at
   // the case's level (its level node, or the ancestor of that kind).
   std::string agency;
@@ -585,7 +598,7 @@ void write_request(std::string& out, Fmt f, const PublicCase& c, const Extras& x
   } else if (auto n = x.nodes.find(c.level_node_id); n != x.nodes.end()) {
     agency = n->second.name;
   } else {
-    for (auto id : path)
+    for (auto id : c.path)
       if (auto a = x.nodes.find(id); a != x.nodes.end() && a->second.kind == c.level)
         agency = a->second.name;
     if (agency.empty()) agency = cases::level_name(c.level);
@@ -606,7 +619,7 @@ void write_request(std::string& out, Fmt f, const PublicCase& c, const Extras& x
   // The map point filed, else that of the place or its nearest ancestor
   // that has one (units have none, their buildings do).
   std::optional<double> lat = c.lat, lng = c.lng;
-  for (auto it = path.rbegin(); (!lat || !lng) && it != path.rend(); ++it)
+  for (auto it = c.path.rbegin(); (!lat || !lng) && it != c.path.rend(); ++it)
     if (auto n = x.nodes.find(*it); n != x.nodes.end() && n->second.lat && n->second.lng) {
       lat = n->second.lat;
       lng = n->second.lng;
