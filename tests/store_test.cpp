@@ -594,6 +594,40 @@ TEST_P(StoreContract, RowsReadInPlaceSayWhatQueryReads) {
   EXPECT_EQ(read, (std::vector<std::string>{"b", "c", "d"}));
 }
 
+// Each kind of column reads in place as query's Row reads it: booleans,
+// exact sums (NUMERIC on PostgreSQL), doubles, digits held as text, NULL.
+// PostgreSQL's RowView reads libpq's result itself since session 22.
+TEST_P(StoreContract, EachReadsEveryKindOfColumnAsARowDoes) {
+  const std::string sql =
+      "SELECT 'plain' AS t, '42' AS digits, 1 = 1 AS yes, 1 = 0 AS no, "
+      "CAST(2.5 AS DOUBLE PRECISION) AS f, SUM(CAST(3 AS BIGINT)) AS total, "
+      "CAST(-7 AS BIGINT) AS i, CAST(NULL AS TEXT) AS none";
+  auto rows = db().query(sql);
+  ASSERT_TRUE(rows) << rows.error().detail;
+  ASSERT_EQ(rows->size(), 1U);
+  const Row& q = (*rows)[0];
+  EXPECT_EQ(q.str("yes"), "1") << "a boolean reads as 1 or 0 on both stores";
+  EXPECT_EQ(q.i64("total"), 3);
+  int seen = 0;
+  auto each = db().each(sql, {}, [&](const linli::store::RowView& r) -> Status {
+    ++seen;
+    EXPECT_EQ(r.size(), q.size());
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      SCOPED_TRACE(q.names()[c]);
+      EXPECT_EQ(r.name(c), q.names()[c]);
+      EXPECT_EQ(r.is_null(c), q.is_null(c));
+      EXPECT_EQ(r.text(c), q.str(c));
+      if (c == 0) continue;  // not a number
+      EXPECT_EQ(r.i64(c), q.i64(c));
+      EXPECT_EQ(r.f64(c), q.f64(c));
+      EXPECT_EQ(r.opt_f64(c), q.is_null(c) ? std::nullopt : std::optional(q.f64(c)));
+    }
+    return {};
+  });
+  ASSERT_TRUE(each) << each.error().detail;
+  EXPECT_EQ(seen, 1);
+}
+
 // An error from the callback ends the read there and is what each() says;
 // the store is fine afterwards (the statement is not left mid-step).
 TEST_P(StoreContract, EachStopsAtTheFirstErrorAndGivesIt) {

@@ -62,35 +62,31 @@ std::size_t Row::index(std::string_view name) const {
 
 const Value& Row::at(std::string_view name) const { return values_[index(name)]; }
 
-std::int64_t Row::i64(std::size_t i) const {
-  const Value& v = at(i);
+std::int64_t value_i64(const Value& v, std::string_view column) {
   if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
-  const std::string_view name = names()[i];
-  if (const auto* d = std::get_if<double>(&v)) return double_to_i64(*d, name);
+  if (const auto* d = std::get_if<double>(&v)) return double_to_i64(*d, column);
   if (const auto* s = std::get_if<std::string>(&v)) {
     std::int64_t out = 0;
     if (parse_i64(*s, out)) return out;
     double d = 0;
-    if (parse_f64(*s, d)) return double_to_i64(d, name);
-    not_a_number(name);
+    if (parse_f64(*s, d)) return double_to_i64(d, column);
+    not_a_number(column);
   }
   return 0;
 }
 
-double Row::f64(std::size_t i) const {
-  const Value& v = at(i);
+double value_f64(const Value& v, std::string_view column) {
   if (const auto* d = std::get_if<double>(&v)) return *d;
   if (const auto* n = std::get_if<std::int64_t>(&v)) return static_cast<double>(*n);
   if (const auto* s = std::get_if<std::string>(&v)) {
     double out = 0;
     if (parse_f64(*s, out)) return out;
-    not_a_number(names()[i]);
+    not_a_number(column);
   }
   return 0;
 }
 
-std::string Row::str(std::size_t i) const {
-  const Value& v = at(i);
+std::string value_str(const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
   if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
   if (const auto* d = std::get_if<double>(&v)) {
@@ -100,6 +96,19 @@ std::string Row::str(std::size_t i) const {
   }
   return {};
 }
+
+// at() first: it throws past the last column, where names()[i] would not.
+std::int64_t Row::i64(std::size_t i) const {
+  const Value& v = at(i);
+  return value_i64(v, names()[i]);
+}
+
+double Row::f64(std::size_t i) const {
+  const Value& v = at(i);
+  return value_f64(v, names()[i]);
+}
+
+std::string Row::str(std::size_t i) const { return value_str(at(i)); }
 
 std::optional<std::int64_t> Row::opt_i64(std::size_t i) const {
   if (is_null(i)) return std::nullopt;

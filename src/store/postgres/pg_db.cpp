@@ -161,6 +161,67 @@ Exec to_exec(const PGresult* r) {
   return out;
 }
 
+// A column whose text is its value as a Row holds it: a view into the
+// result serves it without a copy. The others (booleans as 0/1, numerics,
+// bytea) read through to_value, as to_exec reads them.
+bool reads_as_text(Oid type) {
+  switch (type) {
+    case kBool:
+    case kBytea:
+    case kNumeric:
+    case kFloat4:
+    case kFloat8:
+      return false;
+    default:
+      return true;  // text, and integers (their text is what std::to_string writes)
+  }
+}
+
+// One row of a result read where it lies: what Db::each hands out. Open311's
+// list of 1,000 requests copied every value into a Row first.
+class PgRowView final : public RowView {
+ public:
+  PgRowView(const PGresult* r, const std::vector<Oid>& types) : r_(r), types_(types) {}
+  void at_row(int t) { t_ = t; }
+  std::size_t size() const override { return types_.size(); }
+  std::string_view name(std::size_t i) const override { return PQfname(r_, col(i)); }
+  bool is_null(std::size_t i) const override { return PQgetisnull(r_, t_, col(i)) != 0; }
+  std::int64_t i64(std::size_t i) const override {
+    if (is_null(i)) return 0;
+    const Oid type = types_[i];
+    std::int64_t v = 0;
+    if ((type == kInt8 || type == kInt4 || type == kInt2) &&
+        parse_num(PQgetvalue(r_, t_, col(i)), PQgetlength(r_, t_, col(i)), v))
+      return v;
+    return value_i64(value(i), name(i));
+  }
+  std::string_view text(std::size_t i) const override {
+    if (is_null(i)) return {};
+    if (reads_as_text(types_[i]))
+      return {PQgetvalue(r_, t_, col(i)), static_cast<std::size_t>(PQgetlength(r_, t_, col(i)))};
+    scratch_ = value_str(value(i));
+    return scratch_;
+  }
+  double f64(std::size_t i) const override {
+    if (is_null(i)) return 0;
+    return value_f64(value(i), name(i));
+  }
+
+ private:
+  int col(std::size_t i) const {
+    if (i >= types_.size()) throw std::out_of_range("no column " + std::to_string(i));
+    return static_cast<int>(i);
+  }
+  Value value(std::size_t i) const {
+    return to_value(types_[i], PQgetvalue(r_, t_, col(i)), PQgetlength(r_, t_, col(i)));
+  }
+
+  const PGresult* r_;
+  const std::vector<Oid>& types_;
+  int t_ = 0;
+  mutable std::string scratch_;
+};
+
 std::string double_text(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
@@ -216,6 +277,8 @@ class PgConn {
   PgConn& operator=(const PgConn&) = delete;
 
   std::expected<Exec, Failure> exec(std::string_view sql, const Params& params);
+  // The same, answered with libpq's result itself (Db::each reads it in place).
+  std::expected<PgResult, Failure> result(std::string_view sql, const Params& params);
   // Sends every statement, then waits once (libpq pipeline mode), and gives
   // the last one's answer, or the first failure. A statement after a failed
   // one does not run. each, when given, receives every statement's answer.
@@ -325,22 +388,28 @@ std::expected<const PgConn::Prepared*, Failure> PgConn::prepare(std::string_view
   return &it->second;
 }
 
-std::expected<Exec, Failure> PgConn::exec(std::string_view sql, const Params& params) {
+std::expected<PgResult, Failure> PgConn::result(std::string_view sql, const Params& params) {
   ParamBuf buf(params);
+  PgResult r;
   if (plans_with_values(sql)) {  // the unnamed statement: planned for these values
     ++trips_;
-    PgResult r(PQexecParams(c_, std::string(sql).c_str(), static_cast<int>(params.size()), nullptr,
-                            buf.values.data(), buf.lengths.data(), buf.formats.data(), 0));
-    if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
-    return to_exec(r.get());
+    r.reset(PQexecParams(c_, std::string(sql).c_str(), static_cast<int>(params.size()), nullptr,
+                         buf.values.data(), buf.lengths.data(), buf.formats.data(), 0));
+  } else {
+    auto p = prepare(sql, params.size());
+    if (!p) return std::unexpected(std::move(p.error()));
+    ++trips_;
+    r.reset(PQexecPrepared(c_, (*p)->name.c_str(), static_cast<int>(params.size()),
+                           buf.values.data(), buf.lengths.data(), buf.formats.data(), 0));
   }
-  auto p = prepare(sql, params.size());
-  if (!p) return std::unexpected(std::move(p.error()));
-  ++trips_;
-  PgResult r(PQexecPrepared(c_, (*p)->name.c_str(), static_cast<int>(params.size()),
-                            buf.values.data(), buf.lengths.data(), buf.formats.data(), 0));
   if (!succeeded(r.get())) return std::unexpected(failure(r.get(), sql));
-  return to_exec(r.get());
+  return r;
+}
+
+std::expected<Exec, Failure> PgConn::exec(std::string_view sql, const Params& params) {
+  auto r = result(sql, params);
+  if (!r) return std::unexpected(std::move(r.error()));
+  return to_exec(r->get());
 }
 
 std::expected<Exec, Failure> PgConn::pipeline(const std::vector<Stmt>& stmts,
@@ -643,6 +712,7 @@ class PgDb final : public Db {
 
   Kind kind() const override { return Kind::postgres; }
   Result<Rows> query(std::string_view sql, const Params& params) override;
+  Status each(std::string_view sql, const Params& params, const EachRow& fn) override;
   Result<std::vector<Rows>> query_all(const std::vector<Read>& reads) override;
   Status write(const std::function<Status(Tx&)>& fn) override;
   Status exec_script(std::string_view sql) override {
@@ -681,6 +751,24 @@ Result<Rows> PgDb::query(std::string_view sql, const Params& params) {
     if (!r) return std::unexpected(std::move(r.error()));
     return std::move(r->rows);
   });
+}
+
+// The rows are read from libpq's result where they lie, after the
+// connection has gone back to the pool.
+Status PgDb::each(std::string_view sql, const Params& params, const EachRow& fn) {
+  reads_.fetch_add(1, std::memory_order_relaxed);
+  auto r = read_on_pool<PgResult>(
+      [&](PgConn& c) -> std::expected<PgResult, Failure> { return c.result(sql, params); });
+  if (!r) return fail(std::move(r.error()));
+  const PGresult* res = r->get();
+  std::vector<Oid> types(static_cast<std::size_t>(PQnfields(res)));
+  for (std::size_t c = 0; c < types.size(); ++c) types[c] = PQftype(res, static_cast<int>(c));
+  PgRowView row(res, types);
+  for (int t = 0, n = PQntuples(res); t < n; ++t) {
+    row.at_row(t);
+    if (auto st = fn(row); !st) return st;
+  }
+  return {};
 }
 
 // The reads in one pipeline: one round trip, and one snapshot (the implicit
