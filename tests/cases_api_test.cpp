@@ -8,6 +8,7 @@
 
 #include "api_env.hpp"
 #include "auth/principal.hpp"
+#include "cases/model.hpp"
 #include "core/clock.hpp"
 
 using linli::test::ApiEnv;
@@ -597,6 +598,133 @@ TEST_P(CasesApiTest, MapPointIsLocatedToItsGrid) {
                           {"lng", 10.0}},
                          tok("resident"));
   EXPECT_EQ(far.status, 422) << "a point outside every grid is refused with a reason";
+}
+
+// The case page (written as text since session 22) says what the stored
+// case holds, member for member: to the staff it shows everything, to the
+// reporter the public story with "我" and "工作人员" for the actors.
+TEST_P(CasesApiTest, DetailStatesTheStoredCase) {
+  // A point in a grid of the community worker's community, so that a
+  // resident's report from there is theirs to handle.
+  auto community = env().accounts["community_staff"].node;
+  auto fc = http().get("/api/v1/map/grids", tok("resident")).json();
+  std::optional<json> ring;
+  for (const auto& f : fc["features"])
+    if (f["properties"]["community_id"] == community) ring = f["geometry"]["coordinates"][0];
+  ASSERT_TRUE(ring) << "the demo community has a mapped grid";
+  double lng = 0, lat = 0;
+  for (const auto& pt : *ring) {
+    lng += pt[0].get<double>();
+    lat += pt[1].get<double>();
+  }
+  lng /= static_cast<double>(ring->size());
+  lat /= static_cast<double>(ring->size());
+  auto r = http().post("/api/v1/cases",
+                       {{"title", "路灯不亮 \"三号楼\""},
+                        {"description", "小区门口路灯坏了\n晚上看不清路"},
+                        {"category_id", leaf_category("repair.light")},
+                        {"lat", lat},
+                        {"lng", lng}},
+                       tok("resident"));
+  ASSERT_EQ(r.status, 201) << r.body;
+  const auto id = r.json()["id"].get<std::int64_t>();
+  ASSERT_EQ(act(id, "accept", "community_staff").status, 200);
+  ASSERT_EQ(act(id, "comment", "community_staff", {{"note", "内部：先联系物业"}}).status, 200);
+  ASSERT_EQ(
+      act(id, "comment", "community_staff", {{"note", "已安排维修"}, {"public", true}}).status,
+      200);
+
+  auto row = env().db->one("SELECT * FROM cases WHERE id = $1", {id});
+  ASSERT_TRUE(row) << row.error().detail;
+  auto instant = [&](const char* col) -> json {
+    auto v = row->opt_i64(col);
+    return v ? json(linli::clock::iso(*v)) : json(nullptr);
+  };
+  auto id_or_null = [&](const char* col) -> json {
+    auto v = row->opt_i64(col);
+    return v && *v ? json(*v) : json(nullptr);
+  };
+  auto events = env().db->query(
+      "SELECT e.*, o.name AS org_name FROM case_events e LEFT JOIN orgs o ON o.id = e.org_id "
+      "WHERE e.case_id = $1 ORDER BY e.id",
+      {id});
+  ASSERT_TRUE(events);
+  const auto reporter = row->i64("reporter_user_id");
+
+  for (const std::string role : {"community_staff", "resident"}) {
+    SCOPED_TRACE(role);
+    const bool staff = role == "community_staff";
+    auto page = http().get("/api/v1/cases/" + std::to_string(id), tok(role));
+    ASSERT_EQ(page.status, 200) << page.body;
+    auto d = page.json();
+    ASSERT_TRUE(d.is_object()) << page.body;
+    // Every member a page has had (nlohmann lists them in byte order).
+    std::string keys;
+    for (const auto& [k, v] : d.items()) keys += k + " ";
+    EXPECT_EQ(
+        keys,
+        "accept_due actions address anonymous case_type case_type_name category_id category_name "
+        "channel channel_name close_reason closed_at code contact_due contacted_at created_at "
+        "description escalation_count handler_org_id handler_user_id household_id id lat level "
+        "level_name lng merged_into_id near_due node_id overdue photos rating rating_comment "
+        "rating_name rating_solved reporter resolve_due resolved_at rework_count state state_name "
+        "timeline title urgency urgency_name whistled whistles ");
+    EXPECT_EQ(d["id"], id);
+    EXPECT_EQ(d["title"], row->str("title"));
+    EXPECT_EQ(d["description"], row->str("description"));
+    EXPECT_EQ(d["state"], row->str("state"));
+    EXPECT_EQ(d["level"], row->str("level"));
+    EXPECT_EQ(d["node_id"], row->i64("node_id"));
+    EXPECT_EQ(d["anonymous"], row->i64("anonymous") != 0);
+    EXPECT_EQ(d["household_id"], id_or_null("household_id"));
+    EXPECT_DOUBLE_EQ(d["lat"].get<double>(), row->f64("lat"));
+    EXPECT_DOUBLE_EQ(d["lng"].get<double>(), row->f64("lng"));
+    EXPECT_EQ(d["handler_user_id"], id_or_null("handler_user_id"));
+    EXPECT_EQ(d["handler_org_id"], id_or_null("handler_org_id"));
+    EXPECT_EQ(d["merged_into_id"], id_or_null("merged_into_id"));
+    for (const char* col : {"created_at", "accept_due", "contact_due", "contacted_at",
+                            "resolve_due", "resolved_at", "closed_at"})
+      EXPECT_EQ(d[col], instant(col)) << col;
+    EXPECT_FALSE(d["contact_due"].is_null()) << "an accepted case has a time to call the resident";
+    EXPECT_EQ(d["close_reason"], row->str("close_reason"));
+    EXPECT_EQ(d["rating"], row->str("rating"));
+    EXPECT_EQ(d["rating_solved"], nullptr);
+    EXPECT_EQ(d["rework_count"], row->i64("rework_count"));
+    EXPECT_EQ(d["escalation_count"], row->i64("escalation_count"));
+    EXPECT_EQ(d["photos"], json::array());
+    EXPECT_EQ(d["whistles"], json::array());
+    // Staff and the reporter see who reported; the phone only masked.
+    EXPECT_EQ(d["reporter"], (json{{"name", row->str("reporter_name")},
+                                   {"phone_masked", row->str("reporter_phone_mask")}}));
+    if (staff)
+      EXPECT_FALSE(d["actions"].empty()) << "staff may act on the case they accepted";
+    else
+      EXPECT_EQ(d["actions"], json::array()) << "nothing for the resident to do yet";
+
+    json want = json::array();
+    for (const auto& e : *events) {
+      if (!staff && !e.i64("public")) continue;
+      auto actor = staff                                ? e.str("actor_name")
+                   : e.i64("actor_user_id") == reporter ? std::string("我")
+                                                        : std::string("工作人员");
+      want.push_back({{"at", linli::clock::iso(e.i64("at"))},
+                      {"actor", actor},
+                      {"public", e.i64("public") != 0},
+                      {"action", e.str("action")},
+                      {"action_name", linli::cases::action_name(e.str("action"))},
+                      {"from_state", e.str("from_state")},
+                      {"to_state", e.str("to_state")},
+                      {"from_level", e.str("from_level")},
+                      {"to_level", e.str("to_level")},
+                      {"note", e.str("note")},
+                      {"org", e.str("org_name")}});
+    }
+    EXPECT_EQ(d["timeline"], want);
+    bool internal_note = false;
+    for (const auto& e : d["timeline"])
+      if (e["note"] == "内部：先联系物业") internal_note = true;
+    EXPECT_EQ(internal_note, staff) << "an internal note stays with the staff";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Store, CasesApiTest, ::testing::ValuesIn(store_kinds()), store_param_name);

@@ -229,8 +229,8 @@ void add_intake_routes(App& app, std::shared_ptr<CaseService> svc) {
                   http::access::kSignedIn,
                   "cases",
                   "反映诉求（居民、网格员、热线代录）",
-                  json_handler(
-                      [svc](http::Request& req) -> Result<Json> {
+                  json_text_handler(
+                      [svc](http::Request& req) -> Result<std::string> {
                         // Who first (403), then what: the authorization matrix
                         // expects a caller without permission to learn nothing more.
                         if (!caller(req).can("case.create") && !caller(req).can("case.report"))
@@ -442,7 +442,8 @@ void add_reading_routes(App& app, std::shared_ptr<CaseService> svc,
        nullptr,
        {"node", "from", "to"}});
   app.router.add({"GET", "/api/v1/cases/{id}", http::access::kSignedIn, "cases",
-                  "诉求详情（含办理过程）", json_handler([svc](http::Request& req) -> Result<Json> {
+                  "诉求详情（含办理过程）",
+                  json_text_handler([svc](http::Request& req) -> Result<std::string> {
                     if (!takes_part_in_cases(caller(req))) return fail(Error::forbidden());
                     auto id = req.id_param("id");
                     if (!id) return fail(id.error());
@@ -456,7 +457,7 @@ void add_action_routes(App& app, std::shared_ptr<CaseService> svc) {
                   http::access::kSignedIn,
                   "cases",
                   "办理操作：受理、派单、办结、核查、退单、提级、缓办、合并、评价…",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
+                  json_text_handler([svc](http::Request& req) -> Result<std::string> {
                     if (!takes_part_in_cases(caller(req))) return fail(Error::forbidden());
                     auto id = req.id_param("id");
                     if (!id) return fail(id.error());
@@ -478,7 +479,7 @@ void add_action_routes(App& app, std::shared_ptr<CaseService> svc) {
                   "case.whistle",
                   "cases",
                   "吹哨：请职能部门报到",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
+                  json_text_handler([svc](http::Request& req) -> Result<std::string> {
                     auto id = req.id_param("id");
                     if (!id) return fail(id.error());
                     auto body = body_json(req);
@@ -506,7 +507,7 @@ void add_action_routes(App& app, std::shared_ptr<CaseService> svc) {
                   "case.department",
                   "cases",
                   "部门报到：报到、到场、处置、退回",
-                  json_handler([svc](http::Request& req) -> Result<Json> {
+                  json_text_handler([svc](http::Request& req) -> Result<std::string> {
                     auto id = req.id_param("id");
                     if (!id) return fail(id.error());
                     auto org = req.id_param("org_id");

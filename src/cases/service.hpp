@@ -46,8 +46,9 @@ class CaseService {
   Result<std::vector<Case>> create_batch(const auth::Principal& p, const std::vector<CaseInput>& in,
                                          const auth::Actor& by);
   Result<Case> get(const auth::Principal& p, std::int64_t id);
-  // Case + timeline, photos, whistles and the actions the caller may take.
-  Result<Json> detail(const auth::Principal& p, std::int64_t id);
+  // Case + timeline, photos, whistles and the actions the caller may take,
+  // as JSON text.
+  Result<std::string> detail(const auth::Principal& p, std::int64_t id);
   // The cases the caller may see that pass the filter, newest first, up to
   // f.limit + 1 (the extra one says another page follows): whole cases
   // (exports, the duplicates check) …
