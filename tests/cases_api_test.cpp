@@ -53,6 +53,16 @@ class CasesApiTest : public StoreParamTest {
     return http().post("/api/v1/cases/" + std::to_string(id) + "/actions/" + action, body,
                        tok(role));
   }
+  // The mean of a grid polygon's corners (lng, lat): a point inside that grid.
+  static std::pair<double, double> centre_of(const json& ring) {
+    double lng = 0, lat = 0;
+    for (const auto& pt : ring) {
+      lng += pt[0].get<double>();
+      lat += pt[1].get<double>();
+    }
+    const auto n = static_cast<double>(ring.size());
+    return {lng / n, lat / n};
+  }
   json detail(std::int64_t id, const std::string& role) {
     return http().get("/api/v1/cases/" + std::to_string(id), tok(role)).json();
   }
@@ -573,14 +583,7 @@ TEST_P(CasesApiTest, MapPointIsLocatedToItsGrid) {
   }
   // The centre of a grid's polygon lies in that grid: a report there lands in it.
   auto feature = fc["features"][0];
-  double lng = 0, lat = 0;
-  auto ring = feature["geometry"]["coordinates"][0];
-  for (const auto& pt : ring) {
-    lng += pt[0].get<double>();
-    lat += pt[1].get<double>();
-  }
-  lng /= static_cast<double>(ring.size());
-  lat /= static_cast<double>(ring.size());
+  auto [lng, lat] = centre_of(feature["geometry"]["coordinates"][0]);
   auto r = http().post("/api/v1/cases",
                        {{"title", "路灯不亮"},
                         {"description", "小区门口路灯坏了"},
@@ -612,13 +615,7 @@ TEST_P(CasesApiTest, DetailStatesTheStoredCase) {
   for (const auto& f : fc["features"])
     if (f["properties"]["community_id"] == community) ring = f["geometry"]["coordinates"][0];
   ASSERT_TRUE(ring) << "the demo community has a mapped grid";
-  double lng = 0, lat = 0;
-  for (const auto& pt : *ring) {
-    lng += pt[0].get<double>();
-    lat += pt[1].get<double>();
-  }
-  lng /= static_cast<double>(ring->size());
-  lat /= static_cast<double>(ring->size());
+  auto [lng, lat] = centre_of(*ring);
   auto r = http().post("/api/v1/cases",
                        {{"title", "路灯不亮 \"三号楼\""},
                         {"description", "小区门口路灯坏了\n晚上看不清路"},
