@@ -484,18 +484,16 @@ Result<Case> CaseService::get(const auth::Principal& p, std::int64_t id) {
 
 namespace {
 
-void put_id_or_null(JsonObjectText& o, std::string_view key, std::int64_t id) {
-  if (id)
-    o.integer(key, id);
-  else
-    o.null(key);
-}
-
 void put_opt_integer(JsonObjectText& o, std::string_view key, std::optional<std::int64_t> v) {
   if (v)
     o.integer(key, *v);
   else
     o.null(key);
+}
+
+// A reference column the Case holds as 0 when it is empty.
+void put_id_or_null(JsonObjectText& o, std::string_view key, std::int64_t id) {
+  put_opt_integer(o, key, id ? std::optional(id) : std::nullopt);
 }
 
 void put_opt_double(JsonObjectText& o, std::string_view key, std::optional<double> v) {
@@ -556,9 +554,10 @@ void put_photos(JsonObjectText& o, const store::Rows& photos) {
 }
 
 // 报而不到: no report in time. 到而不干: reported, but no action in time.
-std::vector<std::string> whistle_flags(const store::Row& w, std::int64_t now) {
+std::vector<std::string> whistle_flags(const store::Row& w, std::string_view state,
+                                       std::int64_t now) {
   std::vector<std::string> flags;
-  if (w.str("state") == "returned") return flags;
+  if (state == "returned") return flags;
   auto reported = w.opt_i64("reported_at");
   auto acted = w.opt_i64("acted_at");
   if ((!reported && now > w.i64("report_due")) || (reported && *reported > w.i64("report_due")))
@@ -580,7 +579,7 @@ void put_whistles(JsonObjectText& o, const store::Rows& whistles, std::int64_t n
     put_opt_instant(item, "acted_at", w.opt_i64("acted_at"));
     item.str("action_note", w.str("action_note"));
     put_opt_instant(item, "arrived_at", w.opt_i64("arrived_at"));
-    append_strings(item.member("flags"), whistle_flags(w, now));
+    append_strings(item.member("flags"), whistle_flags(w, state, now));
     item.boolean("lead", w.i64("lead") != 0)
         .integer("org_id", w.i64("org_id"))
         .str("org_name", w.str("org_name"));
